@@ -1,0 +1,291 @@
+"""The formula IR: a tiny expression tree that both back ends consume.
+
+Every rule kind lowers to cells whose values are IR expressions. The Python back end
+(:mod:`xlcalc.pygen`) turns them into Python source evaluated with Excel semantics
+(:mod:`xlcalc.xlruntime`); the Excel back end (:mod:`xlcalc.excelgen`) turns them into formula
+text. Nodes are frozen; builders below keep lowering code short and readable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PENDING = "待填"
+"""Value of a cell whose inputs are not all filled in."""
+
+
+class Expr:
+    """Base class of IR nodes; operator overloads build BinOp nodes."""
+
+    def __add__(self, other: ExprLike) -> Expr:
+        return BinOp("+", self, lift(other))
+
+    def __radd__(self, other: ExprLike) -> Expr:
+        return BinOp("+", lift(other), self)
+
+    def __sub__(self, other: ExprLike) -> Expr:
+        return BinOp("-", self, lift(other))
+
+    def __rsub__(self, other: ExprLike) -> Expr:
+        return BinOp("-", lift(other), self)
+
+    def __mul__(self, other: ExprLike) -> Expr:
+        return BinOp("*", self, lift(other))
+
+    def __rmul__(self, other: ExprLike) -> Expr:
+        return BinOp("*", lift(other), self)
+
+    def __truediv__(self, other: ExprLike) -> Expr:
+        return BinOp("/", self, lift(other))
+
+    def __neg__(self) -> Expr:
+        return Neg(self)
+
+    def cmp(self, op: str, other: ExprLike) -> Expr:
+        """Comparison node; ``op`` is one of = <> < <= > >=."""
+        return BinOp(op, self, lift(other))
+
+
+ExprLike = Expr | float | int | str | bool
+
+
+@dataclass(frozen=True, eq=True)
+class Num(Expr):
+    value: float
+
+
+@dataclass(frozen=True, eq=True)
+class Str(Expr):
+    value: str
+
+
+@dataclass(frozen=True, eq=True)
+class Bool(Expr):
+    value: bool
+
+
+@dataclass(frozen=True, eq=True)
+class Ref(Expr):
+    """The value of another cell of the same unit (input, derived, score...)."""
+
+    cell: str
+
+
+@dataclass(frozen=True, eq=True)
+class Param(Expr):
+    """A rubric parameter, a defined name in the workbook."""
+
+    name: str
+
+
+@dataclass(frozen=True, eq=True)
+class Column(Expr):
+    """The range of one cell across every unit (for ranking)."""
+
+    cell: str
+
+
+@dataclass(frozen=True, eq=True)
+class ColumnPrefix(Expr):
+    """The range of one cell from the first unit down to the current unit."""
+
+    cell: str
+
+
+@dataclass(frozen=True, eq=True)
+class ListRange(Expr):
+    """The items of a list-shaped input for the current unit."""
+
+    input: str
+
+
+@dataclass(frozen=True, eq=True)
+class UnitScores(Expr):
+    """Every score cell of the current unit (to count pending ones)."""
+
+
+@dataclass(frozen=True, eq=True)
+class Call(Expr):
+    fn: str
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, eq=True)
+class BinOp(Expr):
+    op: str
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True, eq=True)
+class Neg(Expr):
+    operand: Expr
+
+
+@dataclass(frozen=True, eq=True)
+class NumText(Expr):
+    """A number as text, rounded to ``decimals`` and shown without trailing zeros."""
+
+    value: Expr
+    decimals: int
+
+
+@dataclass(frozen=True, eq=True)
+class PctText(Expr):
+    """A fraction shown as a percentage with fixed decimals, e.g. 0.92 → "92.0%"."""
+
+    value: Expr
+    decimals: int
+
+
+@dataclass(frozen=True, eq=True)
+class FixedText(Expr):
+    """A number shown with fixed decimals, e.g. 8 → "8.0" (Excel ``TEXT(x,"0.0")``)."""
+
+    value: Expr
+    decimals: int
+
+
+NODE_TYPES: tuple[type[Expr], ...] = (
+    Num,
+    Str,
+    Bool,
+    Ref,
+    Param,
+    Column,
+    ColumnPrefix,
+    ListRange,
+    UnitScores,
+    Call,
+    BinOp,
+    Neg,
+    NumText,
+    PctText,
+    FixedText,
+)
+
+# Functions a back end must implement: all evaluate identically in Excel 2010+, WPS and
+# LibreOffice. Nothing newer (XLOOKUP, LET, IFS, TEXTJOIN, MAXIFS) is allowed.
+FUNCTIONS = frozenset(
+    {
+        "IF",
+        "AND",
+        "OR",
+        "NOT",
+        "MIN",
+        "MAX",
+        "ROUND",
+        "ROUNDUP",
+        "INT",
+        "ABS",
+        "ISNUMBER",
+        "SUM",
+        "COUNT",
+        "COUNTIF",
+        "COUNTIFS",
+        "SUMIFS",
+        "AVERAGE",
+        "RANK.EQ",
+    }
+)
+
+
+def lift(value: ExprLike) -> Expr:
+    """Turn a Python literal into an IR node."""
+    if isinstance(value, Expr):
+        return value
+    if isinstance(value, bool):
+        return Bool(value)
+    if isinstance(value, int | float):
+        return Num(float(value))
+    if isinstance(value, str):
+        return Str(value)
+    raise TypeError(f"cannot lift {value!r} into the formula IR")
+
+
+def call(fn: str, *args: ExprLike) -> Call:
+    if fn not in FUNCTIONS:
+        raise ValueError(f"function {fn} is not in the portable function set")
+    return Call(fn, tuple(lift(a) for a in args))
+
+
+def if_(cond: ExprLike, then: ExprLike, other: ExprLike) -> Call:
+    return call("IF", cond, then, other)
+
+
+def and_(*conds: ExprLike) -> Expr:
+    return conds[0] if len(conds) == 1 else call("AND", *conds)
+
+
+def or_(*conds: ExprLike) -> Expr:
+    return conds[0] if len(conds) == 1 else call("OR", *conds)
+
+
+def max_(*args: ExprLike) -> Call:
+    return call("MAX", *args)
+
+
+def min_(*args: ExprLike) -> Call:
+    return call("MIN", *args)
+
+
+def round_(value: ExprLike, digits: ExprLike) -> Call:
+    return call("ROUND", value, digits)
+
+
+def isnum(value: ExprLike) -> Call:
+    return call("ISNUMBER", value)
+
+
+def concat(*parts: ExprLike) -> Expr:
+    """Text concatenation with ``&``; adjacent literal strings are merged."""
+    merged: list[Expr] = []
+    for part in parts:
+        node = lift(part)
+        if isinstance(node, Str) and merged and isinstance(merged[-1], Str):
+            merged[-1] = Str(merged[-1].value + node.value)
+        elif not (isinstance(node, Str) and node.value == ""):
+            merged.append(node)
+    if not merged:
+        return Str("")
+    out = merged[0]
+    for node in merged[1:]:
+        out = BinOp("&", out, node)
+    return out
+
+
+def num_text(value: ExprLike, decimals: int = 2) -> NumText:
+    return NumText(lift(value), decimals)
+
+
+def pct_text(value: ExprLike, decimals: int = 1) -> PctText:
+    return PctText(lift(value), decimals)
+
+
+def fixed_text(value: ExprLike, decimals: int = 1) -> FixedText:
+    return FixedText(lift(value), decimals)
+
+
+def walk(expr: Expr):
+    """Yield every node of an expression, parents first."""
+    yield expr
+    if isinstance(expr, Call):
+        for arg in expr.args:
+            yield from walk(arg)
+    elif isinstance(expr, BinOp):
+        yield from walk(expr.left)
+        yield from walk(expr.right)
+    elif isinstance(expr, Neg):
+        yield from walk(expr.operand)
+    elif isinstance(expr, NumText | PctText | FixedText):
+        yield from walk(expr.value)
+
+
+def refs(expr: Expr) -> set[str]:
+    """Cells of the same unit an expression reads."""
+    return {n.cell for n in walk(expr) if isinstance(n, Ref)}
+
+
+def column_refs(expr: Expr) -> set[str]:
+    """Cells an expression reads across every unit."""
+    return {n.cell for n in walk(expr) if isinstance(n, Column | ColumnPrefix)}

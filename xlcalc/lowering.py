@@ -1,0 +1,299 @@
+"""Lowering: the typed rubric tree → the cell graph both back ends consume.
+
+Per leaf indicator N the graph holds ``N__raw`` (the rule's arithmetic before floors and caps,
+on 中间计算), ``N`` (its score on 评分), ``N__ded`` (points lost) and ``N__why`` (the Chinese
+explanation) on 扣分说明. Indicators sum their children, apply their floor, and the vetoes and
+pooled penalties that parameters assign to them. The root adds the status and the grade.
+"""
+
+from __future__ import annotations
+
+from xlcalc import ir, xlruntime
+from xlcalc.cells import Cell, CellGraph, ListInput, Role
+from xlcalc.rules.base import Lowered, Rule
+from xlcalc.spec.model import DerivedDef, InputDef, Node, Spec
+
+PARAM_NEGATIVE = "negative_scores"
+PARAM_DECIMALS = "score_decimals"
+NEGATIVE_CLAMP = "不低于0分"
+STATUS = "status"
+PENDING_COUNT = "pending_count"
+GRADE = "grade"
+AGG_DECIMALS = 6  # sums are rounded to absorb binary float noise; scores have ≤ 4 decimals
+
+
+class Lowering:
+    """Builds the cell graph for one spec; rule kinds call back into it."""
+
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        self.cells: list[Cell] = []
+        self.lists: list[ListInput] = []
+        self.inputs = {i.id: i for i in spec.inputs}
+        self.derived = {d.id: d for d in spec.derived}
+        self.params = {p.name: p for p in spec.params}
+        self.pooled: dict[str, tuple[str, str]] = {}  # rule node id -> (param, default node)
+
+    # ---- values -------------------------------------------------------------------------
+    def val(self, ref: str) -> ir.Expr:
+        if ref in self.inputs and self.inputs[ref].is_list:
+            return ir.ListRange(ref)
+        return ir.Ref(ref)
+
+    def param(self, name: str) -> ir.Param:
+        if name not in self.params:
+            raise KeyError(f"unknown parameter {name}")
+        return ir.Param(name)
+
+    def param_is(self, name: str, code: str) -> ir.Expr:
+        """``参数 = 某选项`` (the workbook holds the Chinese label of the choice)."""
+        return self.param(name).cmp("=", self.params[name].label_of(code))
+
+    def label(self, ref: str) -> str:
+        if ref in self.inputs:
+            return self.inputs[ref].label
+        if ref in self.derived:
+            return self.derived[ref].label
+        return ref
+
+    def unit(self, ref: str) -> str:
+        if ref in self.inputs:
+            return "" if self.inputs[ref].type in ("percent", "bool", "text") else self.inputs[ref].unit
+        if ref in self.derived:
+            return "" if self.derived[ref].percent else self.derived[ref].unit
+        return ""
+
+    def is_percent(self, ref: str) -> bool:
+        return (ref in self.inputs and self.inputs[ref].is_percent) or (
+            ref in self.derived and self.derived[ref].percent
+        )
+
+    def show(self, ref: str | ir.Expr, like: str | None = None) -> ir.Expr:
+        """Text of a quantity as explanations show it: 92.0% or 105.3件."""
+        key = ref if isinstance(ref, str) else like
+        value = self.val(ref) if isinstance(ref, str) else ref
+        if key is not None and self.is_percent(key):
+            return ir.pct_text(value, 1)
+        return ir.concat(ir.num_text(value, 2), self.unit(key) if key else "")
+
+    def show_literal(self, like: str, value: float) -> ir.Expr:
+        if self.is_percent(like):
+            return ir.Str(xlruntime.pct_text(value, 1).replace(".0%", "%"))
+        return ir.Str(xlruntime.general_text(value) + self.unit(like))
+
+    def ready(self, deps: list[str] | tuple[str, ...]) -> ir.Expr | None:
+        """All of ``deps`` filled in: numbers are numbers, 是/否 answered, lists non-empty."""
+        checks: list[ir.Expr] = []
+        for d in dict.fromkeys(deps):
+            spec_input = self.inputs.get(d)
+            if spec_input is not None and spec_input.is_list:
+                checks.append(ir.call("COUNT", ir.ListRange(d)).cmp(">", 0))
+            elif spec_input is not None and spec_input.is_bool:
+                x = ir.Ref(d)
+                checks.append(ir.or_(x.cmp("=", "是"), x.cmp("=", "否")))
+            elif spec_input is not None and spec_input.is_text:
+                continue
+            else:
+                checks.append(ir.isnum(ir.Ref(d)))
+        if not checks:
+            return None
+        return ir.and_(*checks)
+
+    def base_inputs(self, deps: list[str]) -> list[str]:
+        """The inputs behind a list of quantities (derived ones expanded), for 待填 messages."""
+        out: list[str] = []
+        for d in deps:
+            if d in self.derived:
+                out.extend(self.base_inputs(list(self.derived[d].args)))
+            else:
+                out.append(d)
+        return out
+
+    def add(self, cell: Cell) -> ir.Ref:
+        self.cells.append(cell)
+        return ir.Ref(cell.id)
+
+    def helper(
+        self, node: Node, suffix: str, label: str, expr: ir.Expr, fmt: str = "0.00", role: Role = Role.DERIVED
+    ) -> ir.Ref:
+        return self.add(Cell(f"{node.id}__{suffix}", role, f"{node.label}：{label}", expr, fmt, node.id, "helper"))
+
+    def pool(self, node: Node, param: str) -> None:
+        """Declare a pure-penalty rule whose deduction lands on the node a parameter picks."""
+        self.pooled[node.id] = (param, node.id)
+
+    # ---- graph ----------------------------------------------------------------------------
+    def build(self) -> CellGraph:
+        for inp in self.spec.inputs:
+            self._input(inp)
+        for d in self.spec.derived:
+            self._derived(d)
+        self._node(self.spec.root)
+        self._root_summary()
+        return CellGraph(self.cells, self.lists)
+
+    def _input(self, inp: InputDef) -> None:
+        if inp.is_list:
+            self.lists.append(
+                ListInput(inp.id, inp.label, inp.unit, inp.capacity, inp.lo, inp.hi, inp.item_type == "integer")
+            )
+            return
+        fmt = {"percent": "0.0%", "integer": "0", "number": "0.00"}.get(inp.type, "@")
+        self.add(Cell(inp.id, Role.INPUT, inp.label, None, fmt, None, inp.type))
+
+    def _derived(self, d: DerivedDef) -> None:
+        args = [self.val(a) for a in d.args]
+        deps = list(d.args)
+        guard: ir.Expr | None = None
+        match d.kind:
+            case "ratio":
+                num, den = args
+                value: ir.Expr = ir.round_(num / den * d.scale, d.decimals)
+                guard = den.cmp("<>", 0)
+            case "mean":
+                value = ir.round_(ir.call("AVERAGE", args[0]), d.decimals)
+            case "count":
+                value = ir.call("COUNT", args[0])
+            case "count_between":
+                rng = args[0]
+                crit: list[ir.ExprLike] = [rng, ir.concat(">=", ir.num_text(ir.Num(d.lo or 0), 6))]
+                if d.hi is not None:
+                    crit += [rng, ir.concat("<=", ir.num_text(ir.Num(d.hi), 6))]
+                value = ir.call("COUNTIFS", *crit)
+            case "sum":
+                value = ir.round_(ir.call("SUM", *args), d.decimals)
+            case "difference":
+                value = ir.round_(args[0] - args[1], d.decimals)
+            case _:
+                raise ValueError(f"unknown derived kind {d.kind}")
+        if d.cap is not None:
+            value = ir.min_(d.cap, value)
+        ready = self.ready(deps)
+        if guard is not None:
+            on_zero: ir.Expr = ir.Str(ir.PENDING) if d.on_zero == "pending" else ir.Num(float(d.on_zero))
+            value = ir.if_(guard, value, on_zero)
+        expr = ir.if_(ready, value, ir.PENDING) if ready is not None else value
+        fmt = "0.0%" if d.percent else ("0" if d.kind in ("count", "count_between") else "0.00")
+        self.add(Cell(d.id, Role.DERIVED, d.label, expr, fmt, None, "derived"))
+
+    def _node(self, node: Node) -> None:
+        for child in node.children:
+            self._node(child)
+        if node.rule is not None:
+            self._leaf(node, node.rule)
+        else:
+            self._indicator(node)
+
+    def _leaf(self, node: Node, rule: Rule) -> None:
+        low: Lowered = rule.lower(self, node)
+        deps = list(low.deps) + [p.count for p in rule.penalties] + [v.flag for v in rule.vetoes]
+        ready = self.ready(deps)
+        if low.ready is not None:
+            ready = ir.and_(ready, low.ready) if ready is not None else low.ready
+        raw_expr = low.raw
+        for p in rule.penalties:
+            raw_expr = raw_expr - ir.Num(p.per) * ir.Ref(p.count)
+        raw = self.helper(
+            node, "raw", "原始得分（未计下限与上限）", ir.if_(ready, raw_expr, ir.PENDING) if ready else raw_expr
+        )
+        capped: ir.Expr = raw
+        if low.clamp:
+            if rule.floor == "zero":
+                capped = ir.max_(0, capped)
+            elif rule.floor == "param":
+                capped = ir.if_(self.param_is(PARAM_NEGATIVE, "clamp"), ir.max_(0, capped), capped)
+            capped = ir.min_(node.points, capped)
+        score: ir.Expr = ir.round_(capped, self.param(PARAM_DECIMALS))
+        veto_texts: list[ir.Expr] = []
+        for v in rule.vetoes:
+            hit = ir.Ref(v.flag).cmp("=", "是")
+            if v.scope_param:
+                here = self.param_is(v.scope_param, node.id)
+                score = ir.if_(ir.and_(hit, here), 0, score)
+            else:
+                score = ir.if_(hit, 0, score)
+            veto_texts.append(ir.if_(hit, ir.concat("；", v.label or self.label(v.flag), "，本项不得分"), ""))
+        score_ref = self.add(
+            Cell(node.id, Role.SCORE, node.label, ir.if_(ir.isnum(raw), score, ir.PENDING), "0.00", node.id, "score", node.points)
+        )
+        ded = (-score_ref) if not low.clamp else (node.points - score_ref)
+        self.add(
+            Cell(f"{node.id}__ded", Role.EXPLAIN, f"{node.label}：扣分", ir.if_(ir.isnum(score_ref), ded, ir.PENDING),
+                 "0.00", node.id, "deduction")
+        )
+        parts: list[ir.ExprLike] = [low.why]
+        for p in rule.penalties:
+            cnt = ir.Ref(p.count)
+            parts.append(
+                ir.if_(cnt.cmp(">", 0), ir.concat("；", p.label or self.label(p.count), ir.num_text(cnt, 0), p.unit, "，扣",
+                                                  ir.num_text(cnt * p.per, 2), "分"), "")
+            )
+        parts.extend(veto_texts)
+        if low.clamp and rule.floor != "none":
+            parts.append(ir.if_(raw.cmp("<", 0), "，扣完为止", ""))
+        if low.clamp:
+            parts.append(ir.if_(raw.cmp(">", node.points), ir.concat("，以本项分值", ir.num_text(ir.Num(node.points)), "分为限"), ""))
+        if low.clamp:
+            parts += ["，得", ir.num_text(score_ref, 4), "分"]
+        else:
+            parts += ["共扣", ir.num_text(-score_ref, 4), "分"]
+        missing = "、".join(self.label(d) for d in dict.fromkeys(self.base_inputs(deps)))
+        self.add(
+            Cell(
+                f"{node.id}__why",
+                Role.EXPLAIN,
+                f"{node.label}：说明",
+                ir.if_(ir.isnum(score_ref), ir.concat(*parts), f"待填：请填写{missing}"),
+                "@",
+                node.id,
+                "explanation",
+            )
+        )
+
+    def _indicator(self, node: Node) -> None:
+        terms: list[ir.Expr] = []
+        for child in node.children:
+            if child.id not in self.pooled:
+                terms.append(ir.Ref(child.id))
+        for rule_id, (param, _) in self.pooled.items():
+            if node.id in self.params[param].choices_codes():
+                if any(n.id == rule_id for n in node.walk()):
+                    terms.append(ir.if_(self.param_is(param, node.id), ir.Ref(rule_id), 0))
+        total: ir.Expr = ir.call("SUM", *terms)
+        if node.floor is not None:
+            total = ir.max_(node.floor, total)
+        score: ir.Expr = ir.round_(total, AGG_DECIMALS)
+        for leaf in node.walk():
+            if leaf.rule is None:
+                continue
+            for v in leaf.rule.vetoes:
+                if v.scope_param and node.id in self.params[v.scope_param].choices_codes():
+                    hit = ir.and_(ir.Ref(v.flag).cmp("=", "是"), self.param_is(v.scope_param, node.id))
+                    score = ir.if_(hit, 0, score)
+        self.add(Cell(node.id, Role.SCORE, node.label, score, "0.00", node.id, "indicator", node.points))
+
+    def _root_summary(self) -> None:
+        root = self.spec.root
+        pending = self.add(
+            Cell(PENDING_COUNT, Role.DERIVED, "待填项数", ir.call("COUNTIF", ir.UnitScores(), ir.PENDING), "0", None, "status")
+        )
+        self.add(
+            Cell(
+                STATUS,
+                Role.SCORE,
+                "填报状态",
+                ir.if_(pending.cmp("=", 0), "完整", ir.concat("不完整：", ir.num_text(pending, 0), "项待填")),
+                "@",
+                root.id,
+                "status",
+            )
+        )
+        if self.spec.meta.grades:
+            grade: ir.Expr = ir.Str(self.spec.meta.grades[-1].label)
+            for g in reversed(self.spec.meta.grades[:-1]):
+                grade = ir.if_(ir.Ref(root.id).cmp(">=", g.min), g.label, grade)
+            self.add(Cell(GRADE, Role.SCORE, "等级", ir.if_(pending.cmp("=", 0), grade, ir.PENDING), "@", root.id, "grade"))
+
+
+def lower(spec: Spec) -> CellGraph:
+    return Lowering(spec).build()

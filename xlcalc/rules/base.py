@@ -1,0 +1,198 @@
+"""Rule nodes: the base class, shared clauses (conditions, 通报 penalties, vetoes) and the registry.
+
+A rule kind is a frozen dataclass with ``KIND`` (its YAML ``kind``), a ``parse`` classmethod
+reading its fields from YAML, and a ``lower`` method emitting IR. Clauses every kind may carry
+(extra per-incident penalties, vetoes, a floor) are handled here once, so each kind only states
+its own arithmetic and its own sentence of explanation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from xlcalc import ir
+from xlcalc.yamlread import Reader
+
+if TYPE_CHECKING:
+    from xlcalc.lowering import Lowering
+    from xlcalc.spec.model import Node
+
+# Chinese wording of each comparison, used in explanations.
+OP_WORDS = {">=": "达到", ">": "超过", "<=": "不超过", "<": "低于", "=": "等于"}
+OP_FAIL_WORDS = {">=": "未达到", ">": "未超过", "<=": "超过", "<": "未低于", "=": "不等于"}
+OPS = tuple(OP_WORDS)
+
+
+def number_or_percent(value: object) -> float | None:
+    """Spec literals: 110, 0.8 or "80%" (a percentage written as in the rubric text)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if text.endswith("%"):
+                return float(text[:-1]) / 100
+            return float(text)
+        except ValueError:
+            return None
+    return None
+
+
+def read_amount(r: Reader, key: str, default: object = None, required: bool = True) -> float | None:
+    """A numeric field that may be written as a percentage string."""
+    r.used.add(key)
+    if key not in r.data:
+        if required and default is None:
+            r.error(f"missing required key '{key}'")
+        return default  # type: ignore[return-value]
+    value = number_or_percent(r.data[key])
+    if value is None:
+        r.error(f"'{key}' must be a number or a percentage like \"80%\", found '{r.data[key]}'", key)
+    return value
+
+
+@dataclass(frozen=True)
+class Condition:
+    """``value op than`` or a yes/no flag; one clause of a (conjunctive) condition."""
+
+    value: str
+    op: str = ">="
+    than: float | str | None = None  # a number, or the id of another quantity
+    flag: bool = False  # true: a 是/否 input that must be 是 (or 否 with expect=False)
+    expect: bool = True
+    label: str = ""
+
+    @classmethod
+    def parse(cls, r: Reader) -> Condition:
+        if r.has("flag"):
+            value = r.get("flag", str)
+            expect = r.get("is", bool, True)
+            label = r.get("label", str, "")
+            r.finish()
+            return cls(value=value or "", flag=True, expect=expect, label=label)
+        value = r.get("value", str)
+        op = r.choice("op", OPS, ">=")
+        than: float | str | None
+        if r.has("than") and isinstance(r.data["than"], str) and number_or_percent(r.data["than"]) is None:
+            than = r.get("than", str)
+        else:
+            than = read_amount(r, "than")
+        label = r.get("label", str, "")
+        r.finish()
+        return cls(value=value or "", op=op or ">=", than=than, label=label)
+
+    def refs(self) -> list[str]:
+        out = [self.value]
+        if isinstance(self.than, str):
+            out.append(self.than)
+        return out
+
+    def expr(self, lw: Lowering) -> ir.Expr:
+        if self.flag:
+            return lw.val(self.value).cmp("=", "是" if self.expect else "否")
+        than = lw.val(self.than) if isinstance(self.than, str) else ir.Num(self.than or 0.0)
+        return lw.val(self.value).cmp(self.op, than)
+
+    def describe(self, lw: Lowering, passed: bool) -> ir.Expr:
+        """e.g. "每10万人办案数105.3件，未达到110件"."""
+        if self.flag:
+            label = self.label or lw.label(self.value)
+            return ir.concat(label, "：", lw.val(self.value))
+        if isinstance(self.than, str):
+            than_text: ir.Expr = lw.show(self.than)
+        else:
+            than_text = lw.show_literal(self.value, self.than or 0.0)
+        words = OP_WORDS if passed else OP_FAIL_WORDS
+        return ir.concat(lw.label(self.value), lw.show(self.value), "，", words[self.op], than_text)
+
+
+@dataclass(frozen=True)
+class Penalty:
+    """An extra per-incident deduction attached to a rule (每通报一次扣0.5分)."""
+
+    count: str
+    per: float
+    label: str = ""
+    unit: str = "次"
+
+    @classmethod
+    def parse(cls, r: Reader) -> Penalty:
+        p = cls(count=r.get("count", str) or "", per=read_amount(r, "per") or 0.0, label=r.get("label", str, ""),
+                unit=r.get("unit", str, "次"))
+        r.finish()
+        return p
+
+
+@dataclass(frozen=True)
+class Veto:
+    """A condition that zeroes a score (经查实的，本项不得分). ``scope_param`` names the
+    parameter choosing which node the veto zeroes; without it the rule itself is zeroed."""
+
+    flag: str
+    label: str = ""
+    scope_param: str = ""
+
+    @classmethod
+    def parse(cls, r: Reader) -> Veto:
+        v = cls(flag=r.get("flag", str) or "", label=r.get("label", str, ""), scope_param=r.get("scope_param", str, ""))
+        r.finish()
+        return v
+
+
+@dataclass(frozen=True)
+class Lowered:
+    """What a rule kind contributes: its raw score, its own sentence, and what it reads."""
+
+    raw: ir.Expr
+    why: ir.Expr
+    deps: tuple[str, ...]
+    ready: ir.Expr | None = None  # extra readiness condition beyond "every dep filled"
+    clamp: bool = True  # False for pure penalties whose score is ≤ 0 by design
+
+
+class Rule:
+    """Base of every rule kind."""
+
+    KIND: ClassVar[str] = ""
+    FIELDS_DOC: ClassVar[str] = ""
+    PATTERNS: ClassVar[tuple[str, ...]] = ()
+
+    penalties: tuple[Penalty, ...]
+    vetoes: tuple[Veto, ...]
+    floor: str  # "zero" (扣完为止 stated), "param" (rubric parameter decides), "none"
+
+    @classmethod
+    def parse(cls, r: Reader) -> Rule:
+        raise NotImplementedError
+
+    def lower(self, lw: Lowering, node: Node) -> Lowered:
+        raise NotImplementedError
+
+    def full_marks(self) -> float | None:
+        """The rule's own stated full marks, when its text promises a number."""
+        return None
+
+    def refs(self) -> list[str]:
+        """Every input or derived id the rule reads (for reference checks)."""
+        return []
+
+
+def parse_common(r: Reader) -> dict:
+    """Clauses any rule kind may carry."""
+    penalties = tuple(Penalty.parse(p) for p in r.readers("penalties"))
+    vetoes = tuple(Veto.parse(v) for v in r.readers("vetoes"))
+    floor = r.choice("floor", ("zero", "param", "none"), "param")
+    return {"penalties": penalties, "vetoes": vetoes, "floor": floor}
+
+
+REGISTRY: dict[str, type[Rule]] = {}
+
+
+def register(cls: type[Rule]) -> type[Rule]:
+    if cls.KIND in REGISTRY:
+        raise ValueError(f"rule kind {cls.KIND} registered twice")
+    REGISTRY[cls.KIND] = cls
+    return cls

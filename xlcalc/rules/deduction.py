@@ -1,0 +1,276 @@
+"""Deductions: per unit short (P2, P11), per step of percentage points (P3), banded per-person
+penalties (P4) and capped per-item bonuses (P10)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from xlcalc import ir, xlruntime
+from xlcalc.rules.base import Lowered, Rule, number_or_percent, parse_common, read_amount, register
+from xlcalc.yamlread import Reader
+
+if TYPE_CHECKING:
+    from xlcalc.lowering import Lowering
+    from xlcalc.spec.model import Node
+
+PARTIAL_STEP_PARAM = "partial_step"
+
+
+def _target(r: Reader, key: str) -> float | str | None:
+    """A target that is either a literal amount or the id of another quantity."""
+    r.used.add(key)
+    raw = r.data.get(key)
+    if isinstance(raw, str) and number_or_percent(raw) is None:
+        return raw
+    return read_amount(r, key)
+
+
+@register
+@dataclass(frozen=True)
+class Deduction(Rule):
+    """Full marks minus ``per`` for each unit short of a target, each incident counted, or each
+    required item not done (每少1件扣0.5分 / 每发现1起扣1分 / 每少1项扣0.5分)."""
+
+    KIND = "deduction"
+    PATTERNS = ("P2", "P11", "P21")
+    FIELDS_DOC = "per; one of shortfall: {value, target} | count: id | count_false: [ids]; unit"
+    per: float
+    value: str = ""
+    target: float | str | None = None
+    count: str = ""
+    count_false: tuple[str, ...] = ()
+    unit: str = ""
+    penalties: tuple = ()
+    vetoes: tuple = ()
+    floor: str = "param"
+
+    @classmethod
+    def parse(cls, r: Reader) -> Deduction:
+        per = read_amount(r, "per") or 0.0
+        unit = r.get("unit", str, "")
+        value, target, count, flags = "", None, "", ()
+        if r.has("shortfall"):
+            s = r.child("shortfall")
+            assert s is not None
+            value = s.get("value", str) or ""
+            target = _target(s, "target")
+            s.finish()
+        elif r.has("count"):
+            count = r.get("count", str) or ""
+        elif r.has("count_false"):
+            flags = tuple(str(x) for x, _, _ in r.items("count_false"))
+        else:
+            r.error("a deduction needs one of 'shortfall', 'count' or 'count_false'")
+        return cls(per, value, target, count, flags, unit, **parse_common(r))
+
+    def refs(self) -> list[str]:
+        out = [x for x in (self.value, self.count) if x]
+        if isinstance(self.target, str):
+            out.append(self.target)
+        return out + list(self.count_false)
+
+    def lower(self, lw: Lowering, node: Node) -> Lowered:
+        per = ir.Num(self.per)
+        unit = self.unit
+        if self.value:
+            target = lw.val(self.target) if isinstance(self.target, str) else ir.Num(self.target or 0.0)
+            n = lw.helper(node, "short", "差额", ir.if_(lw.ready(self.refs()), ir.max_(0, target - lw.val(self.value)), ir.PENDING))
+            target_text = lw.show(self.target) if isinstance(self.target, str) else lw.show_literal(self.value, self.target or 0.0)
+            why = ir.concat(
+                lw.label(self.value), lw.show(self.value), "，目标", target_text,
+                ir.if_(n.cmp(">", 0), ir.concat("，少", ir.num_text(n, 2), unit, "，每少1", unit, "扣",
+                                                  ir.num_text(per, 2), "分，扣", ir.num_text(n * per, 2), "分"), "，已达到"),
+            )
+        elif self.count:
+            n = lw.val(self.count)
+            why = ir.concat(
+                lw.label(self.count), ir.num_text(n, 2), unit,
+                ir.if_(n.cmp(">", 0), ir.concat("，每", unit or "次", "扣", ir.num_text(per, 2), "分，扣",
+                                                  ir.num_text(n * per, 2), "分"), "，不扣分"),
+            )
+        else:
+            hits = [ir.if_(ir.Ref(f).cmp("=", "否"), 1, 0) for f in self.count_false]
+            n = lw.helper(node, "missing", "未完成事项数", ir.if_(lw.ready(self.refs()), ir.call("SUM", *hits), ir.PENDING), "0")
+            notes = [ir.if_(ir.Ref(f).cmp("=", "否"), ir.concat("；", lw.label(f), "：否"), "") for f in self.count_false]
+            why = ir.concat(
+                "未完成事项", ir.num_text(n, 0), "项", *notes,
+                ir.if_(n.cmp(">", 0), ir.concat("；每项扣", ir.num_text(per, 2), "分，扣", ir.num_text(n * per, 2), "分"), ""),
+            )
+        return Lowered(node.points - per * n, why, tuple(self.refs()))
+
+
+@register
+@dataclass(frozen=True)
+class StepDeduction(Rule):
+    """Full marks at the threshold, minus ``per_step`` for each ``step`` below it (每降低五个百分点
+    扣0.5分). Partial steps follow the rubric parameter ``partial_step``."""
+
+    KIND = "step_deduction"
+    PATTERNS = ("P3",)
+    FIELDS_DOC = "value; threshold; step; per_step; direction: below|above; full_marks"
+    value: str
+    threshold: float
+    step: float
+    per_step: float
+    direction: str = "below"
+    full: float | None = None
+    penalties: tuple = ()
+    vetoes: tuple = ()
+    floor: str = "param"
+
+    @classmethod
+    def parse(cls, r: Reader) -> StepDeduction:
+        rule = cls(
+            value=r.get("value", str) or "",
+            threshold=read_amount(r, "threshold") or 0.0,
+            step=read_amount(r, "step") or 1.0,
+            per_step=read_amount(r, "per_step") or 0.0,
+            direction=r.choice("direction", ("below", "above"), "below") or "below",
+            full=read_amount(r, "full_marks", None, required=False),
+            **parse_common(r),
+        )
+        if rule.step <= 0:
+            r.error("'step' must be positive", "step")
+        return rule
+
+    def refs(self) -> list[str]:
+        return [self.value]
+
+    def full_marks(self) -> float | None:
+        return self.full
+
+    def lower(self, lw: Lowering, node: Node) -> Lowered:
+        a = lw.val(self.value)
+        t = ir.Num(self.threshold)
+        diff = (t - a) if self.direction == "below" else (a - t)
+        # ROUND(...,9) before stepping: (1-0.9)/0.05 is 1.9999999999999996 in binary.
+        gap = lw.helper(node, "gap", "差距档数（未取整）",
+                        ir.if_(lw.ready([self.value]), ir.max_(0, ir.round_(diff / self.step, 9)), ir.PENDING))
+        p = PARTIAL_STEP_PARAM
+        steps_expr = ir.if_(
+            lw.param_is(p, "floor"), ir.call("INT", gap),
+            ir.if_(lw.param_is(p, "ceil"), ir.call("ROUNDUP", gap, 0),
+                   ir.if_(lw.param_is(p, "proportional"), gap, ir.round_(gap, 0))),
+        )
+        steps = lw.helper(node, "steps", "扣分档数", ir.if_(ir.isnum(gap), steps_expr, ir.PENDING))
+        full = self.full if self.full is not None else node.points
+        raw = full - ir.Num(self.per_step) * steps
+        pct = lw.is_percent(self.value)
+        word = "低于" if self.direction == "below" else "高于"
+        if pct:
+            gap_text = ir.concat(ir.fixed_text(gap * (self.step * 100), 1), "个百分点")
+            step_text = f"每{xlruntime.general_text(self.step * 100)}个百分点"
+        else:
+            unit = lw.unit(self.value)
+            gap_text = ir.concat(ir.num_text(gap * self.step, 2), unit)
+            step_text = f"每{xlruntime.general_text(self.step)}{unit}"
+        why = ir.concat(
+            lw.label(self.value), lw.show(self.value),
+            ir.if_(
+                gap.cmp(">", 0),
+                ir.concat("，", word, lw.show_literal(self.value, self.threshold), "共", gap_text, "，按", step_text,
+                          "扣", ir.num_text(self.per_step, 2), "分计（", lw.param(p), "），扣",
+                          ir.num_text(steps * self.per_step, 2), "分"),
+                ir.concat("，", "达到" if self.direction == "below" else "未超过", lw.show_literal(self.value, self.threshold)),
+            ),
+        )
+        return Lowered(raw, why, (self.value,))
+
+
+@dataclass(frozen=True)
+class Band:
+    lo: float
+    hi: float | None
+    per: float
+    label: str
+
+
+@register
+@dataclass(frozen=True)
+class BandedPenalty(Rule):
+    """A pure penalty with no points of its own: ``per`` for each list item inside a band
+    (年承办90-149件的每人次扣1.5分). The parameter ``pool_param`` chooses which indicator absorbs it."""
+
+    KIND = "banded_penalty"
+    PATTERNS = ("P4",)
+    FIELDS_DOC = "list; bands: [{min, max, per, label}]; pool_param; unit"
+    list: str
+    bands: tuple[Band, ...]
+    pool_param: str = ""
+    unit: str = "人"
+    penalties: tuple = ()
+    vetoes: tuple = ()
+    floor: str = "none"
+
+    @classmethod
+    def parse(cls, r: Reader) -> BandedPenalty:
+        lst = r.get("list", str) or ""
+        bands = []
+        for b in r.readers("bands", required=True):
+            bands.append(Band(read_amount(b, "min") or 0.0, read_amount(b, "max", None, required=False),
+                              read_amount(b, "per") or 0.0, b.get("label", str, "")))
+            b.finish()
+        pool = r.get("pool_param", str, "")
+        unit = r.get("unit", str, "人")
+        common = parse_common(r)
+        common["floor"] = "none"
+        return cls(lst, tuple(bands), pool, unit, **common)
+
+    def refs(self) -> list[str]:
+        return [self.list]
+
+    def lower(self, lw: Lowering, node: Node) -> Lowered:
+        rng = lw.val(self.list)
+        if self.pool_param:
+            lw.pool(node, self.pool_param)
+        counts = []
+        notes: list[ir.ExprLike] = []
+        for i, b in enumerate(self.bands):
+            crit: list[ir.ExprLike] = [rng, ">=" + xlruntime.general_text(b.lo)]
+            if b.hi is not None:
+                crit += [rng, "<=" + xlruntime.general_text(b.hi)]
+            label = b.label or (f"{xlruntime.general_text(b.lo)}-{xlruntime.general_text(b.hi)}"
+                                if b.hi is not None else f"{xlruntime.general_text(b.lo)}以上")
+            n = lw.helper(node, f"band{i + 1}", f"{label}人数", ir.call("COUNTIFS", *crit), "0")
+            counts.append((n, b))
+            notes.append(ir.if_(n.cmp(">", 0), ir.concat(label, ir.num_text(n, 0), self.unit, "，每",
+                                                          self.unit, "扣", ir.num_text(b.per, 2), "分；"), ""))
+        penalty: ir.Expr = ir.Num(counts[0][1].per) * counts[0][0]
+        for n, b in counts[1:]:
+            penalty = penalty + ir.Num(b.per) * n
+        why = ir.concat(lw.label(self.list), "共", ir.num_text(ir.call("COUNT", rng), 0), "项；", *notes)
+        return Lowered(-penalty, why, (self.list,), clamp=False)
+
+
+@register
+@dataclass(frozen=True)
+class Bonus(Rule):
+    """``per`` points for each item, up to ``cap`` (每采用一篇得0.4分，总分2分)."""
+
+    KIND = "bonus"
+    PATTERNS = ("P10",)
+    FIELDS_DOC = "count; per; cap (default: the node's points); unit"
+    count: str
+    per: float
+    cap: float | None = None
+    unit: str = "篇"
+    penalties: tuple = ()
+    vetoes: tuple = ()
+    floor: str = "zero"
+
+    @classmethod
+    def parse(cls, r: Reader) -> Bonus:
+        return cls(r.get("count", str) or "", read_amount(r, "per") or 0.0,
+                   read_amount(r, "cap", None, required=False), r.get("unit", str, "篇"), **parse_common(r))
+
+    def refs(self) -> list[str]:
+        return [self.count]
+
+    def lower(self, lw: Lowering, node: Node) -> Lowered:
+        n = lw.val(self.count)
+        cap = self.cap if self.cap is not None else node.points
+        why = ir.concat(lw.label(self.count), ir.num_text(n, 0), self.unit, "，每", self.unit, "得",
+                        ir.num_text(self.per, 2), "分",
+                        ir.if_((n * self.per).cmp(">", cap), ir.concat("，以", ir.num_text(ir.Num(cap), 2), "分为限"), ""))
+        return Lowered(ir.min_(cap, n * self.per), why, (self.count,))

@@ -1,0 +1,78 @@
+"""Scores that people assign: discretionary items within an allowed range or the national
+qualitative bands (P14), with the 偏差原因 that must accompany any score below full marks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from xlcalc import ir
+from xlcalc.rules.base import Lowered, Rule, parse_common, read_amount, register
+from xlcalc.yamlread import Reader
+
+if TYPE_CHECKING:
+    from xlcalc.lowering import Lowering
+    from xlcalc.spec.model import Node
+
+# National qualitative bands (财预〔2020〕10号): 达成 [80%,100%], 部分达成 [60%,80%), 未达成 [0,60%).
+QUALITATIVE_BANDS = (("达成", 0.8, 1.0), ("部分达成", 0.6, 0.8), ("未达成", 0.0, 0.6))
+
+
+@register
+@dataclass(frozen=True)
+class Discretionary(Rule):
+    """A score an evaluator assigns (酌情扣分 / 根据实际情况核定), kept within ``[min, max]``
+    (default 0..points) or, with ``tier``, within the national band of the chosen tier."""
+
+    KIND = "discretionary"
+    PATTERNS = ("P14", "P15")
+    FIELDS_DOC = "score: id; min; max; tier: id (达成/部分达成/未达成); reason: id"
+    score: str
+    lo: float | None = None
+    hi: float | None = None
+    tier: str = ""
+    reason: str = ""
+    penalties: tuple = ()
+    vetoes: tuple = ()
+    floor: str = "zero"
+
+    @classmethod
+    def parse(cls, r: Reader) -> Discretionary:
+        return cls(
+            r.get("score", str) or "",
+            read_amount(r, "min", None, required=False),
+            read_amount(r, "max", None, required=False),
+            r.get("tier", str, ""),
+            r.get("reason", str, ""),
+            **parse_common(r),
+        )
+
+    def refs(self) -> list[str]:
+        return [x for x in (self.score, self.tier, self.reason) if x]
+
+    def lower(self, lw: Lowering, node: Node) -> Lowered:
+        s = lw.val(self.score)
+        w = node.points
+        lo: ir.Expr = ir.Num(self.lo if self.lo is not None else 0.0)
+        hi: ir.Expr = ir.Num(self.hi if self.hi is not None else w)
+        if self.tier:
+            t = lw.val(self.tier)
+            for name, a, b in QUALITATIVE_BANDS:
+                lo = ir.if_(t.cmp("=", name), ir.round_(w * a, 2), lo)
+                hi = ir.if_(t.cmp("=", name), ir.round_(w * b, 2), hi)
+        raw = ir.min_(hi, ir.max_(lo, s))
+        parts: list[ir.ExprLike] = ["评定得分", ir.num_text(s, 2), "分"]
+        if self.tier:
+            parts += ["（", lw.val(self.tier), "）"]
+        parts.append(ir.if_(ir.or_(s.cmp(">", hi), s.cmp("<", lo)),
+                            ir.concat("，超出允许范围", ir.num_text(lo, 2), "-", ir.num_text(hi, 2), "分，按范围取值"), ""))
+        if self.reason:
+            reason = lw.val(self.reason)
+            parts.append(ir.if_(ir.and_(s.cmp("<", w), call_len_zero(reason)), "；未填写偏差原因", ""))
+        deps = (self.score,) + ((self.tier,) if self.tier else ())
+        return Lowered(raw, ir.concat(*parts), deps)
+
+
+def call_len_zero(x: ir.Expr) -> ir.Expr:
+    """Blank text cell: ``x=""`` is TRUE for an empty cell in every engine."""
+    return x.cmp("=", "")

@@ -1,0 +1,182 @@
+"""Scores proportional to a quantity: 100-point averages converted to points (P7), completion
+ratios against targets in the three national directions (P6, P17, P18, P19) and the budget
+execution line of the national self-evaluation table (P16)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from xlcalc import ir, xlruntime
+from xlcalc.rules.base import Lowered, Rule, number_or_percent, parse_common, read_amount, register
+from xlcalc.yamlread import Reader
+
+if TYPE_CHECKING:
+    from xlcalc.lowering import Lowering
+    from xlcalc.spec.model import Node
+
+
+@register
+@dataclass(frozen=True)
+class Conversion(Rule):
+    """``points × average / scale`` (根据平均得分进行分值换算), with an optional minimum sample
+    whose consequence is the parameter ``sample_param`` (keep, zero, or pro-rate)."""
+
+    KIND = "conversion"
+    PATTERNS = ("P7",)
+    FIELDS_DOC = "average: id (a number, or a list whose mean is taken); scale (100); min_sample; sample_param"
+    average: str
+    scale: float = 100.0
+    min_sample: int = 0
+    sample_param: str = ""
+    penalties: tuple = ()
+    vetoes: tuple = ()
+    floor: str = "zero"
+
+    @classmethod
+    def parse(cls, r: Reader) -> Conversion:
+        return cls(
+            r.get("average", str) or "",
+            read_amount(r, "scale", 100.0, required=False) or 100.0,
+            r.get("min_sample", int, 0),
+            r.get("sample_param", str, ""),
+            **parse_common(r),
+        )
+
+    def refs(self) -> list[str]:
+        return [self.average]
+
+    def lower(self, lw: Lowering, node: Node) -> Lowered:
+        src = lw.val(self.average)
+        is_list = isinstance(src, ir.ListRange)
+        avg = lw.helper(node, "avg", "平均得分", ir.if_(lw.ready([self.average]),
+                                                    ir.round_(ir.call("AVERAGE", src), 10) if is_list else src,
+                                                    ir.PENDING))
+        raw: ir.Expr = ir.Num(node.points) * avg / self.scale
+        why_parts: list[ir.ExprLike] = [
+            "平均得分", ir.num_text(avg, 2), "分（百分制），按", ir.num_text(ir.Num(node.points)), "×平均分/",
+            xlruntime.general_text(self.scale), "折算",
+        ]
+        if is_list and self.min_sample and self.sample_param:
+            n = ir.call("COUNT", src)
+            short = n.cmp("<", self.min_sample)
+            p = self.sample_param
+            factor = ir.if_(short, ir.if_(lw.param_is(p, "zero"), 0,
+                                         ir.if_(lw.param_is(p, "prorate"), n / self.min_sample, 1)), 1)
+            raw = raw * factor
+            why_parts.append(ir.if_(short, ir.concat("；调查", ir.num_text(n, 0), "人，少于", str(self.min_sample),
+                                                     "人（", lw.param(p), "）"), ""))
+        return Lowered(raw, ir.concat(*why_parts), (self.average,))
+
+
+@register
+@dataclass(frozen=True)
+class Proportional(Rule):
+    """Completion against a target, nationally: positive (≥) ``w×min(1,a/t)``; reverse (≤) full
+    at or under the target, decaying linearly to 0 at twice the target; equality (=) as positive
+    unless the target is 0. ``completion: true`` means the actual is already a completion ratio."""
+
+    KIND = "proportional"
+    PATTERNS = ("P6", "P17", "P18", "P19", "P24")
+    FIELDS_DOC = "actual; target (amount or id); direction: positive|reverse|equal; completion; cap (default true)"
+    actual: str
+    target: float | str | None = None
+    direction: str = "positive"
+    completion: bool = False
+    cap: bool = True
+    penalties: tuple = ()
+    vetoes: tuple = ()
+    floor: str = "zero"
+
+    @classmethod
+    def parse(cls, r: Reader) -> Proportional:
+        actual = r.get("actual", str) or ""
+        completion = r.get("completion", bool, False)
+        target: float | str | None = None
+        if r.has("target"):
+            r.used.add("target")
+            raw = r.data["target"]
+            target = raw if isinstance(raw, str) and number_or_percent(raw) is None else read_amount(r, "target")
+        elif not completion:
+            r.error("a proportional rule needs 'target' unless 'completion: true'")
+        return cls(actual, target, r.choice("direction", ("positive", "reverse", "equal"), "positive") or "positive",
+                   completion, r.get("cap", bool, True), **parse_common(r))
+
+    def refs(self) -> list[str]:
+        return [self.actual] + ([self.target] if isinstance(self.target, str) else [])
+
+    def lower(self, lw: Lowering, node: Node) -> Lowered:
+        w = ir.Num(node.points)
+        a = lw.val(self.actual)
+        if self.completion:
+            ratio: ir.Expr = a
+            raw: ir.Expr = w * (ir.min_(1, ratio) if self.cap else ratio)
+            why = ir.concat("完成率", ir.pct_text(ratio, 1), "，按完成率×分值计")
+            return Lowered(raw, why, tuple(self.refs()))
+        t = lw.val(self.target) if isinstance(self.target, str) else ir.Num(self.target or 0.0)
+        t_text = lw.show(self.target) if isinstance(self.target, str) else lw.show_literal(self.actual, self.target or 0.0)
+        head = ir.concat(lw.label(self.actual), lw.show(self.actual), "，目标值", t_text)
+        positive = ir.if_(t.cmp("<=", 0), ir.if_(a.cmp(">=", t), w, 0),
+                          w * (ir.min_(1, ir.round_(a / t, 10)) if self.cap else ir.round_(a / t, 10)))
+        if self.direction == "positive":
+            raw = positive
+            why = ir.concat(head, ir.if_(t.cmp(">", 0), ir.concat("，完成率", ir.pct_text(a / t, 1)), ""), "，按完成值/目标值×分值计")
+        elif self.direction == "equal":
+            raw = ir.if_(t.cmp("=", 0), ir.if_(a.cmp("<=", 0), w, 0), positive)
+            why = ir.concat(head, "，等于型指标（目标为0时须为0，否则按完成比例）")
+        else:
+            decay = w * (1 - ir.round_((a - t) / t, 10))
+            raw = ir.if_(a.cmp("<=", t), w, ir.if_(ir.or_(t.cmp("<=", 0), a.cmp(">=", t * 2)), 0, decay))
+            why = ir.concat(head, "，反向指标（不超过目标得满分，超出部分按超出比例扣减，达到目标2倍不得分）")
+        return Lowered(raw, why, tuple(self.refs()))
+
+
+@register
+@dataclass(frozen=True)
+class BudgetExecution(Rule):
+    """预算执行率 line: ``ROUND(points × MIN(执行数/预算数, cap), decimals)``, or the banded
+    variant (江西: 100% → full, ≥80% → 7, ≥60% → 5, else 0, scaled to the points)."""
+
+    KIND = "budget_execution"
+    PATTERNS = ("P16",)
+    FIELDS_DOC = "executed; budget; decimals (1); mode: linear|banded; bands"
+    executed: str
+    budget: str
+    decimals: int = 1
+    mode: str = "linear"
+    bands: tuple[tuple[float, float], ...] = ((1.0, 1.0), (0.8, 0.7), (0.6, 0.5))
+    penalties: tuple = ()
+    vetoes: tuple = ()
+    floor: str = "zero"
+
+    @classmethod
+    def parse(cls, r: Reader) -> BudgetExecution:
+        bands = []
+        for b in r.readers("bands"):
+            bands.append((read_amount(b, "min") or 0.0, read_amount(b, "share") or 0.0))
+            b.finish()
+        return cls(r.get("executed", str) or "", r.get("budget", str) or "", r.get("decimals", int, 1),
+                   r.choice("mode", ("linear", "banded"), "linear") or "linear",
+                   tuple(bands) or cls.bands, **parse_common(r))
+
+    def refs(self) -> list[str]:
+        return [self.executed, self.budget]
+
+    def lower(self, lw: Lowering, node: Node) -> Lowered:
+        budget = lw.val(self.budget)
+        rate = lw.helper(node, "rate", "预算执行率",
+                         ir.if_(lw.ready(self.refs()), ir.if_(budget.cmp(">", 0),
+                                                              ir.round_(lw.val(self.executed) / budget, 10), ir.PENDING),
+                                ir.PENDING), "0.0%")
+        w = ir.Num(node.points)
+        if self.mode == "linear":
+            raw: ir.Expr = ir.round_(w * ir.min_(rate, 1), self.decimals)
+            rule_text = f"按执行率×{xlruntime.general_text(node.points)}计（执行率100%封顶，保留{self.decimals}位小数）"
+        else:
+            raw = ir.Num(0)
+            for lo, share in sorted(self.bands):
+                raw = ir.if_(rate.cmp(">=", lo), node.points * share, raw)
+            rule_text = "按执行率分档计分"
+        why = ir.concat("全年执行数", ir.num_text(lw.val(self.executed), 4), "，全年预算数",
+                        ir.num_text(budget, 4), "，执行率", ir.pct_text(rate, 1), "，", rule_text)
+        return Lowered(raw, why, tuple(self.refs()), ready=ir.isnum(rate))

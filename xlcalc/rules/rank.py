@@ -1,0 +1,90 @@
+"""Rank-based tiers across the cohort of units (P8: 排名全市前3名的得1分，第4-6名得0.9分…
+百分比相等的按并列排名得分).
+
+Ranking is the only cross-unit rule. Keys are rounded to ``precision_param`` decimals first, so
+"百分比相等" is decided on the rounded value (33.33% = 33.33%) and the criteria text built
+for SUMIFS carries the exact value. Competition ranking is ``_xlfn.RANK.EQ``; dense ranking
+counts the distinct keys above, through a first-occurrence helper column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from xlcalc import ir
+from xlcalc.cells import Role
+from xlcalc.rules.base import Lowered, Rule, parse_common, read_amount, register
+from xlcalc.yamlread import Reader
+
+if TYPE_CHECKING:
+    from xlcalc.lowering import Lowering
+    from xlcalc.spec.model import Node
+
+
+@dataclass(frozen=True)
+class RankTier:
+    upto: int
+    points: float
+
+
+@register
+@dataclass(frozen=True)
+class RankTiers(Rule):
+    KIND = "rank_tiers"
+    PATTERNS = ("P8",)
+    FIELDS_DOC = "key; order: desc|asc; tiers: [{upto, points}]; tie_param; beyond_param; precision_param"
+    key: str
+    tiers: tuple[RankTier, ...]
+    order: str = "desc"
+    tie_param: str = "rank_ties"
+    beyond_param: str = "rank_beyond"
+    precision_param: str = "rank_precision"
+    penalties: tuple = ()
+    vetoes: tuple = ()
+    floor: str = "zero"
+
+    @classmethod
+    def parse(cls, r: Reader) -> RankTiers:
+        tiers = []
+        for t in r.readers("tiers", required=True):
+            tiers.append(RankTier(t.get("upto", int) or 0, read_amount(t, "points") or 0.0))
+            t.finish()
+        if [t.upto for t in tiers] != sorted(t.upto for t in tiers):
+            r.error("rank tiers must be listed in increasing 'upto' order", "tiers")
+        return cls(
+            r.get("key", str) or "",
+            tuple(tiers),
+            r.choice("order", ("desc", "asc"), "desc") or "desc",
+            r.get("tie_param", str, "rank_ties"),
+            r.get("beyond_param", str, "rank_beyond"),
+            r.get("precision_param", str, "rank_precision"),
+            **parse_common(r),
+        )
+
+    def refs(self) -> list[str]:
+        return [self.key]
+
+    def full_marks(self) -> float | None:
+        return max(t.points for t in self.tiers) if self.tiers else None
+
+    def lower(self, lw: Lowering, node: Node) -> Lowered:
+        key = lw.helper(node, "key", "排名依据（按精度取舍）",
+                        ir.if_(ir.isnum(lw.val(self.key)), ir.round_(lw.val(self.key), lw.param(self.precision_param)),
+                               ir.PENDING), "0.0000", Role.RANK)
+        first = lw.helper(node, "first", "首次出现（并列只计一次）",
+                          ir.if_(ir.isnum(key), ir.if_(ir.call("COUNTIF", ir.ColumnPrefix(key.cell), key).cmp("=", 1), 1, 0), 0),
+                          "0", Role.RANK)
+        order = 0 if self.order == "desc" else 1
+        cmp = ">" if self.order == "desc" else "<"
+        competition = ir.call("RANK.EQ", key, ir.Column(key.cell), order)
+        dense = ir.call("SUMIFS", ir.Column(first.cell), ir.Column(key.cell), ir.concat(cmp, ir.num_text(key, 10))) + 1
+        rank = lw.helper(node, "rank", "名次",
+                         ir.if_(ir.isnum(key), ir.if_(lw.param_is(self.tie_param, "competition"), competition, dense),
+                                ir.PENDING), "0", Role.RANK)
+        raw: ir.Expr = lw.param(self.beyond_param)
+        for t in reversed(self.tiers):
+            raw = ir.if_(rank.cmp("<=", t.upto), t.points, raw)
+        why = ir.concat(lw.label(self.key), lw.show(self.key), "，排名第", ir.num_text(rank, 0), "名（",
+                        lw.param(self.tie_param), "）")
+        return Lowered(raw, why, (self.key,), ready=ir.isnum(rank))

@@ -1,0 +1,268 @@
+"""YAML → typed rubric tree, rejecting unknown keys, wrong types and dangling references with
+file, line and YAML path."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from xlcalc.errors import SpecError
+from xlcalc.rules import REGISTRY
+from xlcalc.rules.base import read_amount
+from xlcalc.spec.model import (
+    INPUT_TYPES,
+    Choice,
+    DerivedDef,
+    Grade,
+    InputDef,
+    Meta,
+    Node,
+    ParamDef,
+    Spec,
+)
+from xlcalc.spec.params import STANDARD_PARAMS
+from xlcalc.yamlread import Context, Reader, load_yaml
+
+DERIVED_KINDS = {"ratio": 2, "mean": 1, "count": 1, "count_between": 1, "sum": None, "difference": 2}
+
+
+def load_spec(path: str | Path) -> Spec:
+    """Load and validate one spec file; raises :class:`SpecError` listing every problem."""
+    path = Path(path)
+    data, ctx = load_yaml(path)
+    spec = _build(Reader(data, ctx, ""), ctx, str(path))
+    ctx.raise_if_errors()
+    assert spec is not None
+    return dataclasses.replace(spec, warnings=tuple(d for d in ctx.diagnostics if d.level == "warning"))
+
+
+def _build(r: Reader, ctx: Context, file: str) -> Spec | None:
+    meta = _meta(r.child("meta"))
+    params = _params(r)
+    inputs = tuple(_input(x) for x in r.readers("inputs", required=True))
+    derived = tuple(_derived(x) for x in r.readers("derived"))
+    choices = tuple(_choice(x) for x in r.readers("choices"))
+    tree = r.child("tree")
+    root = _node(tree, 0) if tree is not None else None
+    r.finish()
+    if meta is None or root is None:
+        return None
+    spec = Spec(meta, params, inputs, derived, root, choices, file)
+    _check_references(spec, r, ctx)
+    return spec
+
+
+def _meta(r: Reader | None) -> Meta | None:
+    if r is None:
+        return None
+    grades = []
+    for g in r.readers("grades"):
+        grades.append(Grade(g.get("label", str) or "", read_amount(g, "min") or 0.0))
+        g.finish()
+    if [g.min for g in grades] != sorted((g.min for g in grades), reverse=True):
+        r.error("grades must be listed from the highest 'min' down", "grades")
+    units = tuple(str(u) for u, _, _ in r.items("units"))
+    if len(set(units)) != len(units):
+        r.error("units must be distinct", "units")
+    meta = Meta(
+        id=r.get("id", str) or "",
+        title=r.get("title", str) or "",
+        issuer=r.get("issuer", str, ""),
+        year=str(r.get("year", (str, int), "")),
+        source=r.get("source", str, ""),
+        total=read_amount(r, "total") or 0.0,
+        unit_kind=r.get("unit_kind", str, "项目"),
+        units=units,
+        grades=tuple(grades),
+        weight_unit=r.choice("weight_unit", ("points", "percent"), "points") or "points",
+        notes=r.get("notes", str, ""),
+    )
+    r.finish()
+    return meta
+
+
+def _params(r: Reader) -> tuple[ParamDef, ...]:
+    """Standard parameters every rubric has, then the spec's own (which may override defaults)."""
+    params: dict[str, ParamDef] = {p.name: p for p in STANDARD_PARAMS}
+    for p in r.readers("params"):
+        name = p.get("name", str) or ""
+        choices = []
+        for c in p.readers("choices"):
+            choices.append((c.get("code", str) or "", c.get("label", str) or ""))
+            c.finish()
+        base = params.get(name)
+        default = p.get("default", (str, float), base.default if base else None)
+        pdef = ParamDef(
+            name=name,
+            label=p.get("label", str, base.label if base else name),
+            doc=p.get("doc", str, base.doc if base else ""),
+            default=default if default is not None else "",
+            choices=tuple(choices) or (base.choices if base else ()),
+            lo=read_amount(p, "min", base.lo if base else None, required=False),
+            hi=read_amount(p, "max", base.hi if base else None, required=False),
+            integer=p.get("integer", bool, base.integer if base else False),
+        )
+        if pdef.choices and str(pdef.default) not in pdef.choices_codes():
+            p.error(f"default '{pdef.default}' is not one of the choices {', '.join(pdef.choices_codes())}", "default")
+        if not pdef.choices and not isinstance(pdef.default, float | int):
+            p.error("a parameter without choices needs a numeric default", "default")
+        p.finish()
+        params[name] = pdef
+    return tuple(params.values())
+
+
+def _input(r: Reader) -> InputDef:
+    itype = r.choice("type", INPUT_TYPES) or "number"
+    inp = InputDef(
+        id=r.get("id", str) or "",
+        label=r.get("label", str) or "",
+        unit=r.get("unit", str, "" if itype in ("bool", "text") else ("%" if itype == "percent" else "")),
+        type=itype,
+        lo=read_amount(r, "min", None, required=False),
+        hi=read_amount(r, "max", None, required=False),
+        source=r.get("source", str, ""),
+        note=r.get("note", str, ""),
+        capacity=r.get("capacity", int, 50 if itype == "list" else 0),
+        item_type=r.choice("item_type", ("integer", "number"), "number") or "number",
+        period=str(r.get("period", (str, int), "")),
+    )
+    if inp.lo is not None and inp.hi is not None and inp.lo > inp.hi:
+        r.error(f"min {inp.lo} is above max {inp.hi}", "min")
+    if itype == "list" and inp.capacity <= 0:
+        r.error("a list input needs a positive 'capacity'", "capacity")
+    r.finish()
+    return inp
+
+
+def _derived(r: Reader) -> DerivedDef:
+    kind = r.choice("kind", tuple(DERIVED_KINDS)) or "ratio"
+    args = tuple(str(a) for a, _, _ in r.items("of", required=True))
+    want = DERIVED_KINDS.get(kind)
+    if want is not None and len(args) != want:
+        r.error(f"derived kind '{kind}' takes {want} operand(s) in 'of', found {len(args)}", "of")
+    on_zero = r.get("on_zero", (str, float), "pending")
+    d = DerivedDef(
+        id=r.get("id", str) or "",
+        label=r.get("label", str) or "",
+        kind=kind,
+        unit=r.get("unit", str, ""),
+        args=args,
+        scale=read_amount(r, "scale", 1.0, required=False) or 1.0,
+        cap=read_amount(r, "cap", None, required=False),
+        on_zero=str(on_zero),
+        lo=read_amount(r, "min", None, required=False),
+        hi=read_amount(r, "max", None, required=False),
+        decimals=r.get("decimals", int, 10),
+        percent=r.get("percent", bool, False),
+        note=r.get("note", str, ""),
+    )
+    r.finish()
+    return d
+
+
+def _choice(r: Reader) -> Choice:
+    c = Choice(
+        id=r.get("id", str) or "",
+        topic=r.get("topic", str) or "",
+        decision=r.get("decision", str) or "",
+        reason=r.get("reason", str) or "",
+        param=r.get("param", str, ""),
+        nodes=tuple(str(n) for n, _, _ in r.items("nodes")),
+    )
+    r.finish()
+    return c
+
+
+def _node(r: Reader, level: int) -> Node:
+    children = tuple(_node(c, level + 1) for c in r.readers("children"))
+    rule = None
+    rr = r.child("rule") if r.has("rule") else None
+    if rr is not None:
+        kind = rr.get("kind", str) or ""
+        cls = REGISTRY.get(kind)
+        if cls is None:
+            rr.error(f"unknown rule kind '{kind}'; known kinds: {', '.join(sorted(REGISTRY))}", "kind")
+        else:
+            rule = cls.parse(rr)
+            rr.finish()
+    if rule is not None and children:
+        r.error("a node has either a rule or children, not both")
+    if rule is None and not children and rr is None:
+        r.error("a leaf indicator needs a 'rule'")
+    node = Node(
+        id=r.get("id", str) or "",
+        label=r.get("label", str) or "",
+        points=read_amount(r, "points") or 0.0,
+        level=level,
+        children=children,
+        rule=rule,
+        text=r.get("text", str, ""),
+        floor=read_amount(r, "floor", None, required=False),
+        line=r.line,
+        path=r.path,
+        extra={"note": r.get("note", str, ""), "self_score": r.get("self_score", str, "")},
+    )
+    r.finish()
+    return node
+
+
+def _check_references(spec: Spec, r: Reader, ctx: Context) -> None:
+    """Dangling ids, duplicate ids, parameters and scopes that do not exist."""
+    known: dict[str, str] = {}
+    for kind, ids in (("input", [i.id for i in spec.inputs]), ("derived", [d.id for d in spec.derived]),
+                      ("indicator", [n.id for n in spec.nodes()])):
+        for i in ids:
+            if not i.isidentifier() or i.isdigit():
+                ctx.error(f"id '{i}' must be a letter/underscore identifier", None, kind)
+            if i in known:
+                ctx.error(f"id '{i}' is used by both an {known[i]} and an {kind}", None, kind)
+            known[i] = kind
+    values = {i.id for i in spec.inputs} | {d.id for d in spec.derived}
+    params = {p.name: p for p in spec.params}
+    for d in spec.derived:
+        for a in d.args:
+            if a not in {i.id for i in spec.inputs} | {x.id for x in spec.derived}:
+                ctx.error(f"derived '{d.id}' refers to unknown quantity '{a}'", None, f"derived.{d.id}")
+    for n in spec.nodes():
+        if n.rule is None:
+            continue
+        where = f"{n.path}.rule"
+        for ref in n.rule.refs() + [p.count for p in n.rule.penalties] + [v.flag for v in n.rule.vetoes]:
+            if ref not in values:
+                ctx.error(f"rule refers to unknown input or derived quantity '{ref}'", n.line, where)
+        for v in n.rule.vetoes:
+            if v.scope_param:
+                p = params.get(v.scope_param)
+                scope_ok = {n.id} | {a.id for a in spec.ancestors(n.id)}
+                if p is None:
+                    ctx.error(f"veto scope parameter '{v.scope_param}' is not defined", n.line, where)
+                elif not set(p.choices_codes()) <= scope_ok:
+                    ctx.error(f"veto scope parameter '{v.scope_param}' must choose among this node and its ancestors",
+                              n.line, where)
+        for attr in ("pool_param", "sample_param", "tie_param", "beyond_param", "precision_param"):
+            name = getattr(n.rule, attr, "")
+            if name and name not in params:
+                ctx.error(f"rule names parameter '{name}' ({attr}), which is not defined", n.line, where)
+        pool = getattr(n.rule, "pool_param", "")
+        if pool in params:
+            ancestors = {a.id for a in spec.ancestors(n.id)}
+            if not set(params[pool].choices_codes()) <= ancestors:
+                ctx.error(f"pool parameter '{pool}' must choose among this rule's ancestors", n.line, where)
+    for c in spec.choices:
+        if c.param and c.param not in params:
+            ctx.error(f"choice '{c.id}' names unknown parameter '{c.param}'", None, "choices")
+        for nid in c.nodes:
+            if nid not in known:
+                ctx.error(f"choice '{c.id}' names unknown node '{nid}'", None, "choices")
+
+
+def load_many(paths: list[str | Path]) -> list[Spec]:
+    specs, errors = [], []
+    for p in paths:
+        try:
+            specs.append(load_spec(p))
+        except SpecError as exc:
+            errors.extend(exc.diagnostics)
+    if errors:
+        raise SpecError(errors)
+    return specs
