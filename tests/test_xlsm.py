@@ -18,6 +18,7 @@ from openpyxl.styles import Protection
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from xlcalc import xlsm as xlsm_module
 from xlcalc.xlsm import (
     DEFAULT_BUTTONS,
     MACRO_ENABLED_MAIN,
@@ -38,7 +39,7 @@ FORMULAS = {
     "C5": ("=填报!B2*2", "=填报!B2*2"),
     "C6": ("=SUM(填报!B2:B3)", "=SUM(填报!B2:B3)"),
     "C7": ("=_xlfn.RANK.EQ(C5,C5:C6)", "=RANK.EQ(C5,C5:C6)"),
-    "C8": ("=IF(分值>3,\"高\",\"低\")", "=IF(分值>3,\"高\",\"低\")"),
+    "C8": ('=IF(分值>3,"高","低")', '=IF(分值>3,"高","低")'),
 }
 
 
@@ -114,9 +115,18 @@ def _snapshot(path: Path) -> dict[str, object]:
             for cell in row
             if cell.value is not None or not cell.protection.locked
         }
-        protection = {key: getattr(ws.protection, key) for key in ("sheet", "objects", "scenarios", "formatCells",
-                                                                    "selectLockedCells", "selectUnlockedCells",
-                                                                    "password")}
+        protection = {
+            key: getattr(ws.protection, key)
+            for key in (
+                "sheet",
+                "objects",
+                "scenarios",
+                "formatCells",
+                "selectLockedCells",
+                "selectUnlockedCells",
+                "password",
+            )
+        }
         validations = sorted(
             (str(dv.sqref), dv.type, dv.formula1, dv.allow_blank) for dv in ws.data_validations.dataValidation
         )
@@ -174,11 +184,14 @@ def test_content_type_and_project_part(built: tuple[Path, Path]) -> None:
     assert f'PartName="/xl/workbook.xml" ContentType="{MACRO_ENABLED_MAIN}"' in types
     assert '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>' in types
     assert 'Extension="vml"' in types
-    assert 'Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject" Target="vbaProject.bin"' in rels
+    assert (
+        'Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject" Target="vbaProject.bin"'
+        in rels
+    )
 
 
 def _unlower(source: str) -> str:
-    """Undo lower_vba_source: ``(ChrW(n) & "x")`` back into one string literal."""
+    """Undo lower_vba_source: ``CStr(ChrW(n) & "x")`` back into one string literal."""
 
     def literal(match: re.Match[str]) -> str:
         if "ChrW(" not in match.group(1):
@@ -188,7 +201,9 @@ def _unlower(source: str) -> str:
             text += chr(int(piece.group(1))) if piece.group(1) else piece.group(2)
         return f'"{text}"'
 
-    return re.sub(r'\(((?:ChrW\(\d+\)|"(?:[^"]|"")*")(?: & (?:ChrW\(\d+\)|"(?:[^"]|"")*"))*)\)', literal, source)
+    return re.sub(
+        r'CStr\(((?:ChrW\(\d+\)|"(?:[^"]|"")*")(?: & (?:ChrW\(\d+\)|"(?:[^"]|"")*"))*)\)', literal, source
+    )
 
 
 def _lines(text: str) -> list[str]:
@@ -295,7 +310,7 @@ def test_rejects_unknown_macro_and_sheet(tmp_path: Path) -> None:
 
 def test_lower_vba_source() -> None:
     lowered = lower_vba_source('x = "重新a""b"  \' ok\n')
-    assert lowered == "x = (ChrW(37325) & ChrW(26032) & \"a\"\"b\")  ' ok\r\n"
+    assert lowered == 'x = CStr(ChrW(37325) & ChrW(26032) & "a""b")  \' ok\r\n'
     assert lower_vba_source("Sub A()\nEnd Sub") == "Sub A()\r\nEnd Sub\r\n"
     with pytest.raises(ValueError, match="comments"):
         lower_vba_source("x = 1 ' 中文\n")
@@ -348,7 +363,7 @@ def test_libreoffice_opens_and_converts(built: tuple[Path, Path], tmp_path: Path
 
 
 LO_DRIVER = textwrap.dedent(
-    '''
+    """
     import os, subprocess, sys, time, uno
     from com.sun.star.beans import PropertyValue
 
@@ -381,9 +396,9 @@ LO_DRIVER = textwrap.dedent(
         doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(doc_path), "_blank", 0,
                                            (prop("Hidden", True), prop("MacroExecutionMode", 4)))
         provider = doc.getScriptProvider()
-        for name in ("XlcalcIntegrityReport", "XlcalcRecalculate"):
+        for name in sys.argv[4:]:
             script = provider.getScript(
-                "vnd.sun.star.script:VBAProject.xlcalc_recalc.%s?language=Basic&location=document" % name)
+                "vnd.sun.star.script:VBAProject.%s?language=Basic&location=document" % name)
             result = script.invoke((), (), ())[0]
             sys.stdout.write("%s=%s\\n" % (name, ascii(result)))
         doc.close(True)
@@ -397,7 +412,7 @@ LO_DRIVER = textwrap.dedent(
             proc.wait(timeout=30)
         except Exception:
             proc.kill()
-    '''
+    """
 )
 
 
@@ -408,26 +423,75 @@ def _system_python_has_uno() -> bool:
     return probe.returncode == 0
 
 
-@needs_soffice
-def test_libreoffice_runs_recalculate_macro(tmp_path: Path) -> None:
-    """The plain recalc module runs in LibreOffice and reports the overwritten formula."""
+def _run_in_libreoffice(xlsm: Path, tmp_path: Path, *procedures: str) -> dict[str, object]:
+    """Open ``xlsm`` in headless LibreOffice (macros allowed) and call each ``module.procedure``."""
     if not _system_python_has_uno():
         pytest.skip("no Python with the uno module")
-    xlsx = build_workbook(tmp_path / "over.xlsx", overwrite="C6")
-    xlsm = tmp_path / "over.xlsm"
-    make_xlsm(xlsx, xlsm, buttons=[DEFAULT_BUTTONS[0]], include_verify=False)
     driver = tmp_path / "driver.py"
     driver.write_text(LO_DRIVER, encoding="utf-8")
+    profile = (tmp_path / "profile").as_uri()
     done = subprocess.run(
-        [str(SYSTEM_PYTHON), str(driver), str(xlsm), (tmp_path / "profile").as_uri(), f"xlcalc{tmp_path.name}"],
+        [str(SYSTEM_PYTHON), str(driver), str(xlsm), profile, f"xlcalc{tmp_path.name}", *procedures],
         capture_output=True,
         text=True,
         timeout=300,
         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
     )
     assert done.returncode == 0, done.stderr
-    results = dict(line.split("=", 1) for line in done.stdout.splitlines() if "=" in line)
-    report = ast.literal_eval(results["XlcalcIntegrityReport"])  # ascii() of a str
-    assert report == "重新计算完成。公式完整性检查：共4个公式，1个被修改或覆盖\n\n被修改或覆盖的单元格：\n评分!C6"
+    lines = [line.split("=", 1) for line in done.stdout.splitlines() if "=" in line]
+    return {name: ast.literal_eval(value) for name, value in lines}  # ascii() of each result
+
+
+@needs_soffice
+def test_libreoffice_runs_recalculate_macro(tmp_path: Path) -> None:
+    """The plain recalc module runs in LibreOffice and reports the overwritten formula."""
+    xlsx = build_workbook(tmp_path / "over.xlsx", overwrite="C6")
+    xlsm = tmp_path / "over.xlsm"
+    make_xlsm(xlsx, xlsm, buttons=[DEFAULT_BUTTONS[0]], include_verify=False)
+    results = _run_in_libreoffice(
+        xlsm, tmp_path, "xlcalc_recalc.XlcalcIntegrityReport", "xlcalc_recalc.XlcalcRecalculate"
+    )
+    assert results["xlcalc_recalc.XlcalcIntegrityReport"] == (
+        "重新计算完成。公式完整性检查：共4个公式，1个被修改或覆盖\n\n被修改或覆盖的单元格：\n评分!C6"
+    )
     # The button's Sub runs to its end (CalculateFull's error trapped, message box shown headless).
-    assert "XlcalcRecalculate" in results
+    assert "xlcalc_recalc.XlcalcRecalculate" in results
+
+
+@needs_soffice
+def test_libreoffice_full_project_runs_no_macro(built: tuple[Path, Path], tmp_path: Path) -> None:
+    """With xlwings' VBA in the project, LibreOffice compiles none of it: the macro returns nothing."""
+    _, xlsm = built
+    results = _run_in_libreoffice(xlsm, tmp_path, "xlcalc_recalc.XlcalcIntegrityReport")
+    assert results["xlcalc_recalc.XlcalcIntegrityReport"] == ""
+
+
+@needs_soffice
+def test_libreoffice_verify_module_calls_bridge(tmp_path: Path) -> None:
+    """verify.bas compiles (against a stand-in RunPython) and asks for xlcalc.bridge.verify_caller()."""
+    stub_source = (
+        'Attribute VB_Name = "stub"\nOption Explicit\nPublic LastCommand As String\n'
+        "Public Function RunPython(PythonCommand As String)\n    LastCommand = PythonCommand\n"
+        '    Err.Raise 1004, , "no Python here"\nEnd Function\n'
+        "Public Function Probe() As String\n    XlcalcVerify\n    Probe = LastCommand\nEnd Function\n"
+    )
+    stub = xlsm_module.VbaModule("stub", "standard", lower_vba_source(stub_source), "test stub")
+    modules = [m for m in vba_modules() if m.name in ("xlcalc_recalc", "xlcalc_verify")] + [stub]
+    parts = xlsm_module._read_zip(build_workbook(tmp_path / "v.xlsx"))
+    types = xlsm_module._set_main_content_type(parts["[Content_Types].xml"], "xl/workbook.xml")
+    parts["[Content_Types].xml"] = types
+    parts = xlsm_module._add_vba_project(parts, modules)
+    probe = tmp_path / "probe.xlsm"
+    probe.write_bytes(xlsm_module._zip_bytes(parts))
+    results = _run_in_libreoffice(probe, tmp_path, "stub.Probe")
+    # Probe got past XlcalcVerify: its error handler (a message box, shown headless) ran too.
+    assert results["stub.Probe"] == "import xlcalc.bridge; xlcalc.bridge.verify_caller()"
+
+
+def test_xlwings_version_must_match(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Embedding another xlwings release's VBA than the one recorded is refused, not done silently."""
+    monkeypatch.setattr(xlsm_module, "XLWINGS_VBA_VERSION", "0.0.1")
+    with pytest.raises(RuntimeError, match="0.0.1"):
+        make_xlsm(build_workbook(tmp_path / "w.xlsx"), tmp_path / "w.xlsm")
+    # Without the verify button nothing of xlwings is embedded, so its version does not matter.
+    make_xlsm(tmp_path / "w.xlsx", tmp_path / "w.xlsm", buttons=[DEFAULT_BUTTONS[0]], include_verify=False)

@@ -84,7 +84,10 @@ def test_button_bound_to_missing_macro(good: Path, tmp_path: Path) -> None:
     broken = _rewrite(good, tmp_path / "broken.xlsm", {vml_name: vml.replace(b"XlcalcVerify<", b"Missing<")})
     report = inspect_xlsm(broken)
     assert not report.ok
-    assert [(b.macro_name, b.bound) for b in report.buttons] == [("XlcalcRecalculate", True), ("Missing", False)]
+    assert [(b.macro_name, b.bound) for b in report.buttons] == [
+        ("XlcalcRecalculate", True),
+        ("Missing", False),
+    ]
     assert any("Missing" in problem for problem in report.problems)
 
 

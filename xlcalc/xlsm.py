@@ -28,7 +28,9 @@ so Office compiles the modules from their source on open.
 VBA keeps module source in the project's ANSI code page (1252 here), which
 cannot hold Chinese; so string literals holding non-ASCII characters in the
 ``.bas`` files are rewritten into ``ChrW(n)`` calls (:func:`lower_vba_source`).
-The text then displays the same on any Windows locale and in LibreOffice.
+The module text is then the same on every Windows locale, on macOS and in LibreOffice (a
+message box on Windows still shows Chinese only where the system code page has it, as on
+Chinese Windows).
 
 Output is deterministic: zip entries sorted (``[Content_Types].xml`` first),
 fixed timestamps and attributes, so the same ``.xlsx`` always gives the same
@@ -50,6 +52,8 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 import defusedxml.ElementTree as DefusedET
+from pyopenvba import ExcelFile, VBAModuleKind
+from pyopenvba.cfb import CFB
 from pyopenvba.vba import normalize_class_source
 
 __all__ = [
@@ -93,7 +97,16 @@ _VBA_PART = "xl/vbaProject.bin"
 
 #: Worksheet children that come after ``legacyDrawing`` in CT_Worksheet's sequence.
 _AFTER_LEGACY_DRAWING = frozenset(
-    {"legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls", "webPublishItems", "tableParts", "extLst"}
+    {
+        "legacyDrawingHF",
+        "drawingHF",
+        "picture",
+        "oleObjects",
+        "controls",
+        "webPublishItems",
+        "tableParts",
+        "extLst",
+    }
 )
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _VBA_LINE_LIMIT = 1023
@@ -181,13 +194,15 @@ def _lower_literal(literal: str) -> str:
         parts.append(f"ChrW({code})")
     if ascii_run:
         parts.append(f'"{ascii_run}"')
-    return "(" + " & ".join(parts) + ")"
+    # CStr(...) rather than bare parentheses: a call statement whose first argument starts with "("
+    # (MsgBox ("x") & y, ...) is one VBA's parser may take for a parenthesised argument list.
+    return "CStr(" + " & ".join(parts) + ")"
 
 
 def lower_vba_source(source: str, origin: str = "<vba>") -> str:
     """Rewrite non-ASCII string literals into ``ChrW`` calls; CRLF line ends.
 
-    ``"重新计算"`` becomes ``(ChrW(37325) & ChrW(26032) & ChrW(35745) & ChrW(31639))`` (decimal code
+    ``"重新计算"`` becomes ``CStr(ChrW(37325) & ChrW(26032) & ChrW(35745) & ChrW(31639))`` (decimal code
     points: ``&H`` literals above 7FFF are negative Integers in VBA and LibreOffice Basic).  Anything
     else must already be ASCII: a comment or identifier with non-ASCII text, a ``Const`` holding it
     (a Const cannot call ChrW), or a line that grows past VBA's 1023 characters raises ValueError.
@@ -298,12 +313,19 @@ def vba_modules(*, include_verify: bool = True) -> list[VbaModule]:
         )
     if not xlwings_source.isascii():
         raise RuntimeError(f"{xlwings_path} is not ASCII; cannot embed it unchanged")
-    modules.append(VbaModule(_module_name(xlwings_source, "xlwings.bas"), "standard", xlwings_source, str(xlwings_path)))
+    modules.append(
+        VbaModule(_module_name(xlwings_source, "xlwings.bas"), "standard", xlwings_source, str(xlwings_path))
+    )
     # In the stream form VBA stores (the .cls export preamble dropped, VB_Base added), so the
     # source here is what reads back from the project.
     dictionary_source = _crlf(normalize_class_source(_crlf(_read_text(dictionary_path))))
     modules.append(
-        VbaModule(_module_name(dictionary_source, "Dictionary.cls"), "class", dictionary_source, str(dictionary_path))
+        VbaModule(
+            _module_name(dictionary_source, "Dictionary.cls"),
+            "class",
+            dictionary_source,
+            str(dictionary_path),
+        )
     )
     return modules
 
@@ -426,9 +448,6 @@ def _add_vba_project(parts: dict[str, bytes], modules: Sequence[VbaModule]) -> d
     pyOpenVBA's ``add_vba_project`` adds what Excel adds with a first macro (document modules, code
     names, the project part, its relationship and content type).
     """
-    from pyopenvba import ExcelFile, VBAModuleKind
-    from pyopenvba.cfb import CFB
-
     with tempfile.TemporaryDirectory(prefix="xlcalc-xlsm-") as tmp:
         staged = Path(tmp) / "staged.xlsm"
         built = Path(tmp) / "built.xlsm"
@@ -501,7 +520,9 @@ def _sheet_grid(sheet_xml: bytes) -> _Grid:
     cols: dict[int, int] = {}
     for col in root.iterfind("m:cols/m:col", ns):
         hidden = col.get("hidden") in ("1", "true")
-        pixels = 0 if hidden else (_width_pixels(float(col.get("width"))) if col.get("width") else default_col)
+        pixels = (
+            0 if hidden else (_width_pixels(float(col.get("width"))) if col.get("width") else default_col)
+        )
         for index in range(int(col.get("min", "1")) - 1, min(int(col.get("max", "1")), 16384)):
             cols[index] = pixels
     rows: dict[int, int] = {}
@@ -547,7 +568,9 @@ _BUTTON_SHAPETYPE = (
 )
 
 
-def _button_shape(shape_id: int, z_index: int, caption: str, macro: str, vertices: list[int], size: tuple[int, int]) -> str:
+def _button_shape(
+    shape_id: int, z_index: int, caption: str, macro: str, vertices: list[int], size: tuple[int, int]
+) -> str:
     col, row, x1, y1, col_end, row_end, x2, y2, x_abs, y_abs = vertices
     width, height = size
     style = (
@@ -676,7 +699,14 @@ def _add_buttons(
         opening = root.group()[:-1] + declarations + ">"
         shapetype = "" if '"_x0000_t201"' in text else _BUTTON_SHAPETYPE
         closing = text.rindex("</xml>")
-        text = text[: root.start()] + opening + text[root.end() : closing] + shapetype + "".join(shapes) + text[closing:]
+        text = (
+            text[: root.start()]
+            + opening
+            + text[root.end() : closing]
+            + shapetype
+            + "".join(shapes)
+            + text[closing:]
+        )
         parts[vml_part] = text.encode("utf-8")
         return
 
@@ -716,10 +746,11 @@ def make_xlsm(
 ) -> None:
     """Write ``xlsm_path``: the workbook of ``xlsx_path`` with xlcalc's macros and buttons.
 
-    ``buttons`` are ``(caption, macro)`` pairs, placed side by side on ``button_sheet`` from the
-    top-left corner of ``button_cell`` (pick a free area: buttons float over cells), each
-    ``button_size`` (width, height) pixels apart by ``button_gap`` pixels.  Every macro must be a
-    public argument-less Sub of an embedded module.
+    ``buttons`` are ``(caption, macro)`` pairs, placed left to right on ``button_sheet`` starting
+    at the top-left corner of ``button_cell`` (pick a free area: buttons float over the cells).
+    Each is ``button_size`` = (width, height) pixels, ``button_gap`` pixels from the next; the
+    anchor follows the sheet's own column widths and row heights.  Every macro must be a public
+    argument-less Sub of an embedded module, else ValueError (so is an unknown sheet).
 
     ``include_verify=False`` leaves out the verify module and xlwings' VBA (and so any button
     naming ``XlcalcVerify`` must be dropped too): a project with only the plain recalculate module,

@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
+from xml.etree.ElementTree import Element
 
 import defusedxml.ElementTree as DefusedET
 
@@ -99,12 +100,13 @@ def _relationships(archive: zipfile.ZipFile, part: str) -> list[dict[str, str]]:
     return [dict(e.attrib) for e in DefusedET.fromstring(raw).iter(f"{{{_NS_PKG_REL}}}Relationship")]
 
 
-def _content_type(types_root: object, part: str) -> str:
-    for override in types_root.iter(f"{{{_NS_CT}}}Override"):  # type: ignore[attr-defined]
+def _content_type(types_root: Element, part: str) -> str:
+    """The content type of ``part``: its Override, else the Default for its extension."""
+    for override in types_root.iter(f"{{{_NS_CT}}}Override"):
         if override.get("PartName") == "/" + part:
             return override.get("ContentType", "")
     extension = part.rsplit(".", 1)[-1].lower()
-    for default in types_root.iter(f"{{{_NS_CT}}}Default"):  # type: ignore[attr-defined]
+    for default in types_root.iter(f"{{{_NS_CT}}}Default"):
         if default.get("Extension", "").lower() == extension:
             return default.get("ContentType", "")
     return ""
@@ -205,10 +207,14 @@ def inspect_xlsm(path: Path | str, expected_modules: Iterable[str] = EXPECTED_MO
         types_root = DefusedET.fromstring(archive.read("[Content_Types].xml"))
         report.main_content_type = _content_type(types_root, main_part)
         if not report.content_type_ok:
-            problems.append(f"main part content type is {report.main_content_type!r}, not {MACRO_ENABLED_MAIN!r}")
+            problems.append(
+                f"main part content type is {report.main_content_type!r}, not {MACRO_ENABLED_MAIN!r}"
+            )
 
         workbook_rels = _relationships(archive, main_part)
-        vba_part = next((_resolve(main_part, r["Target"]) for r in workbook_rels if r.get("Type") == _REL_VBA), None)
+        vba_part = next(
+            (_resolve(main_part, r["Target"]) for r in workbook_rels if r.get("Type") == _REL_VBA), None
+        )
         report.vba_part_related = vba_part is not None and vba_part in names
         if not report.vba_part_related or vba_part is None:
             problems.append("no vbaProject part related from the workbook")
@@ -248,7 +254,9 @@ def inspect_xlsm(path: Path | str, expected_modules: Iterable[str] = EXPECTED_MO
             sheet_rels = {r.get("Id"): r for r in _relationships(archive, sheet_part)}
             vml_rel = sheet_rels.get(legacy.get(f"{{{_NS_R}}}id"))
             if vml_rel is None or vml_rel.get("Type") != _REL_VML:
-                problems.append(f"sheet {sheet.get('name')!r}: legacyDrawing without a vmlDrawing relationship")
+                problems.append(
+                    f"sheet {sheet.get('name')!r}: legacyDrawing without a vmlDrawing relationship"
+                )
                 continue
             vml_part = _resolve(sheet_part, vml_rel["Target"])
             if vml_part not in names:
@@ -260,5 +268,7 @@ def inspect_xlsm(path: Path | str, expected_modules: Iterable[str] = EXPECTED_MO
                 bound = bool(macro_name) and macro_name.casefold() in defined
                 report.buttons.append(ButtonInfo(sheet.get("name", ""), caption, macro, macro_name, bound))
                 if not bound:
-                    problems.append(f"button {caption!r} on {sheet.get('name')!r} runs {macro!r}, which no module defines")
+                    problems.append(
+                        f"button {caption!r} on {sheet.get('name')!r} runs {macro!r}, which no module defines"
+                    )
     return report
