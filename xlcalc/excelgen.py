@@ -99,11 +99,21 @@ class ExcelGenerator:
 
     def binop(self, e: ir.BinOp, parent_prec: int = 0) -> str:
         prec = _PREC[e.op]
+        if e.op == "&":
+            # & is associative and converts numbers itself: ROUND(x,2) needs no &"" inside it.
+            left, right = self._concat_operand(e.left, prec), self._concat_operand(e.right, prec)
+            text = f"{left}&{right}"
+            return f"({text})" if prec < parent_prec else text
         left = self.gen(e.left, prec)
         # Right operand of a left-associative operator needs parentheses at equal precedence.
         right = self.gen(e.right, prec + 1)
         text = f"{left}{e.op}{right}"
         return f"({text})" if prec < parent_prec else text
+
+    def _concat_operand(self, e: ir.Expr, prec: int) -> str:
+        if isinstance(e, ir.NumText):
+            return f"ROUND({self.gen(e.value)},{e.decimals})"
+        return self.gen(e, prec)
 
     def call(self, e: ir.Call) -> str:
         name = ("_xlfn." + e.fn) if e.fn in XLFN else e.fn

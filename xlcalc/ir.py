@@ -240,8 +240,10 @@ def isnum(value: ExprLike) -> Call:
 def concat(*parts: ExprLike) -> Expr:
     """Text concatenation with ``&``; adjacent literal strings are merged."""
     merged: list[Expr] = []
+    flat: list[Expr] = []
     for part in parts:
-        node = lift(part)
+        flat.extend(_concat_operands(lift(part)))
+    for node in flat:
         if isinstance(node, Str) and merged and isinstance(merged[-1], Str):
             merged[-1] = Str(merged[-1].value + node.value)
         elif not (isinstance(node, Str) and node.value == ""):
@@ -254,16 +256,38 @@ def concat(*parts: ExprLike) -> Expr:
     return out
 
 
-def num_text(value: ExprLike, decimals: int = 2) -> NumText:
-    return NumText(lift(value), decimals)
+def _concat_operands(node: Expr) -> list[Expr]:
+    if isinstance(node, BinOp) and node.op == "&":
+        return _concat_operands(node.left) + _concat_operands(node.right)
+    return [node]
 
 
-def pct_text(value: ExprLike, decimals: int = 1) -> PctText:
-    return PctText(lift(value), decimals)
+def num_text(value: ExprLike, decimals: int = 2) -> Expr:
+    """Number as text; a literal folds to its text at compile time."""
+    node = lift(value)
+    if isinstance(node, Num):
+        from xlcalc.xlruntime import num_text as fold
+
+        return Str(fold(node.value, decimals))
+    return NumText(node, decimals)
 
 
-def fixed_text(value: ExprLike, decimals: int = 1) -> FixedText:
-    return FixedText(lift(value), decimals)
+def pct_text(value: ExprLike, decimals: int = 1) -> Expr:
+    node = lift(value)
+    if isinstance(node, Num):
+        from xlcalc.xlruntime import pct_text as fold
+
+        return Str(fold(node.value, decimals))
+    return PctText(node, decimals)
+
+
+def fixed_text(value: ExprLike, decimals: int = 1) -> Expr:
+    node = lift(value)
+    if isinstance(node, Num):
+        from xlcalc.xlruntime import fixed_text as fold
+
+        return Str(fold(node.value, decimals))
+    return FixedText(node, decimals)
 
 
 def walk(expr: Expr):

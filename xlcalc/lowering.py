@@ -148,7 +148,7 @@ class Lowering:
         match d.kind:
             case "ratio":
                 num, den = args
-                value: ir.Expr = ir.round_(num / den * d.scale, d.decimals)
+                value: ir.Expr = ir.round_(num / den * d.scale if d.scale != 1 else num / den, d.decimals)
                 guard = den.cmp("<>", 0)
             case "mean":
                 value = ir.round_(ir.call("AVERAGE", args[0]), d.decimals)

@@ -1,0 +1,122 @@
+"""Compile one spec into a workbook: sheets in a fixed order, every score a live formula.
+
+``build_workbook`` returns the openpyxl Workbook plus the layout (the verifier needs both to
+know where inputs go and which cells to compare); ``write_workbook`` saves it deterministically.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
+from openpyxl.workbook.properties import CalcProperties
+
+from xlcalc import ir
+from xlcalc.cells import Cell, CellGraph, Role
+from xlcalc.lowering import lower
+from xlcalc.spec.model import Spec
+from xlcalc.workbook import sheets
+from xlcalc.workbook.layout import FIRST_ROW, Layout
+from xlcalc.workbook.package import write_normalized
+from xlcalc.workbook.tables import TableWriter
+
+
+@dataclass
+class Compiled:
+    spec: Spec
+    graph: CellGraph
+    layout: Layout
+    units: list[str]
+    workbook: Workbook
+    formula_blocks: list[tuple[str, str, str]]
+
+
+def default_units(spec: Spec) -> list[str]:
+    return list(spec.meta.units) if spec.meta.ranked else [spec.meta.unit_kind or "本项目"]
+
+
+def used_params(graph: CellGraph) -> set[str]:
+    return {n.name for c in graph.cells if c.expr is not None for n in ir.walk(c.expr) if isinstance(n, ir.Param)}
+
+
+def _score_sub(cell: Cell) -> str:
+    if cell.kind in ("score", "indicator") and cell.max_points is not None:
+        return f"满分{cell.max_points:g}分"
+    return {"status": "状态", "grade": "等级"}.get(cell.kind, "")
+
+
+def _explain_sub(cell: Cell) -> str:
+    return {"deduction": "扣分", "explanation": "说明"}.get(cell.kind, "")
+
+
+def _derived_sub(cell: Cell) -> str:
+    return {"derived": "派生量", "helper": "中间量", "status": "状态"}.get(cell.kind, "")
+
+
+def build_workbook(spec: Spec, units: list[str] | None = None) -> Compiled:
+    graph = lower(spec)
+    units = units if units is not None else default_units(spec)
+    layout = Layout(graph, spec.meta.ranked, len(units))
+    wb = Workbook()
+    wb.remove(wb.active)
+    formula_cells: list[tuple[str, int, int, str]] = []
+
+    def sink(sheet: str, coord: str, formula: str) -> None:
+        letters, row = coordinate_from_string(coord)
+        formula_cells.append((sheet, row, column_index_from_string(letters), formula))
+
+    sheets.guide_sheet(wb, spec, layout)
+    sheets.params_sheet(wb, spec, used_params(graph))
+    writer = TableWriter(wb, spec, layout, units, sink)
+    writer.inputs_sheet()
+    writer.list_sheets()
+    writer.computed_sheet(Role.SCORE, _score_sub)
+    writer.computed_sheet(Role.EXPLAIN, _explain_sub)
+    rank_ws = writer.computed_sheet(Role.RANK, lambda c: "排名")
+    if rank_ws is not None:
+        writer.rank_chart(rank_ws)
+    writer.computed_sheet(Role.DERIVED, _derived_sub)
+    sheets.rule_text_sheet(wb, spec)
+    blocks = formula_blocks(formula_cells, layout.ranked)
+    sheets.formula_index_sheet(wb, blocks)
+    # Store no cached values and ask every engine for a full recalculation on load.
+    wb.calculation = CalcProperties(fullCalcOnLoad=True)
+    wb.active = wb.sheetnames.index("填报") if "填报" in wb.sheetnames else 0
+    return Compiled(spec, graph, layout, units, wb, blocks)
+
+
+def formula_blocks(cells: list[tuple[str, int, int, str]], ranked: bool) -> list[tuple[str, str, str]]:
+    """Group formula cells into blocks sharing one R1C1 formula: a column of unit rows (ranked
+    layout) or a single cell (form layout). Returns (sheet, A1 range, first cell's formula)."""
+    if not ranked:
+        return [(sheet, f"{get_column_letter(col)}{row}", f) for sheet, row, col, f in cells]
+    spans: dict[tuple[str, int], list] = {}
+    for sheet, row, col, f in cells:
+        span = spans.setdefault((sheet, col), [row, row, f])
+        if row < span[0]:
+            span[0], span[2] = row, f
+        span[1] = max(span[1], row)
+    return [(sheet, f"{get_column_letter(col)}{a}:{get_column_letter(col)}{b}", f)
+            for (sheet, col), (a, b, f) in spans.items()]
+
+
+def workbook_bytes(compiled: Compiled) -> bytes:
+    buf = BytesIO()
+    compiled.workbook.save(buf)
+    return buf.getvalue()
+
+
+def write_workbook(compiled: Compiled, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_normalized(workbook_bytes(compiled), path)
+    return path
+
+
+def template_name(spec: Spec) -> str:
+    return f"{spec.meta.id}.xlsx"
+
+
+__all__ = ["Compiled", "build_workbook", "write_workbook", "template_name", "FIRST_ROW"]

@@ -1,0 +1,149 @@
+"""Where every cell of the cell graph lives in the workbook.
+
+Two orientations share one addressing scheme. Rubrics that compare units (``meta.units``) put
+one row per unit on every sheet and one column per quantity; single-project rubrics are forms,
+one row per quantity and one value column. Data starts on row ``FIRST_ROW``; rows above hold the
+title and headers (repeated when printing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from openpyxl.utils import get_column_letter
+
+from xlcalc.cells import Cell, CellGraph, ListInput, Role
+
+FIRST_ROW = 4
+
+SHEET_NAMES = {
+    Role.INPUT: "填报",
+    Role.DERIVED: "中间计算",
+    Role.SCORE: "评分",
+    Role.EXPLAIN: "扣分说明",
+    Role.RANK: "排名",
+}
+PARAM_SHEET = "参数"
+GUIDE_SHEET = "填写说明"
+TEXT_SHEET = "规则原文"
+FORMULA_SHEET = "_公式"
+UNIT_COL = 1  # ranked layout: column A holds the unit name
+FORM_VALUE_COL = 4  # form layout: column D holds the value
+_BAD_SHEET_CHARS = set('[]:*?/\\')
+
+
+def quote(sheet: str) -> str:
+    """A sheet name quoted for a formula (always quoted: Chinese names, spaces, hyphens)."""
+    return "'" + sheet.replace("'", "''") + "'"
+
+
+def param_name(name: str) -> str:
+    """Defined name of a rubric parameter (prefixed so it can never read as a cell address)."""
+    return f"P_{name}"
+
+
+def list_sheet_name(li: ListInput, taken: set[str]) -> str:
+    base = "明细-" + "".join(ch for ch in li.label if ch not in _BAD_SHEET_CHARS)
+    name = base[:31]
+    k = 2
+    while name in taken:
+        suffix = f"{k}"
+        name = base[: 31 - len(suffix)] + suffix
+        k += 1
+    return name
+
+
+@dataclass
+class Layout:
+    graph: CellGraph
+    ranked: bool
+    n_units: int
+    positions: dict[str, tuple[Role, int]] = field(default_factory=dict)
+    role_cells: dict[Role, list[Cell]] = field(default_factory=dict)
+    list_sheets: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for role in Role:
+            cells = self.graph.role(role)
+            if role is Role.SCORE:
+                counted = set(self.graph.counted_scores())
+                cells = [c for c in cells if c.id in counted] + [c for c in cells if c.id not in counted]
+            self.role_cells[role] = cells
+            for k, c in enumerate(cells):
+                self.positions[c.id] = (role, k)
+        taken = set(SHEET_NAMES.values()) | {PARAM_SHEET, GUIDE_SHEET, TEXT_SHEET, FORMULA_SHEET}
+        for li in self.graph.lists:
+            name = list_sheet_name(li, taken)
+            taken.add(name)
+            self.list_sheets[li.id] = name
+
+    # ---- geometry -----------------------------------------------------------------------
+    def sheet_of(self, cell_id: str) -> str:
+        return SHEET_NAMES[self.positions[cell_id][0]]
+
+    def row_col(self, cell_id: str, unit: int) -> tuple[int, int]:
+        _, k = self.positions[cell_id]
+        if self.ranked:
+            return FIRST_ROW + unit, UNIT_COL + 1 + k
+        return FIRST_ROW + k, FORM_VALUE_COL
+
+    def address(self, cell_id: str, unit: int, absolute: bool = False) -> str:
+        row, col = self.row_col(cell_id, unit)
+        letter = get_column_letter(col)
+        return f"${letter}${row}" if absolute else f"{letter}{row}"
+
+    def unit_row(self, unit: int) -> int:
+        return FIRST_ROW + unit
+
+    def list_range(self, input_id: str, unit: int) -> tuple[str, str]:
+        """(sheet, A1 range) of a list input's items for one unit."""
+        li = next(x for x in self.graph.lists if x.id == input_id)
+        sheet = self.list_sheets[input_id]
+        if self.ranked:
+            row = FIRST_ROW + unit
+            return sheet, f"B{row}:{get_column_letter(1 + li.capacity)}{row}"
+        return sheet, f"B{FIRST_ROW}:B{FIRST_ROW + li.capacity - 1}"
+
+    def resolver(self, home: str, unit: int) -> Resolver:
+        return Resolver(self, home, unit)
+
+
+class Resolver:
+    """Addresses as seen from one formula cell (sheet ``home``, unit ``unit``)."""
+
+    def __init__(self, layout: Layout, home: str, unit: int) -> None:
+        self.layout = layout
+        self.home = home
+        self.unit = unit
+
+    def _qualify(self, sheet: str, ref: str) -> str:
+        return ref if sheet == self.home else f"{quote(sheet)}!{ref}"
+
+    def ref(self, cell: str) -> str:
+        return self._qualify(self.layout.sheet_of(cell), self.layout.address(cell, self.unit))
+
+    def column(self, cell: str) -> str:
+        lay = self.layout
+        first = lay.address(cell, 0, absolute=True)
+        last = lay.address(cell, lay.n_units - 1, absolute=True)
+        return self._qualify(lay.sheet_of(cell), f"{first}:{last}")
+
+    def column_prefix(self, cell: str) -> str:
+        lay = self.layout
+        first = lay.address(cell, 0, absolute=True)
+        here = lay.address(cell, self.unit)
+        return self._qualify(lay.sheet_of(cell), f"{first}:{here}")
+
+    def list_range(self, input_id: str) -> str:
+        sheet, rng = self.layout.list_range(input_id, self.unit)
+        return self._qualify(sheet, rng)
+
+    def unit_scores(self) -> str:
+        lay = self.layout
+        counted = lay.graph.counted_scores()
+        first = lay.address(counted[0], self.unit)
+        last = lay.address(counted[-1], self.unit)
+        return self._qualify(SHEET_NAMES[Role.SCORE], f"{first}:{last}")
+
+    def param(self, name: str) -> str:
+        return param_name(name)

@@ -1,0 +1,59 @@
+"""Shared cell styles, number formats and sheet set-up (print, panes, protection)."""
+
+from __future__ import annotations
+
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.worksheet.worksheet import Worksheet
+
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")  # unlocked cells a user fills in
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+TOTAL_FILL = PatternFill("solid", fgColor="E2EFDA")
+TITLE_FONT = Font(bold=True, size=14)
+HEADER_FONT = Font(bold=True)
+THIN = Side(style="thin", color="BFBFBF")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+WRAP = Alignment(wrap_text=True, vertical="top")
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+UNLOCKED = Protection(locked=False)
+
+SCORE_FORMAT = '0.00"分"'
+FORMATS = {"0.00": "0.00", "0.0%": "0.0%", "0": "0", "@": "@", "0.0000": "0.0000", "General": "General"}
+
+
+def number_format(fmt: str, is_score: bool = False) -> str:
+    if is_score:
+        return SCORE_FORMAT
+    return FORMATS.get(fmt, fmt)
+
+
+def finish_sheet(ws: Worksheet, *, title_rows: str = "1:3", freeze: str | None = None, protect: bool = True,
+                 landscape: bool = True) -> None:
+    """A4 landscape, titles repeated on every printed page, frozen panes, protection without
+    password (so users can still unprotect when they must)."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = title_rows
+    if freeze:
+        ws.freeze_panes = freeze
+    if protect:
+        ws.protection.sheet = True
+        ws.protection.formatColumns = False
+        ws.protection.formatRows = False
+        ws.protection.autoFilter = False
+
+
+def header(ws: Worksheet, row: int, col: int, text: str) -> None:
+    c = ws.cell(row=row, column=col, value=text)
+    c.font = HEADER_FONT
+    c.fill = HEADER_FILL
+    c.alignment = CENTER
+    c.border = BORDER
+
+
+def title(ws: Worksheet, text: str, subtitle: str = "") -> None:
+    ws.cell(row=1, column=1, value=text).font = TITLE_FONT
+    if subtitle:
+        ws.cell(row=2, column=1, value=subtitle)

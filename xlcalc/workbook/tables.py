@@ -1,0 +1,224 @@
+"""The data sheets: 填报 (inputs), list sheets, 中间计算, 评分, 扣分说明 and 排名, all written
+from the layout so every formula is compiled from the cell graph."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from xlcalc.cells import Cell, Role
+from xlcalc.excelgen import ExcelGenerator
+from xlcalc.spec.model import InputDef, Spec
+from xlcalc.workbook import style
+from xlcalc.workbook.layout import FIRST_ROW, FORM_VALUE_COL, SHEET_NAMES, UNIT_COL, Layout, quote
+
+SHEET_TITLES = {
+    Role.INPUT: "填报：请在黄色单元格中填写",
+    Role.DERIVED: "中间计算：由公式自动计算的比率、档数与原始得分",
+    Role.SCORE: "评分：各细则、指标、小计与总分（公式自动计算）",
+    Role.EXPLAIN: "扣分说明：每条细则的扣分与计算过程（公式自动生成）",
+    Role.RANK: "排名：各单位的排名依据与名次（公式自动计算）",
+}
+
+FormulaSink = Callable[[str, str, str], None]
+
+
+def _validation(inp: InputDef | None, lo: float | None, hi: float | None, integer: bool) -> DataValidation:
+    if inp is not None and inp.is_bool:
+        dv = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
+        dv.error = "请选择“是”或“否”"
+    else:
+        kind = "whole" if integer else "decimal"
+        lo_v = lo if lo is not None else -1e15
+        hi_v = hi if hi is not None else 1e15
+        dv = DataValidation(type=kind, operator="between", formula1=_num(lo_v), formula2=_num(hi_v), allow_blank=True)
+        what = "整数" if integer else "数字"
+        if inp is not None and inp.is_percent:
+            dv.error = f"请输入{_num(lo_v * 100)}%到{_num(hi_v * 100)}%之间的百分比"
+        else:
+            dv.error = f"请输入{_num(lo_v)}到{_num(hi_v)}之间的{what}"
+    dv.errorTitle = "输入无效"
+    dv.showErrorMessage = True
+    return dv
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
+
+
+def _label_with_unit(inp: InputDef) -> str:
+    if inp.is_bool:
+        return f"{inp.label}（是/否）"
+    if inp.is_percent:
+        return f"{inp.label}（%）"
+    return f"{inp.label}（{inp.unit}）" if inp.unit else inp.label
+
+
+class TableWriter:
+    """Writes the role sheets of one workbook."""
+
+    def __init__(self, wb: Workbook, spec: Spec, layout: Layout, units: list[str], sink: FormulaSink) -> None:
+        self.wb = wb
+        self.spec = spec
+        self.layout = layout
+        self.units = units
+        self.sink = sink
+        self.inputs = {i.id: i for i in spec.inputs}
+
+    # ---- helpers ------------------------------------------------------------------------
+    def _sheet(self, name: str, title: str) -> Worksheet:
+        ws = self.wb.create_sheet(name)
+        style.title(ws, title, self.spec.meta.title)
+        return ws
+
+    def _unit_names(self, ws: Worksheet, from_inputs: bool) -> None:
+        """Ranked layout: column A lists the units (typed on 填报, referenced elsewhere)."""
+        style.header(ws, FIRST_ROW - 1, UNIT_COL, self.spec.meta.unit_kind or "单位")
+        ws.column_dimensions["A"].width = 14
+        for u, name in enumerate(self.units):
+            row = FIRST_ROW + u
+            c = ws.cell(row=row, column=UNIT_COL)
+            if from_inputs:
+                c.value = name
+                c.protection = style.UNLOCKED
+                c.fill = style.INPUT_FILL
+            else:
+                c.value = f"={quote(SHEET_NAMES[Role.INPUT])}!A{row}"
+                self.sink(ws.title, c.coordinate, c.value)
+            c.border = style.BORDER
+
+    def _formula(self, ws: Worksheet, cell: Cell, unit: int) -> None:
+        assert cell.expr is not None
+        row, col = self.layout.row_col(cell.id, unit)
+        gen = ExcelGenerator(self.layout.resolver(ws.title, unit))
+        c = ws.cell(row=row, column=col, value=gen.formula(cell.expr))
+        is_score = cell.role is Role.SCORE and cell.kind in ("score", "indicator")
+        c.number_format = style.number_format(cell.fmt, is_score or cell.kind == "deduction")
+        c.border = style.BORDER
+        if cell.kind == "explanation":
+            c.alignment = style.WRAP
+        if cell.kind == "indicator":
+            c.fill = style.TOTAL_FILL
+        self.sink(ws.title, c.coordinate, c.value)
+
+    def _headers(self, ws: Worksheet, cells: list[Cell], sub: Callable[[Cell], str]) -> None:
+        """Column headers (ranked) or row labels (form) for a role sheet."""
+        if self.layout.ranked:
+            for k, cell in enumerate(cells):
+                col = UNIT_COL + 1 + k
+                style.header(ws, FIRST_ROW - 2, col, sub(cell))
+                style.header(ws, FIRST_ROW - 1, col, cell.label)
+                width = 36 if cell.kind == "explanation" else 14
+                ws.column_dimensions[get_column_letter(col)].width = width
+        else:
+            for text, col in (("编号", 1), ("项目", 2), ("说明", 3), ("数值", FORM_VALUE_COL)):
+                style.header(ws, FIRST_ROW - 1, col, text)
+            for k, cell in enumerate(cells):
+                row = FIRST_ROW + k
+                ws.cell(row=row, column=1, value=cell.node or cell.id).border = style.BORDER
+                ws.cell(row=row, column=2, value=cell.label).border = style.BORDER
+                ws.cell(row=row, column=3, value=sub(cell)).border = style.BORDER
+            ws.column_dimensions["A"].width = 16
+            ws.column_dimensions["B"].width = 40
+            ws.column_dimensions["C"].width = 18
+            ws.column_dimensions[get_column_letter(FORM_VALUE_COL)].width = 60 if any(
+                c.kind == "explanation" for c in cells) else 16
+
+    def _freeze(self) -> str:
+        return f"B{FIRST_ROW}" if self.layout.ranked else f"A{FIRST_ROW}"
+
+    # ---- sheets -------------------------------------------------------------------------
+    def inputs_sheet(self) -> None:
+        ws = self._sheet(SHEET_NAMES[Role.INPUT], SHEET_TITLES[Role.INPUT])
+        cells = self.layout.role_cells[Role.INPUT]
+
+        def sub(cell: Cell) -> str:
+            inp = self.inputs[cell.id]
+            src = f"；数据来源：{inp.source}" if inp.source else ""
+            unit = "是/否" if inp.is_bool else ("%" if inp.is_percent else inp.unit)
+            return (unit + src) if not self.layout.ranked else unit
+
+        self._headers(ws, cells, sub)
+        if self.layout.ranked:
+            self._unit_names(ws, from_inputs=True)
+            for k, cell in enumerate(cells):
+                ws.cell(row=FIRST_ROW - 1, column=UNIT_COL + 1 + k, value=_label_with_unit(self.inputs[cell.id]))
+        for k, cell in enumerate(cells):
+            inp = self.inputs[cell.id]
+            dv = _validation(inp, inp.lo, inp.hi, inp.type == "integer")
+            ws.add_data_validation(dv)
+            for u in range(self.layout.n_units):
+                row, col = self.layout.row_col(cell.id, u)
+                c = ws.cell(row=row, column=col)
+                c.protection = style.UNLOCKED
+                c.fill = style.INPUT_FILL
+                c.border = style.BORDER
+                c.number_format = style.number_format(cell.fmt)
+                dv.add(c.coordinate)
+        style.finish_sheet(ws, freeze=self._freeze())
+
+    def list_sheets(self) -> None:
+        for li in self.layout.graph.lists:
+            name = self.layout.list_sheets[li.id]
+            ws = self._sheet(name, f"{li.label}（{li.unit}）：每个单元格填一项，最多{li.capacity}项")
+            dv = _validation(None, li.lo, li.hi, li.integer)
+            ws.add_data_validation(dv)
+            if self.layout.ranked:
+                self._unit_names(ws, from_inputs=False)
+                for j in range(li.capacity):
+                    style.header(ws, FIRST_ROW - 1, 2 + j, f"第{j + 1}项")
+                    ws.column_dimensions[get_column_letter(2 + j)].width = 8
+            else:
+                style.header(ws, FIRST_ROW - 1, 1, "序号")
+                style.header(ws, FIRST_ROW - 1, 2, f"{li.label}（{li.unit}）")
+                ws.column_dimensions["B"].width = 24
+                for j in range(li.capacity):
+                    ws.cell(row=FIRST_ROW + j, column=1, value=j + 1)
+            for u in range(self.layout.n_units):
+                _, rng = self.layout.list_range(li.id, u)
+                dv.add(rng)
+                for row in ws[rng]:
+                    for c in row:
+                        c.protection = style.UNLOCKED
+                        c.fill = style.INPUT_FILL
+                        c.border = style.BORDER
+            style.finish_sheet(ws, freeze=self._freeze())
+
+    def computed_sheet(self, role: Role, sub: Callable[[Cell], str]) -> Worksheet | None:
+        cells = self.layout.role_cells[role]
+        if not cells:
+            return None
+        ws = self._sheet(SHEET_NAMES[role], SHEET_TITLES[role])
+        self._headers(ws, cells, sub)
+        if self.layout.ranked:
+            self._unit_names(ws, from_inputs=False)
+        for cell in cells:
+            for u in range(self.layout.n_units):
+                self._formula(ws, cell, u)
+        style.finish_sheet(ws, freeze=self._freeze())
+        return ws
+
+    def rank_chart(self, ws: Worksheet) -> None:
+        """Bar chart of total scores by unit on the 排名 sheet."""
+        if not self.layout.ranked:
+            return
+        score_sheet = self.wb[SHEET_NAMES[Role.SCORE]]
+        root = self.spec.root.id
+        _, col = self.layout.row_col(root, 0)
+        chart = BarChart()
+        chart.type = "col"
+        chart.title = "各单位总分"
+        chart.y_axis.title = "分"
+        data = Reference(score_sheet, min_col=col, min_row=FIRST_ROW - 1, max_row=FIRST_ROW + self.layout.n_units - 1)
+        cats = Reference(score_sheet, min_col=1, min_row=FIRST_ROW, max_row=FIRST_ROW + self.layout.n_units - 1)
+        chart.add_data(data, titles_from_data=True)
+        chart.set_categories(cats)
+        chart.height = 8
+        chart.width = 18
+        anchor_col = get_column_letter(UNIT_COL + 2 + len(self.layout.role_cells[Role.RANK]))
+        ws.add_chart(chart, f"{anchor_col}{FIRST_ROW}")
