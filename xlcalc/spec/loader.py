@@ -200,7 +200,7 @@ def _node(r: Reader, level: int) -> Node:
         floor=read_amount(r, "floor", None, required=False),
         line=r.line,
         path=r.path,
-        extra={"note": r.get("note", str, ""), "self_score": r.get("self_score", str, "")},
+        extra={"note": r.get("note", str, ""), "implied": r.get("implied", bool, False)},
     )
     r.finish()
     return node

@@ -1,0 +1,34 @@
+"""Build every template: ``<id>.xlsx`` (live formulas, no macro) and ``<id>.xlsm`` beside it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from xlcalc.spec.model import Spec
+from xlcalc.workbook.build import build_workbook, template_name, write_workbook
+from xlcalc.workbook.layout import SHEET_NAMES
+from xlcalc.cells import Role
+
+SPEC_DIR = Path("rubric_specs")
+TEMPLATE_DIR = Path("templates")
+
+
+def build_specs(specs: list[Spec], out: Path, xlsm: bool = True) -> list[Path]:
+    from xlcalc.xlsm import make_xlsm
+
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for spec in specs:
+        xlsx = write_workbook(build_workbook(spec), out / template_name(spec))
+        written.append(xlsx)
+        if xlsm:
+            target = xlsx.with_suffix(".xlsm")
+            tmp = target.with_name(target.name + ".tmp")
+            make_xlsm(xlsx, tmp, button_sheet=SHEET_NAMES[Role.SCORE], button_cell="A2")
+            tmp.replace(target)
+            written.append(target)
+    return written
+
+
+def spec_paths(spec_dir: Path = SPEC_DIR) -> list[Path]:
+    return sorted(spec_dir.glob("*.yaml"))

@@ -1,0 +1,133 @@
+"""The ``xlcalc`` command: lint, score, build, verify, check, audit.
+
+User mistakes print a located Chinese/English message and exit non-zero without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from xlcalc.errors import XlcalcError
+from xlcalc.lint import exit_status, lint
+from xlcalc.scorer import JSON_FORMAT_VERSION, Scorer, UnitResult, resolve_params
+from xlcalc.spec.loader import load_many, load_spec
+
+
+def _params(pairs: Sequence[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise XlcalcError(f"--param 应写成 NAME=VALUE，得到“{pair}”")
+        name, value = pair.split("=", 1)
+        out[name.strip()] = value.strip()
+    return out
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    worst = 0
+    for path in args.specs:
+        try:
+            diags = lint(load_spec(path))
+        except XlcalcError as exc:
+            print(exc, file=sys.stderr)
+            worst = 2
+            continue
+        for d in diags:
+            print(d)
+        status = exit_status(diags)
+        if status == 0:
+            print(f"{path}: OK")
+        worst = max(worst, status)
+    return worst
+
+
+def format_table(results: list[UnitResult]) -> str:
+    lines: list[str] = []
+    for r in results:
+        state = "完整" if r.complete else f"不完整：{r.pending}项待填"
+        grade = f"，等级：{r.grade}" if r.grade else ""
+        lines.append(f"== {r.unit}：总分 {r.total:.2f}（{state}{grade}）")
+        for n in r.nodes:
+            if n.level == 0:
+                continue
+            score = "待填" if n.score is None else f"{n.score:.2f}"
+            indent = "  " * (n.level - 1)
+            line = f"{indent}{n.label:<{max(1, 24 - 2 * n.level)}} {score:>7} / {n.points:g}"
+            if n.is_rule:
+                line += f"  {n.explanation}"
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from xlcalc.inputs import load_inputs
+
+    spec = load_spec(args.spec)
+    scorer = Scorer(spec)
+    units = load_inputs(args.inputs)
+    params = _params(args.param)
+    try:
+        results = scorer.score(units, params)
+    except XlcalcError as exc:
+        raise XlcalcError(f"{args.inputs}：{exc}") from None
+    if args.json:
+        doc = {
+            "format": "xlcalc.score",
+            "version": JSON_FORMAT_VERSION,
+            "spec": spec.meta.id,
+            "title": spec.meta.title,
+            "params": resolve_params(spec, params),
+            "units": [r.to_json() for r in results],
+        }
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+    else:
+        print(format_table(results))
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from xlcalc.build_all import build_specs
+
+    specs = load_many(args.specs)
+    for path in build_specs(specs, Path(args.out), xlsm=not args.no_xlsm):
+        print(path)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="xlcalc", description="预算绩效评分：规格 → 参考评分 → Excel 模板 → 校验")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("lint", help="check specs (exit 0 clean, 1 warnings, 2 errors)")
+    p.add_argument("specs", nargs="+")
+    p.set_defaults(func=cmd_lint)
+
+    p = sub.add_parser("score", help="score units with the reference scorer")
+    p.add_argument("spec")
+    p.add_argument("--inputs", required=True, help="YAML, JSON or CSV file")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
+    p.add_argument("--json", action="store_true", help="stable JSON output (format xlcalc.score, version 1)")
+    p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("build", help="compile specs into live-formula workbooks")
+    p.add_argument("specs", nargs="+")
+    p.add_argument("--out", default="templates")
+    p.add_argument("--no-xlsm", action="store_true", help="skip the macro-enabled copies")
+    p.set_defaults(func=cmd_build)
+
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except XlcalcError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
