@@ -39,12 +39,14 @@ class Context:
             raise SpecError(errors)
 
 
-def load_yaml(path: Path) -> tuple[Any, Context]:
+def load_yaml(path: Path, text: str | None = None) -> tuple[Any, Context]:
+    """Parse a YAML file (or ``text`` standing for it) keeping line information."""
     ctx = Context(str(path))
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SpecError([Diagnostic("error", f"无法读取文件：{exc.strerror}", str(path))]) from exc
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise SpecError([Diagnostic("error", f"无法读取文件：{exc.strerror}", str(path))]) from exc
     try:
         data = YAML(typ="rt").load(text)
     except YAMLError as exc:

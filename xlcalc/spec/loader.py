@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from xlcalc.errors import SpecError
+from xlcalc.errors import Diagnostic, SpecError
 from xlcalc.rules import REGISTRY
 from xlcalc.rules.base import read_amount
 from xlcalc.spec.model import (
@@ -26,14 +26,21 @@ from xlcalc.yamlread import Context, Reader, load_yaml
 DERIVED_KINDS = {"ratio": 2, "mean": 1, "count": 1, "count_between": 1, "sum": None, "difference": 2}
 
 
-def load_spec(path: str | Path) -> Spec:
-    """Load and validate one spec file; raises :class:`SpecError` listing every problem."""
+def load_spec(path: str | Path, text: str | None = None) -> Spec:
+    """Load and validate one spec file (or its ``text``, e.g. embedded in a workbook);
+    raises :class:`SpecError` listing every problem."""
     path = Path(path)
-    data, ctx = load_yaml(path)
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise SpecError([Diagnostic("error", f"无法读取文件：{exc.strerror}", str(path))]) from exc
+    data, ctx = load_yaml(path, text)
     spec = _build(Reader(data, ctx, ""), ctx, str(path))
     ctx.raise_if_errors()
     assert spec is not None
-    return dataclasses.replace(spec, warnings=tuple(d for d in ctx.diagnostics if d.level == "warning"))
+    warnings = tuple(d for d in ctx.diagnostics if d.level == "warning")
+    return dataclasses.replace(spec, warnings=warnings, source_text=text)
 
 
 def _build(r: Reader, ctx: Context, file: str) -> Spec | None:

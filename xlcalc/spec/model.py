@@ -176,6 +176,7 @@ class Spec:
     choices: tuple[Choice, ...] = ()
     file: str = ""
     warnings: tuple = ()
+    source_text: str = field(default="", repr=False, compare=False)
 
     def nodes(self):
         return self.root.walk()

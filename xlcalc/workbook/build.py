@@ -82,6 +82,7 @@ def build_workbook(spec: Spec, units: list[str] | None = None) -> Compiled:
     sheets.rule_text_sheet(wb, spec)
     blocks = formula_blocks(formula_cells, layout.ranked)
     sheets.formula_index_sheet(wb, blocks)
+    sheets.spec_sheet(wb, spec)
     # Store no cached values and ask every engine for a full recalculation on load.
     wb.calculation = CalcProperties(fullCalcOnLoad=True)
     wb.active = wb.sheetnames.index("填报") if "填报" in wb.sheetnames else 0

@@ -150,3 +150,17 @@ def formula_index_sheet(wb: Workbook, blocks: list[tuple[str, str, str]]) -> Non
         ws.cell(row=2 + k, column=3, value=formula.removeprefix("=").replace("_xlfn.", ""))
     ws.sheet_state = "hidden"
     ws.protection.sheet = True
+
+
+def spec_sheet(wb: Workbook, spec: Spec) -> None:
+    """Hidden sheet holding the spec's YAML, one line per row, so the workbook is self-describing."""
+    from xlcalc.workbook.readback import SPEC_SHEET
+
+    ws = wb.create_sheet(SPEC_SHEET)
+    for k, line in enumerate(spec.source_text.splitlines(), start=1):
+        # A leading "=" would turn a YAML line into a formula; such a line is kept as text.
+        c = ws.cell(row=k, column=1, value=line if line else None)
+        if line.startswith("="):
+            c.data_type = "s"
+    ws.sheet_state = "hidden"
+    ws.protection.sheet = True
