@@ -1,0 +1,38 @@
+"""Shared fixtures: the 安庆 spec, its compiled scorer and a unit with full marks everywhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from xlcalc.scorer import Scorer
+from xlcalc.spec.loader import load_spec
+
+ROOT = Path(__file__).resolve().parent.parent
+ANQING = ROOT / "rubric_specs" / "anqing_2023.yaml"
+
+# Every input at a value that earns full marks (and sits exactly on several thresholds).
+PERFECT = {
+    "population": 100000, "cases": 120, "target_cases": 120,
+    "funds_budget": 100, "funds_arrived": 100, "in_budget": "是", "local_matching": 7.2, "funding_notices": 0,
+    "has_agency": "是", "staff": 3,
+    "approved": 100, "closed": 80, "lawyer_cases": 60, "caseloads": [30, 45, 89],
+    "publicity": "是", "case_library": 1, "intranet_posts": 2,
+    "h1_avg": 100, "h1_reviewed": 10, "h1_good": 8, "h1_excellent": 5, "h1_failed": 0,
+    "h2_avg": 100, "h2_reviewed": 10, "h2_good": 8, "h2_excellent": 5, "h2_failed": 0,
+    "adopted_cases": 5, "trainings": 2,
+    "business_budget": 100, "business_spent": 100, "use_notices": 0, "subsidies": 90,
+    "late_payments": 0, "self_check": "是", "rectified": "是",
+    "survey_scores": [100] * 20, "bribery_verified": "否", "complaints": 0,
+}
+
+
+@pytest.fixture(scope="session")
+def anqing_spec():
+    return load_spec(ANQING)
+
+
+@pytest.fixture(scope="session")
+def anqing(anqing_spec) -> Scorer:
+    return Scorer(anqing_spec)
