@@ -280,6 +280,7 @@ class _AttrTarget:
 
 
 def _build_patches() -> _Patches:  # noqa: C901 - one table of replacements, kept together on purpose
+    import formulas.functions as ffunc
     import numpy as np
     import schedula as sh
     from formulas.errors import FoundError
@@ -296,8 +297,6 @@ def _build_patches() -> _Patches:  # noqa: C901 - one table of replacements, kep
     from formulas.functions import operators as fops
     from formulas.functions import text as ftext
     from formulas.tokens import operator as ftok
-
-    import formulas.functions as ffunc
 
     funcs = get_functions()
     up = dict(funcs)  # upstream implementations
@@ -346,7 +345,9 @@ def _build_patches() -> _Patches:  # noqa: C901 - one table of replacements, kep
     ops = fops.OPERATORS
     num_type = 0  # formulas' _get_type_id for numbers
 
-    def approx_cmp(op: Callable[[int, int], bool], raw: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
+    def approx_cmp(
+        op: Callable[[int, int], bool], raw: Callable[[Any, Any], bool]
+    ) -> Callable[[Any, Any], bool]:
         def compare(x: Any, y: Any) -> bool:
             if isinstance(x, tuple):  # operator form: (type id, value)
                 if x[0] == y[0] == num_type and _is_real_number(x[1]) and _is_real_number(y[1]):
@@ -393,6 +394,27 @@ def _build_patches() -> _Patches:  # noqa: C901 - one table of replacements, kep
             if value is sh.EMPTY:
                 return ""
             return _xl_str(value)
+        sections = _split_sections(format_code) if isinstance(format_code, str) else []
+        if len(sections) > 1 and not any(re.search(r"\[[<>=]", sec) for sec in sections):
+            # upstream picks the wrong section for "pos;neg;zero;text" formats
+            num = value
+            if isinstance(value, str):
+                try:
+                    num = ftext.xvalue(value)
+                except (ValueError, TypeError, AssertionError):
+                    return sections[3].replace("@", value) if len(sections) > 3 else value
+            if value is sh.EMPTY:
+                num = 0.0
+            if isinstance(num, (bool, np.bool_)):
+                return "TRUE" if num else "FALSE"
+            num = float(num)
+            if num > 0 or (num == 0 and len(sections) < 3):
+                sec, num = sections[0], num
+            elif num < 0:
+                sec, num = sections[1], -num
+            else:
+                sec = sections[2]
+            return ftext.xtext(num, sec) if sec else ""
         return ftext.xtext(value, format_code)
 
     p.item(funcs, "TEXT", wrap_ufunc(xtext, input_parser=lambda *a: a))
@@ -401,7 +423,9 @@ def _build_patches() -> _Patches:  # noqa: C901 - one table of replacements, kep
     p.item(
         funcs,
         "ISNUMBER",
-        ffunc.wrap_ranges_func(functools.partial(finfo.iserror, check=_is_real_number, array=finfo.FalseArray)),
+        ffunc.wrap_ranges_func(
+            functools.partial(finfo.iserror, check=_is_real_number, array=finfo.FalseArray)
+        ),
     )
 
     # ---- N, VALUE, TRIM
@@ -414,7 +438,9 @@ def _build_patches() -> _Patches:  # noqa: C901 - one table of replacements, kep
             return float(v)
         return 0.0
 
-    p.item(funcs, "N", wrap_ufunc(xn, input_parser=lambda *a: a, args_parser=lambda *a: map(replace_empty, a)))
+    p.item(
+        funcs, "N", wrap_ufunc(xn, input_parser=lambda *a: a, args_parser=lambda *a: map(replace_empty, a))
+    )
 
     def xvalue(v: Any) -> Any:
         if isinstance(v, str) and not isinstance(v, XlError):
@@ -478,6 +504,23 @@ def _build_patches() -> _Patches:  # noqa: C901 - one table of replacements, kep
 
         return fn
 
+    def xcount(*args: Any) -> int:
+        n = 0
+        for a in args:
+            if isinstance(a, np.ndarray) and a.ndim > 0:
+                n += sum(1 for v in a.ravel().tolist() if _is_real_number(v))
+                continue
+            if isinstance(a, np.ndarray):
+                a = a.item()
+            if isinstance(a, (bool, np.bool_)) or _is_real_number(a):
+                n += 1
+            elif isinstance(a, str) and not isinstance(a, XlError) and a is not sh.EMPTY:
+                with contextlib.suppress(TypeError, ValueError):
+                    float(ffunc._text2num(a))
+                    n += 1
+        return n
+
+    p.item(funcs, "COUNT", wrap_func(xcount))
     p.item(funcs, "SUM", wrap_func(aggregate(math.fsum)))
     p.item(funcs, "MAX", wrap_func(aggregate(lambda v: max(v) if v else 0.0)))
     p.item(funcs, "MIN", wrap_func(aggregate(lambda v: min(v) if v else 0.0)))
@@ -535,6 +578,32 @@ def _build_patches() -> _Patches:  # noqa: C901 - one table of replacements, kep
             p.item(funcs, prefixed, impl)
         p.item(funcs, fname, name_error)
     return p
+
+
+def _split_sections(fmt: str) -> list[str]:
+    """Split a number format on ``;`` outside quotes, brackets and backslash escapes."""
+    out, cur, i, quote, bracket = [], [], 0, False, False
+    while i < len(fmt):
+        ch = fmt[i]
+        if ch == "\\" and not quote and i + 1 < len(fmt):
+            cur.append(fmt[i : i + 2])
+            i += 2
+            continue
+        if ch == '"':
+            quote = not quote
+        elif ch == "[" and not quote:
+            bracket = True
+        elif ch == "]" and not quote:
+            bracket = False
+        elif ch == ";" and not quote and not bracket:
+            out.append("".join(cur))
+            cur = []
+            i += 1
+            continue
+        cur.append(ch)
+        i += 1
+    out.append("".join(cur))
+    return out
 
 
 def _round_fn(x: float, d: float = 0, mode: str = "half") -> float:
@@ -669,6 +738,7 @@ class FormulasBook(Book):
         suffix = path.suffix.lower() if path.suffix.lower() in (".xlsx", ".xlsm") else ".xlsx"
         self._fname = "book" + suffix
         self._file = self._tmp / self._fname
+        self._cleanup = weakref.finalize(self, shutil.rmtree, str(self._tmp), True)
         shutil.copyfile(path, self._file)
         self._inputs: dict[str, Any] = {}  # node id -> value written (sh.EMPTY for cleared)
         self._overlay: dict[tuple[str, int, int], Any] = {}  # written cells the model does not know
@@ -804,7 +874,8 @@ class FormulasBook(Book):
         sol = self._ensure_solution()
         assert rng.r2 is not None and rng.c2 is not None
         return [
-            [self._value(sol, title, r, c) for c in range(rng.c1, rng.c2 + 1)] for r in range(rng.r1, rng.r2 + 1)
+            [self._value(sol, title, r, c) for c in range(rng.c1, rng.c2 + 1)]
+            for r in range(rng.r1, rng.r2 + 1)
         ]
 
     def recalc(self) -> None:
@@ -860,7 +931,7 @@ class FormulasBook(Book):
         self._closed = True
         self._solution = None
         self.model = None  # type: ignore[assignment]
-        shutil.rmtree(self._tmp, ignore_errors=True)
+        self._cleanup()
 
     # ------------------------------------------------------------------ helpers
     def _title(self, sheet: str) -> str:

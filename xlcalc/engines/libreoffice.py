@@ -16,7 +16,9 @@ path. Install on Debian/Ubuntu with ``apt-get install libreoffice-calc-nogui pyt
 from __future__ import annotations
 
 import atexit
+import builtins
 import contextlib
+import functools
 import glob
 import itertools
 import logging
@@ -149,9 +151,20 @@ def import_uno(soffice: str | None = None) -> ModuleType:
 
 
 def _import_uno_unlocked(soffice: str | None) -> ModuleType:
+    # uno.py replaces builtins.__import__ with a hook for ``from com.sun.star... import X``; the
+    # hook turns ModuleNotFoundError into plain ImportError and breaks code that catches the
+    # former (tqdm does). This module uses uno.getClass/getConstantByName instead, so the
+    # original import function is put back.
+    saved_import = builtins.__import__
+    try:
+        return _import_uno_modules(soffice)
+    finally:
+        builtins.__import__ = saved_import
+
+
+def _import_uno_modules(soffice: str | None) -> ModuleType:
     try:
         import uno  # type: ignore[import-not-found]
-
         import unohelper  # type: ignore[import-not-found]  # noqa: F401
 
         return uno
@@ -188,7 +201,6 @@ def _import_uno_unlocked(soffice: str | None) -> ModuleType:
         sys.path.append(link_dir)
     try:
         import uno  # type: ignore[import-not-found]
-
         import unohelper  # type: ignore[import-not-found]  # noqa: F401
     except Exception as exc:  # ImportError, or an ABI mismatch surfacing as another error
         raise EngineUnavailable(
@@ -341,7 +353,9 @@ class LibreOfficeEngine(Engine):
                 _prop(uno, "UpdateDocMode", 0),  # NO_UPDATE
             )
             try:
-                doc = self._desktop.loadComponentFromURL(uno.systemPathToFileUrl(str(copy)), "_blank", 0, props)
+                doc = self._desktop.loadComponentFromURL(
+                    uno.systemPathToFileUrl(str(copy)), "_blank", 0, props
+                )
             except Exception as exc:
                 raise EngineError(f"LibreOffice could not load {src}: {exc}") from exc
             if doc is None or not hasattr(doc, "getSheets"):
@@ -365,7 +379,7 @@ class LibreOfficeEngine(Engine):
     # ------------------------------------------------------------------ internals
     def _start_once(self) -> None:
         uno = import_uno(self.soffice)
-        from com.sun.star.connection import NoConnectException  # type: ignore[import-not-found]
+        no_connect = uno.getClass("com.sun.star.connection.NoConnectException")
 
         assert self.soffice is not None
         self._tmp = Path(tempfile.mkdtemp(prefix="xlcalc-lo-"))
@@ -386,7 +400,9 @@ class LibreOfficeEngine(Engine):
                 check=False,
             )
             if init.returncode != 0:
-                log.warning("soffice.bin profile init exited with %s: %s", init.returncode, init.stderr[-500:])
+                log.warning(
+                    "soffice.bin profile init exited with %s: %s", init.returncode, init.stderr[-500:]
+                )
         except subprocess.TimeoutExpired as exc:
             raise EngineError("soffice.bin --terminate_after_init timed out") from exc
         pipe = f"xlcalc_{os.getpid()}_{uuid.uuid4().hex[:12]}"
@@ -418,7 +434,7 @@ class LibreOfficeEngine(Engine):
             try:
                 ctx = resolver.resolve(url)
                 break
-            except NoConnectException:
+            except no_connect:
                 if time.monotonic() > deadline:
                     raise EngineError(
                         f"soffice.bin did not accept a connection within {self.start_timeout:.0f} s"
@@ -520,8 +536,6 @@ class LibreOfficeBook(Book):
         Returns:
             Rows of float/str/None/ErrorValue (booleans come back as 1.0/0.0).
         """
-        from com.sun.star.sheet.FormulaResult import ERROR  # type: ignore[import-not-found]
-
         self._ensure_calculated()
         sh = self._sheet(sheet)
         rng = self._resolve(sh, a1_range)
@@ -533,7 +547,9 @@ class LibreOfficeBook(Book):
                 row = out[r - rng.r1 + 1]
                 for c in range(addr.StartColumn, addr.EndColumn + 1):
                     row[c - rng.c1 + 1] = None
-        for addr in cells.queryFormulaCells(ERROR).getRangeAddresses():
+        for addr in cells.queryFormulaCells(
+            _const("com.sun.star.sheet.FormulaResult.ERROR")
+        ).getRangeAddresses():
             for r in range(addr.StartRow, addr.EndRow + 1):
                 for c in range(addr.StartColumn, addr.EndColumn + 1):
                     code = sh.getCellByPosition(c, r).getError()
@@ -551,15 +567,14 @@ class LibreOfficeBook(Book):
         Returns:
             ``(sheet, address, error text)`` in sheet order, then row, then column.
         """
-        from com.sun.star.sheet.FormulaResult import ERROR  # type: ignore[import-not-found]
-
+        error = _const("com.sun.star.sheet.FormulaResult.ERROR")
         self._ensure_calculated()
         found: list[tuple[str, str, str]] = []
         sheets = self.doc.Sheets
         for name in sheets.getElementNames():
             sh = sheets.getByName(name)
             hits: list[tuple[int, int, str]] = []
-            for addr in sh.queryFormulaCells(ERROR).getRangeAddresses():
+            for addr in sh.queryFormulaCells(error).getRangeAddresses():
                 for r in range(addr.StartRow, addr.EndRow + 1):
                     for c in range(addr.StartColumn, addr.EndColumn + 1):
                         hits.append((r, c, error_text(sh.getCellByPosition(c, r).getError())))
@@ -620,19 +635,21 @@ class LibreOfficeBook(Book):
 
     def _formula_parser(self) -> Any:
         if self._parser is None:
-            from com.sun.star.sheet.AddressConvention import XL_A1  # type: ignore[import-not-found]
-            from com.sun.star.sheet.FormulaLanguage import OOXML  # type: ignore[import-not-found]
-            from com.sun.star.sheet.FormulaMapGroup import (  # type: ignore[import-not-found]
-                ALL_EXCEPT_SPECIAL,
-            )
-
             parser = self.doc.createInstance("com.sun.star.sheet.FormulaParser")
             mapper = self.doc.createInstance("com.sun.star.sheet.FormulaOpCodeMapper")
-            parser.FormulaConvention = XL_A1
+            parser.FormulaConvention = _const("com.sun.star.sheet.AddressConvention.XL_A1")
             parser.CompileEnglish = True
-            parser.OpCodeMap = mapper.getAvailableMappings(OOXML, ALL_EXCEPT_SPECIAL)
+            parser.OpCodeMap = mapper.getAvailableMappings(
+                _const("com.sun.star.sheet.FormulaLanguage.OOXML"),
+                _const("com.sun.star.sheet.FormulaMapGroup.ALL_EXCEPT_SPECIAL"),
+            )
             self._parser = parser
         return self._parser
+
+
+@functools.cache
+def _const(name: str) -> Any:
+    return import_uno().getConstantByName(name)
 
 
 def _used_extent(sh: Any) -> tuple[int, int]:
