@@ -91,11 +91,13 @@ class ExcelGenerator:
 
     def pcttext(self, e: ir.PctText) -> str:
         fmt = "0" + ("." + "0" * e.decimals if e.decimals else "") + "%"
-        return f'TEXT({self.gen(e.value)},"{fmt}")'
+        # ROUND first: TEXT alone rounds the binary double in LibreOffice (0.0055 → "0.5%"),
+        # ROUND rounds the decimal value in every engine, as the reference scorer does.
+        return f'TEXT(ROUND({self.gen(e.value)},{e.decimals + 2}),"{fmt}")'
 
     def fixedtext(self, e: ir.FixedText) -> str:
         fmt = "0" + ("." + "0" * e.decimals if e.decimals else "")
-        return f'TEXT({self.gen(e.value)},"{fmt}")'
+        return f'TEXT(ROUND({self.gen(e.value)},{e.decimals}),"{fmt}")'
 
     def binop(self, e: ir.BinOp, parent_prec: int = 0) -> str:
         prec = _PREC[e.op]

@@ -60,6 +60,12 @@ def guide_sheet(wb: Workbook, spec: Spec, layout: Layout) -> None:
     style.finish_sheet(ws, title_rows="1:2", landscape=False)
 
 
+def param_rows(spec: Spec, used: set[str]) -> dict[str, int]:
+    """Row of each parameter the formulas use on the 参数 sheet (spec order)."""
+    names = [p.name for p in spec.params if p.name in used]
+    return {name: FIRST_ROW + k for k, name in enumerate(names)}
+
+
 def params_sheet(wb: Workbook, spec: Spec, used: set[str]) -> None:
     """One row per parameter: value cell (a defined name), explanation, allowed values."""
     ws = wb.create_sheet(PARAM_SHEET)
@@ -67,9 +73,11 @@ def params_sheet(wb: Workbook, spec: Spec, used: set[str]) -> None:
     for col, text in enumerate(("参数", "取值", "说明", "可选值"), start=1):
         style.header(ws, FIRST_ROW - 1, col, text)
     values = resolve_params(spec)
-    params = [p for p in spec.params if p.name in used]
-    for k, p in enumerate(params):
-        row = FIRST_ROW + k
+    rows = param_rows(spec, used)
+    for p in spec.params:
+        if p.name not in rows:
+            continue
+        row = rows[p.name]
         ws.cell(row=row, column=1, value=p.label).border = style.BORDER
         value = ws.cell(row=row, column=2, value=values[p.name])
         value.protection = style.UNLOCKED

@@ -1,0 +1,1 @@
+"""The verifier: prove a workbook computes what the reference scorer computes, in real engines."""

@@ -1,0 +1,327 @@
+"""Input cases for verification: random within each input's declared range, plus boundary
+probes derived from the rule tree (every threshold and one step either side, exact step
+boundaries, floors, caps, vetoes, tied ranks, empty inputs, every parameter value).
+
+A probe is a partial assignment of inputs aimed at one rule; it is laid over a random unit. For
+derived quantities the probe solves for the inputs behind them (a ratio hitting exactly 80%
+picks a denominator that makes the numerator a whole number when it must be one).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from xlcalc.errors import InputError
+from xlcalc.rules.base import Condition, Rule
+from xlcalc.rules.deduction import BandedPenalty, Bonus, Deduction, StepDeduction
+from xlcalc.rules.manual import QUALITATIVE_BANDS, Discretionary
+from xlcalc.rules.proportional import BudgetExecution, Conversion, Proportional
+from xlcalc.rules.rank import RankTiers
+from xlcalc.rules.threshold import Threshold, Tiered
+from xlcalc.scorer import normalize_value
+from xlcalc.spec.model import DerivedDef, InputDef, Spec
+
+Probe = dict[str, Any]
+
+
+@dataclass
+class Case:
+    """One recalculation: every unit row's inputs and the parameter values (by code or label)."""
+
+    units: list[dict[str, Any]]
+    params: dict[str, Any] = field(default_factory=dict)
+    label: str = ""
+
+
+class ProbeMaker:
+    """Solves "make quantity X equal v" into input assignments."""
+
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        self.inputs = {i.id: i for i in spec.inputs}
+        self.derived = {d.id: d for d in spec.derived}
+
+    def set_value(self, ref: str, value: float) -> Probe | None:
+        if ref in self.inputs:
+            inp = self.inputs[ref]
+            if inp.type == "integer":
+                if value != int(value):
+                    return None
+            if (inp.lo is not None and value < inp.lo) or (inp.hi is not None and value > inp.hi):
+                return None
+            return {ref: value if inp.type != "integer" else int(value)}
+        d = self.derived.get(ref)
+        if d is None:
+            return None
+        return self._solve_derived(d, value)
+
+    def _solve_derived(self, d: DerivedDef, value: float) -> Probe | None:
+        if d.kind == "ratio":
+            num, den = d.args
+            for base in (100000, 10000, 1000, 200, 100, 40, 20, 10, 1):
+                n = value * base / d.scale
+                n_r = round(n, 9)
+                a = self.set_value(den, base)
+                b = self.set_value(num, n_r if abs(n_r - round(n_r)) > 1e-9 else round(n_r))
+                if a is not None and b is not None:
+                    return {**a, **b}
+            return None
+        if d.kind == "mean" and d.args[0] in self.inputs:
+            return {d.args[0]: [value] * max(1, min(20, self.inputs[d.args[0]].capacity))}
+        return None
+
+    def near(self, ref: str, threshold: float, step: float) -> list[Probe]:
+        out = []
+        for v in (threshold, threshold - step, threshold + step, threshold - step / 2, threshold - 2 * step):
+            p = self.set_value(ref, _clean(v))
+            if p is not None:
+                out.append(p)
+        return out
+
+    def resolution(self, ref: str) -> float:
+        """The smallest meaningful change of a quantity (1 for counts, 1pp for rates)."""
+        if ref in self.inputs:
+            return 1.0 if self.inputs[ref].type in ("integer", "list") else 0.01
+        d = self.derived.get(ref)
+        return 0.01 if d is not None and d.percent else 1.0
+
+
+def _clean(x: float) -> float:
+    return float(f"{x:.10g}")
+
+
+def _condition_probes(pm: ProbeMaker, c: Condition) -> list[Probe]:
+    if c.flag:
+        return [{c.value: "是"}, {c.value: "否"}, {c.value: None}]
+    if isinstance(c.than, int | float):
+        return pm.near(c.value, float(c.than), pm.resolution(c.value))
+    return []
+
+
+def _threshold(pm: ProbeMaker, r: Threshold) -> list[Probe]:
+    return [p for c in r.when for p in _condition_probes(pm, c)]
+
+
+def _tiered(pm: ProbeMaker, r: Tiered) -> list[Probe]:
+    return [p for t in r.tiers for c in t.when for p in _condition_probes(pm, c)]
+
+
+def _deduction(pm: ProbeMaker, r: Deduction) -> list[Probe]:
+    steps = int(math.ceil(1 / r.per * 10)) if r.per else 10
+    if r.value and isinstance(r.target, int | float):
+        return [p for k in (0, 1, 2, steps // 10, steps // 10 + 1) if (p := pm.set_value(r.value, r.target - k))]
+    if r.count:
+        return [p for k in (0, 1, 2, 5, 7, 20) if (p := pm.set_value(r.count, k))]
+    if r.count_false:
+        return [{f: v for f in r.count_false} for v in ("是", "否")] + [{r.count_false[0]: "否"}]
+    return []
+
+
+def _step(pm: ProbeMaker, r: StepDeduction) -> list[Probe]:
+    probes = []
+    for k in (0, 1, 2, 3, 0.5, 1.5, 4, 10, 20):
+        v = r.threshold - k * r.step if r.direction == "below" else r.threshold + k * r.step
+        p = pm.set_value(r.value, _clean(v))
+        if p is not None:
+            probes.append(p)
+    return probes
+
+
+def _banded(pm: ProbeMaker, r: BandedPenalty) -> list[Probe]:
+    edges: list[float] = []
+    for b in r.bands:
+        edges += [b.lo - 1, b.lo] + ([b.hi, b.hi + 1] if b.hi is not None else [])
+    return [{r.list: [e for e in edges if e >= 0]}, {r.list: [edges[1]] * 7}, {r.list: []}]
+
+
+def _bonus(pm: ProbeMaker, r: Bonus) -> list[Probe]:
+    cap = r.cap if r.cap is not None else 2
+    n = int(round(cap / r.per)) if r.per else 1
+    return [p for k in (0, 1, n - 1, n, n + 1) if (p := pm.set_value(r.count, k))]
+
+
+def _conversion(pm: ProbeMaker, r: Conversion) -> list[Probe]:
+    inp = pm.inputs.get(r.average)
+    if inp is not None and inp.is_list:
+        out: list[Probe] = [{r.average: [88.5] * 20}, {r.average: [100.0] * 20}, {r.average: [0.0]}]
+        if r.min_sample:
+            out += [{r.average: [90.0] * (r.min_sample - 1)}, {r.average: [90.0] * r.min_sample}]
+        return out
+    return [p for v in (0, 88.5, 100, 66.666) if (p := pm.set_value(r.average, v))]
+
+
+def _proportional(pm: ProbeMaker, r: Proportional) -> list[Probe]:
+    if r.completion:
+        return [p for v in (0, 0.5, 0.995, 1, 1.3) if (p := pm.set_value(r.actual, v))]
+    if isinstance(r.target, int | float):
+        t = float(r.target)
+        return [p for v in (0, t / 2, t, t * 1.5, t * 2, t * 3) if (p := pm.set_value(r.actual, _clean(v)))]
+    return []
+
+
+def _budget(pm: ProbeMaker, r: BudgetExecution) -> list[Probe]:
+    out = []
+    for rate in (1, 0.88, 0.845, 0.8, 0.6, 0.3, 1.2):
+        a, b = pm.set_value(r.budget, 100), pm.set_value(r.executed, _clean(100 * rate))
+        if a and b:
+            out.append({**a, **b})
+    return out
+
+
+def _discretionary(pm: ProbeMaker, r: Discretionary) -> list[Probe]:
+    out: list[Probe] = [{r.score: v} for v in (0, 1, 2.5, 100)]
+    if r.tier:
+        out += [{r.tier: name, r.score: 1} for name, _, _ in QUALITATIVE_BANDS]
+    if r.reason:
+        out += [{r.reason: "", r.score: 0.5}, {r.reason: "原因", r.score: 0.5}]
+    return out
+
+
+def _rank(pm: ProbeMaker, r: RankTiers) -> list[Probe]:
+    # Ties come from the cohort generator (several units sharing one probe).
+    return [p for v in (0, 0.25, 0.3333, 0.5, 1) if (p := pm.set_value(r.key, v))]
+
+
+PROBES: dict[type[Rule], Callable[[ProbeMaker, Any], list[Probe]]] = {
+    Threshold: _threshold,
+    Tiered: _tiered,
+    Deduction: _deduction,
+    StepDeduction: _step,
+    BandedPenalty: _banded,
+    Bonus: _bonus,
+    Conversion: _conversion,
+    Proportional: _proportional,
+    BudgetExecution: _budget,
+    Discretionary: _discretionary,
+    RankTiers: _rank,
+}
+
+
+def register_probe(kind: type[Rule], fn: Callable[[ProbeMaker, Any], list[Probe]]) -> None:
+    """Rule kinds defined elsewhere add their boundary probes here."""
+    PROBES[kind] = fn
+
+
+def rule_probes(spec: Spec) -> list[tuple[str, Probe]]:
+    """(node id, probe) for every rule, plus its penalties and vetoes."""
+    pm = ProbeMaker(spec)
+    out: list[tuple[str, Probe]] = []
+    for node in spec.nodes():
+        rule = node.rule
+        if rule is None:
+            continue
+        fn = PROBES.get(type(rule))
+        if fn is None:
+            raise NotImplementedError(f"no boundary probes for rule kind {rule.KIND}")
+        out += [(node.id, p) for p in fn(pm, rule)]
+        for pen in rule.penalties:
+            out += [(node.id, p) for k in (1, 2, 20) if (p := pm.set_value(pen.count, k))]
+        for v in rule.vetoes:
+            out.append((node.id, {v.flag: "是"}))
+    return out
+
+
+class CaseGenerator:
+    """Deterministic (seeded) stream of cases for one spec and cohort size."""
+
+    def __init__(self, spec: Spec, n_units: int, seed: int = 0) -> None:
+        self.spec = spec
+        self.n = n_units
+        self.rng = random.Random(seed)
+        self.probes = rule_probes(spec)
+
+    def random_value(self, inp: InputDef, blank_rate: float = 0.03) -> Any:
+        rng = self.rng
+        if rng.random() < blank_rate:
+            return [] if inp.is_list else None
+        if inp.is_bool:
+            return rng.choice(("是", "是", "否"))
+        if inp.is_text:
+            return rng.choice(("", "原因说明"))
+        lo = inp.lo if inp.lo is not None else 0.0
+        hi = inp.hi if inp.hi is not None else lo + 1000
+        if inp.is_list:
+            k = rng.randint(0, inp.capacity)
+            return [self._number(lo, hi, inp.item_type == "integer") for _ in range(k)]
+        return self._number(lo, hi, inp.type == "integer", percent=inp.is_percent)
+
+    def _number(self, lo: float, hi: float, integer: bool, percent: bool = False) -> float:
+        rng = self.rng
+        # Log-uniform over wide ranges so small, typical values are drawn as often as large ones.
+        if hi - lo > 1000 and lo >= 0:
+            x = math.exp(rng.uniform(0, math.log(hi - lo + 1))) - 1 + lo
+        else:
+            x = rng.uniform(lo, hi)
+        if integer:
+            return float(min(hi, max(lo, round(x))))
+        return round(x, 4 if percent else 2)
+
+    def random_unit(self) -> dict[str, Any]:
+        unit = {i.id: self.random_value(i) for i in self.spec.inputs}
+        return self._coherent(unit)
+
+    def valid(self, unit: dict[str, Any]) -> dict[str, Any]:
+        """Replace any value a probe pushed outside its input's declared range."""
+        for inp in self.spec.inputs:
+            try:
+                normalize_value(inp, unit.get(inp.id), "")
+            except InputError:
+                unit[inp.id] = self.random_value(inp, blank_rate=0)
+        return unit
+
+    def _coherent(self, unit: dict[str, Any]) -> dict[str, Any]:
+        """Random units whose ratios mostly stay within 0..120% (numerators drawn near their denominators)."""
+        for d in self.spec.derived:
+            if d.kind == "ratio" and d.percent and self.rng.random() < 0.8:
+                num, den = d.args
+                if isinstance(unit.get(den), float) and num in unit and unit.get(num) is not None:
+                    share = self.rng.choice((1.0, 1.0, 0.95, 0.9, 0.8, 0.75, 0.5, self.rng.uniform(0.3, 1.2)))
+                    inp = next(i for i in self.spec.inputs if i.id == num)
+                    v = unit[den] * share
+                    unit[num] = float(round(v)) if inp.type == "integer" else round(v, 2)
+                    if inp.hi is not None:
+                        unit[num] = min(unit[num], inp.hi)
+        return unit
+
+    def param_variants(self) -> list[dict[str, Any]]:
+        """Defaults first, then each parameter moved to each of its other values."""
+        out: list[dict[str, Any]] = [{}]
+        for p in self.spec.params:
+            if p.is_choice:
+                out += [{p.name: code} for code, _ in p.choices if code != p.default]
+            elif p.lo is not None and p.hi is not None:
+                for v in {p.lo, p.hi}:
+                    if v != p.default:
+                        out.append({p.name: v})
+        return out
+
+    def cases(self, count: int) -> Iterator[Case]:
+        """Empty case, probe cases, parameter cases, then random ones, ``count`` in all."""
+        made = 0
+        yield Case([{} for _ in range(self.n)], {}, "全部为空")
+        made += 1
+        probes = list(self.probes)
+        variants = self.param_variants()
+        k = 0
+        while made < count:
+            units = []
+            for _ in range(self.n):
+                base = self.random_unit()
+                if k < len(probes) or self.rng.random() < 0.5:
+                    node, probe = probes[k % len(probes)] if probes else ("", {})
+                    base.update(probe)
+                    k += 1
+                units.append(self.valid(base))
+            if self.n > 2 and self.rng.random() < 0.3:
+                # Tied ranks: copy one unit's inputs onto others.
+                src = self.rng.randrange(self.n)
+                for dst in self.rng.sample(range(self.n), k=min(3, self.n)):
+                    units[dst] = dict(units[src])
+            params = variants[made % len(variants)] if made < 1 + 2 * len(variants) else (
+                self.rng.choice(variants) if self.rng.random() < 0.3 else {})
+            yield Case(units, params, f"第{made}例")
+            made += 1

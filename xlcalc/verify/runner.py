@@ -1,0 +1,226 @@
+"""Run cases through an engine and the reference scorer and compare every computed cell.
+
+Per case: inputs and parameters are written in a few rectangular blocks, the engine recalculates
+once, every computed sheet is read back in one rectangle per sheet, and each cell is compared with
+the value the reference scorer computed for it. A mismatch names sheet, cell, formula, unit,
+inputs and both values, and the failing case is written to a file that reproduces it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+
+from xlcalc.cells import Role
+from xlcalc.engines import Book, ErrorValue
+from xlcalc.scorer import UnitInputs, resolve_params
+from xlcalc.verify.cases import Case
+from xlcalc.verify.target import Target
+from xlcalc.workbook.layout import FIRST_ROW, FORM_VALUE_COL, PARAM_SHEET, SHEET_NAMES, UNIT_COL
+from openpyxl.utils import get_column_letter
+
+COMPARED_ROLES = (Role.DERIVED, Role.SCORE, Role.EXPLAIN, Role.RANK)
+REL_TOL = 1e-9
+
+
+@dataclass
+class Mismatch:
+    sheet: str
+    cell: str
+    cell_id: str
+    unit: str
+    formula: str
+    expected: Any
+    actual: Any
+    case: str
+    inputs: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    def describe(self) -> str:
+        shown = {k: v for k, v in self.inputs.items() if v not in (None, [])}
+        return (
+            f"{self.sheet}!{self.cell}（{self.cell_id}，单位“{self.unit}”，{self.case}）：\n"
+            f"  参考评分 = {self.expected!r}\n  工作簿   = {self.actual!r}\n  公式：{self.formula}\n"
+            f"  输入：{shown}"
+        )
+
+
+@dataclass
+class EngineRun:
+    engine: str
+    target: str
+    cases: int = 0
+    unit_cases: int = 0
+    cells_compared: int = 0
+    seconds: float = 0.0
+    engine_seconds: float = 0.0
+    mismatches: list[Mismatch] = field(default_factory=list)
+    failing_cases: list[Path] = field(default_factory=list)
+    skipped: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches and not self.skipped
+
+    def summary(self) -> str:
+        if self.skipped:
+            return f"{self.target} [{self.engine}]: 跳过：{self.skipped}"
+        rate = self.unit_cases / self.seconds if self.seconds else 0.0
+        verdict = "一致" if not self.mismatches else f"{len(self.mismatches)}处不一致"
+        return (
+            f"{self.target} [{self.engine}]: {self.cases}例（{self.unit_cases}单位例），比较{self.cells_compared}个单元格，"
+            f"{verdict}；{self.seconds:.1f}秒，{rate:.0f}单位例/秒（引擎重算占{self.engine_seconds:.1f}秒）"
+        )
+
+
+def same(expected: Any, actual: Any) -> bool:
+    """Cell equality across engines: numbers to 1e-9 relative, text exactly, blank as ""."""
+    if isinstance(actual, ErrorValue):
+        return False
+    if expected is None or expected == "":
+        return actual is None or actual == ""
+    if isinstance(expected, str):
+        return isinstance(actual, str) and actual == expected
+    if isinstance(expected, bool):
+        return isinstance(actual, int | float) and float(actual) == float(expected)
+    if isinstance(actual, bool) or not isinstance(actual, int | float):
+        return False
+    return math.isclose(float(expected), float(actual), rel_tol=REL_TOL, abs_tol=REL_TOL)
+
+
+class Runner:
+    """Drives one engine Book over a stream of cases for one target."""
+
+    def __init__(self, target: Target, book: Book, engine: str, failure_dir: Path, max_reported: int = 20) -> None:
+        self.t = target
+        self.book = book
+        self.engine = engine
+        self.failure_dir = failure_dir
+        self.max_reported = max_reported
+        self.layout = target.layout
+        self.n = target.layout.n_units
+
+    # ---- writing -----------------------------------------------------------------------
+    def write_case(self, rows: list[dict[str, Any]], params: dict[str, Any]) -> None:
+        lay = self.layout
+        inputs = lay.role_cells[Role.INPUT]
+        sheet = SHEET_NAMES[Role.INPUT]
+        if inputs:
+            if lay.ranked:
+                block = [[_cell_value(rows[u].get(c.id)) for c in inputs] for u in range(self.n)]
+                self.book.write(sheet, f"{get_column_letter(UNIT_COL + 1)}{FIRST_ROW}", block)
+            else:
+                block = [[_cell_value(rows[0].get(c.id))] for c in inputs]
+                self.book.write(sheet, f"{get_column_letter(FORM_VALUE_COL)}{FIRST_ROW}", block)
+        for li in lay.graph.lists:
+            name = lay.list_sheets[li.id]
+            if lay.ranked:
+                block = [_pad(rows[u].get(li.id) or [], li.capacity) for u in range(self.n)]
+            else:
+                block = [[v] for v in _pad(rows[0].get(li.id) or [], li.capacity)]
+            self.book.write(name, f"B{FIRST_ROW}", block)
+        for name, row in self.t.param_rows.items():
+            self.book.write(PARAM_SHEET, f"B{row}", [[params[name]]])
+
+    # ---- reading -----------------------------------------------------------------------
+    def read_outputs(self) -> dict[str, list[Any]]:
+        """Every computed cell's value per unit, keyed by cell id."""
+        lay = self.layout
+        out: dict[str, list[Any]] = {}
+        for role in COMPARED_ROLES:
+            cells = lay.role_cells[role]
+            if not cells:
+                continue
+            first = lay.address(cells[0].id, 0)
+            last = lay.address(cells[-1].id, self.n - 1)
+            block = self.book.read(SHEET_NAMES[role], f"{first}:{last}")
+            for k, c in enumerate(cells):
+                if lay.ranked:
+                    out[c.id] = [block[u][k] for u in range(self.n)]
+                else:
+                    out[c.id] = [block[k][0]]
+        return out
+
+    # ---- one case ----------------------------------------------------------------------
+    def run_case(self, case: Case, run: EngineRun, index: int) -> None:
+        names = self.t.units
+        units = [UnitInputs(names[u], case.units[u]) for u in range(self.n)]
+        rows = [self.t.scorer.normalize(u) for u in units]
+        params = resolve_params(self.t.spec, case.params)
+        expected = self.t.scorer.evaluate(rows, params)
+        t0 = time.perf_counter()
+        self.write_case(rows, params)
+        self.book.recalc()
+        actual = self.read_outputs()
+        run.engine_seconds += time.perf_counter() - t0
+        found = 0
+        for cell_id, values in actual.items():
+            for u in range(self.n):
+                run.cells_compared += 1
+                exp = expected[u][cell_id]
+                if same(exp, values[u]):
+                    continue
+                found += 1
+                if len(run.mismatches) < self.max_reported:
+                    sheet = self.layout.sheet_of(cell_id)
+                    addr = self.layout.address(cell_id, u)
+                    run.mismatches.append(Mismatch(
+                        sheet, addr, cell_id, names[u], self.t.formulas.get((sheet, addr), ""), exp,
+                        values[u], case.label or f"第{index}例", dict(case.units[u]),
+                    ))
+        if found:
+            run.failing_cases.append(self.save_case(case, index))
+        run.cases += 1
+        run.unit_cases += self.n
+
+    def save_case(self, case: Case, index: int) -> Path:
+        """A YAML inputs file that ``xlcalc score`` accepts, reproducing the failing case."""
+        self.failure_dir.mkdir(parents=True, exist_ok=True)
+        path = self.failure_dir / f"{self.t.name}-{self.engine}-case{index}.yaml"
+        doc = {
+            "units": [{"unit": self.t.units[u], "inputs": _plain(case.units[u])} for u in range(self.n)],
+        }
+        yaml = YAML()
+        yaml.allow_unicode = True
+        with path.open("w", encoding="utf-8") as fh:
+            fh.write(f"# 复现：xlcalc score {self.t.spec.file} --inputs {path}")
+            for k, v in case.params.items():
+                fh.write(f" --param {k}={v}")
+            fh.write("\n")
+            yaml.dump(doc, fh)
+        return path
+
+
+def run_engine(target: Target, book: Book, engine: str, cases: Iterable[Case], failure_dir: Path) -> EngineRun:
+    run = EngineRun(engine, target.name)
+    runner = Runner(target, book, engine, failure_dir)
+    start = time.perf_counter()
+    for k, case in enumerate(cases):
+        runner.run_case(case, run, k)
+    run.seconds = time.perf_counter() - start
+    return run
+
+
+def _cell_value(v: Any) -> Any:
+    return None if v is None else v
+
+
+def _pad(items: list[Any], n: int) -> list[Any]:
+    return list(items)[:n] + [None] * (n - len(items))
+
+
+def _plain(values: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for k, v in values.items():
+        if isinstance(v, float) and v.is_integer():
+            out[k] = int(v)
+        elif isinstance(v, list):
+            out[k] = [int(x) if isinstance(x, float) and x.is_integer() else x for x in v]
+        else:
+            out[k] = v
+    return out
