@@ -19,7 +19,6 @@ NEGATIVE_CLAMP = "不低于0分"
 STATUS = "status"
 PENDING_COUNT = "pending_count"
 GRADE = "grade"
-AGG_DECIMALS = 6  # sums are rounded to absorb binary float noise; scores have ≤ 4 decimals
 
 
 class Lowering:
@@ -33,6 +32,7 @@ class Lowering:
         self.derived = {d.id: d for d in spec.derived}
         self.params = {p.name: p for p in spec.params}
         self.pooled: dict[str, tuple[str, str]] = {}  # rule node id -> (param, default node)
+        self.lowest: dict[str, float | None] = {}  # node id -> lowest possible score (None: unbounded)
 
     # ---- values -------------------------------------------------------------------------
     def val(self, ref: str) -> ir.Expr:
@@ -99,6 +99,28 @@ class Lowering:
             return None
         return ir.and_(*checks)
 
+    def value_range(self, ref: str) -> tuple[float | None, float | None]:
+        """Smallest and largest value a quantity can take given the declared input ranges."""
+        if ref in self.inputs:
+            inp = self.inputs[ref]
+            if inp.is_list:
+                return (0.0, float(inp.capacity))
+            return (inp.lo, inp.hi)
+        d = self.derived.get(ref)
+        if d is None:
+            return (None, None)
+        ranges = [self.value_range(a) for a in d.args]
+        nonneg = all(lo is not None and lo >= 0 for lo, _ in ranges)
+        match d.kind:
+            case "ratio":
+                return (0.0 if nonneg else None, d.cap)
+            case "mean":
+                inp = self.inputs.get(d.args[0])
+                return (inp.lo, inp.hi) if inp is not None else (None, None)
+            case "count" | "count_between":
+                return ranges[0] if ranges else (None, None)
+        return (0.0 if nonneg else None, None)
+
     def base_inputs(self, deps: list[str]) -> list[str]:
         """The inputs behind a list of quantities (derived ones expanded), for 待填 messages."""
         out: list[str] = []
@@ -130,7 +152,19 @@ class Lowering:
             self._derived(d)
         self._node(self.spec.root)
         self._root_summary()
+        self._summaries()
         return CellGraph(self.cells, self.lists)
+
+    def _summaries(self) -> None:
+        """Cells only some rubrics have: the monitoring conclusion, the self-evaluation audit."""
+        if any(c.kind == "monitor" for c in self.cells):
+            from xlcalc.rules.monitor import lower_summary
+
+            lower_summary(self)
+        if any(n.self_score for n in self.spec.nodes()):
+            from xlcalc.audit import lower_audit
+
+            lower_audit(self)
 
     def _input(self, inp: InputDef) -> None:
         if inp.is_list:
@@ -196,13 +230,23 @@ class Lowering:
         raw = self.helper(
             node, "raw", "原始得分（未计下限与上限）", ir.if_(ready, raw_expr, ir.PENDING) if ready else raw_expr
         )
+        lo = None if rule.penalties else low.lo
+        can_go_negative = low.clamp and rule.floor != "none" and (lo is None or lo < 0)
+        can_exceed = low.clamp and (low.hi is None or low.hi > node.points)
         capped: ir.Expr = raw
-        if low.clamp:
+        if can_go_negative:
             if rule.floor == "zero":
                 capped = ir.max_(0, capped)
-            elif rule.floor == "param":
+            else:
                 capped = ir.if_(self.param_is(PARAM_NEGATIVE, "clamp"), ir.max_(0, capped), capped)
+        if can_exceed:
             capped = ir.min_(node.points, capped)
+        if not low.clamp:
+            self.lowest[node.id] = None
+        elif can_go_negative:
+            self.lowest[node.id] = 0.0 if rule.floor == "zero" else None
+        else:
+            self.lowest[node.id] = lo
         score: ir.Expr = ir.round_(capped, self.param(PARAM_DECIMALS))
         veto_texts: list[ir.Expr] = []
         for v in rule.vetoes:
@@ -225,25 +269,32 @@ class Lowering:
         for p in rule.penalties:
             cnt = ir.Ref(p.count)
             parts.append(
-                ir.if_(cnt.cmp(">", 0), ir.concat("；", p.label or self.label(p.count), ir.num_text(cnt, 0), p.unit, "，扣",
+                ir.if_(cnt.cmp(">", 0), ir.concat("；", p.label or self.label(p.count), cnt, p.unit, "，扣",
                                                   ir.num_text(cnt * p.per, 2), "分"), "")
             )
         parts.extend(veto_texts)
-        if low.clamp and rule.floor != "none":
-            parts.append(ir.if_(raw.cmp("<", 0), "，扣完为止", ""))
-        if low.clamp:
+        if can_go_negative:
+            clamped = raw.cmp("<", 0)
+            if rule.floor != "zero":
+                clamped = ir.and_(clamped, self.param_is(PARAM_NEGATIVE, "clamp"))
+            parts.append(ir.if_(clamped, "，扣完为止", ""))
+        if can_exceed:
             parts.append(ir.if_(raw.cmp(">", node.points), ir.concat("，以本项分值", ir.num_text(ir.Num(node.points)), "分为限"), ""))
-        if low.clamp:
+        if getattr(rule, "SCORELESS", False):
+            pass  # a monitoring rule states a status, not a score
+        elif low.clamp:
             parts += ["，得", ir.num_text(score_ref, 4), "分"]
         else:
             parts += ["共扣", ir.num_text(-score_ref, 4), "分"]
+        pending_text = getattr(rule, "pending_text", None)
         missing = "、".join(self.label(d) for d in dict.fromkeys(self.base_inputs(deps)))
+        pending: ir.ExprLike = pending_text(self, node) if pending_text is not None else f"待填：请填写{missing}"
         self.add(
             Cell(
                 f"{node.id}__why",
                 Role.EXPLAIN,
                 f"{node.label}：说明",
-                ir.if_(ir.isnum(score_ref), ir.concat(*parts), f"待填：请填写{missing}"),
+                ir.if_(ir.isnum(score_ref), ir.concat(*parts), pending),
                 "@",
                 node.id,
                 "explanation",
@@ -252,17 +303,29 @@ class Lowering:
 
     def _indicator(self, node: Node) -> None:
         terms: list[ir.Expr] = []
+        lows: list[float | None] = []
         for child in node.children:
             if child.id not in self.pooled:
                 terms.append(ir.Ref(child.id))
+                lows.append(self.lowest.get(child.id))
         for rule_id, (param, _) in self.pooled.items():
             if node.id in self.params[param].choices_codes():
                 if any(n.id == rule_id for n in node.walk()):
                     terms.append(ir.if_(self.param_is(param, node.id), ir.Ref(rule_id), 0))
+                    lows.append(None)
         total: ir.Expr = ir.call("SUM", *terms)
-        if node.floor is not None:
+        if node.aggregate == "deductions":
+            # 总分 = 满分 − Σ扣分 (national self-evaluation tables): differs from Σ scores only when
+            # the printed full marks are not the sum of the children's points.
+            total = total + (node.base_points - sum(c.points for c in node.children))
+        lowest = None if any(x is None for x in lows) else sum(x for x in lows if x is not None)
+        if node.floor is not None and (lowest is None or lowest < node.floor):
             total = ir.max_(node.floor, total)
-        score: ir.Expr = ir.round_(total, AGG_DECIMALS)
+            lowest = node.floor
+        self.lowest[node.id] = lowest
+        # Children carry at most score_decimals decimals, so rounding the sum there only removes
+        # binary noise (89.99999999999999 must compare as 90 for the grade in every engine).
+        score: ir.Expr = ir.round_(total, self.param(PARAM_DECIMALS))
         for leaf in node.walk():
             if leaf.rule is None:
                 continue
@@ -270,7 +333,7 @@ class Lowering:
                 if v.scope_param and node.id in self.params[v.scope_param].choices_codes():
                     hit = ir.and_(ir.Ref(v.flag).cmp("=", "是"), self.param_is(v.scope_param, node.id))
                     score = ir.if_(hit, 0, score)
-        self.add(Cell(node.id, Role.SCORE, node.label, score, "0.00", node.id, "indicator", node.points))
+        self.add(Cell(node.id, Role.SCORE, node.label, score, "0.00", node.id, "indicator", node.base_points))
 
     def _root_summary(self) -> None:
         root = self.spec.root
@@ -282,7 +345,7 @@ class Lowering:
                 STATUS,
                 Role.SCORE,
                 "填报状态",
-                ir.if_(pending.cmp("=", 0), "完整", ir.concat("不完整：", ir.num_text(pending, 0), "项待填")),
+                ir.if_(pending.cmp("=", 0), "完整", ir.concat("不完整：", pending, "项待填")),
                 "@",
                 root.id,
                 "status",

@@ -151,6 +151,10 @@ class Lowered:
     deps: tuple[str, ...]
     ready: ir.Expr | None = None  # extra readiness condition beyond "every dep filled"
     clamp: bool = True  # False for pure penalties whose score is ≤ 0 by design
+    # Bounds of ``raw`` over every valid input (None: unbounded or unknown). The floor and the
+    # cap are emitted only where they can bite, so no formula carries dead code.
+    lo: float | None = None
+    hi: float | None = None
 
 
 class Rule:

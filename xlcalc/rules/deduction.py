@@ -94,10 +94,25 @@ class Deduction(Rule):
             n = lw.helper(node, "missing", "未完成事项数", ir.if_(lw.ready(self.refs()), ir.call("SUM", *hits), ir.PENDING), "0")
             notes = [ir.if_(ir.Ref(f).cmp("=", "否"), ir.concat("；", lw.label(f), "：否"), "") for f in self.count_false]
             why = ir.concat(
-                "未完成事项", ir.num_text(n, 0), "项", *notes,
+                "未完成事项", n, "项", *notes,
                 ir.if_(n.cmp(">", 0), ir.concat("；每项扣", ir.num_text(per, 2), "分，扣", ir.num_text(n * per, 2), "分"), ""),
             )
-        return Lowered(node.points - per * n, why, tuple(self.refs()))
+        return Lowered(node.points - per * n, why, tuple(self.refs()), lo=self._lowest(lw, node), hi=node.points)
+
+    def _lowest(self, lw: Lowering, node: Node) -> float | None:
+        if self.value:
+            lo, _ = lw.value_range(self.value)
+            if lo is None or not isinstance(self.target, int | float):
+                return None
+            most = max(0.0, self.target - lo)
+        elif self.count:
+            _, most_n = lw.value_range(self.count)
+            if most_n is None:
+                return None
+            most = most_n
+        else:
+            most = float(len(self.count_false))
+        return node.points - self.per * most
 
 
 @register
@@ -175,7 +190,11 @@ class StepDeduction(Rule):
                 ir.concat("，", "达到" if self.direction == "below" else "未超过", lw.show_literal(self.value, self.threshold)),
             ),
         )
-        return Lowered(raw, why, (self.value,))
+        lo_v, hi_v = lw.value_range(self.value)
+        far = (self.threshold - lo_v) if self.direction == "below" and lo_v is not None else (
+            (hi_v - self.threshold) if self.direction == "above" and hi_v is not None else None)
+        lowest = None if far is None else full - self.per_step * max(0.0, far / self.step)
+        return Lowered(raw, why, (self.value,), lo=lowest, hi=full)
 
 
 @dataclass(frozen=True)
@@ -234,12 +253,12 @@ class BandedPenalty(Rule):
                                 if b.hi is not None else f"{xlruntime.general_text(b.lo)}以上")
             n = lw.helper(node, f"band{i + 1}", f"{label}人数", ir.call("COUNTIFS", *crit), "0")
             counts.append((n, b))
-            notes.append(ir.if_(n.cmp(">", 0), ir.concat(label, ir.num_text(n, 0), self.unit, "，每",
+            notes.append(ir.if_(n.cmp(">", 0), ir.concat(label, n, self.unit, "，每",
                                                           self.unit, "扣", ir.num_text(b.per, 2), "分；"), ""))
         penalty: ir.Expr = ir.Num(counts[0][1].per) * counts[0][0]
         for n, b in counts[1:]:
             penalty = penalty + ir.Num(b.per) * n
-        why = ir.concat(lw.label(self.list), "共", ir.num_text(ir.call("COUNT", rng), 0), "项；", *notes)
+        why = ir.concat(lw.label(self.list), "共", ir.call("COUNT", rng), "项；", *notes)
         return Lowered(-penalty, why, (self.list,), clamp=False)
 
 
@@ -270,7 +289,7 @@ class Bonus(Rule):
     def lower(self, lw: Lowering, node: Node) -> Lowered:
         n = lw.val(self.count)
         cap = self.cap if self.cap is not None else node.points
-        why = ir.concat(lw.label(self.count), ir.num_text(n, 0), self.unit, "，每", self.unit, "得",
+        why = ir.concat(lw.label(self.count), n, self.unit, "，每", self.unit, "得",
                         ir.num_text(self.per, 2), "分",
                         ir.if_((n * self.per).cmp(">", cap), ir.concat("，以", ir.num_text(ir.Num(cap), 2), "分为限"), ""))
-        return Lowered(ir.min_(cap, n * self.per), why, (self.count,))
+        return Lowered(ir.min_(cap, n * self.per), why, (self.count,), lo=0.0, hi=cap)

@@ -70,7 +70,8 @@ class Discretionary(Rule):
             reason = lw.val(self.reason)
             parts.append(ir.if_(ir.and_(s.cmp("<", w), call_len_zero(reason)), "；未填写偏差原因", ""))
         deps = (self.score,) + ((self.tier,) if self.tier else ())
-        return Lowered(raw, ir.concat(*parts), deps)
+        hi_bound = w if self.tier else (self.hi if self.hi is not None else w)
+        return Lowered(raw, ir.concat(*parts), deps, lo=self.lo if self.lo is not None else 0.0, hi=hi_bound)
 
 
 def call_len_zero(x: ir.Expr) -> ir.Expr:

@@ -64,9 +64,15 @@ class Conversion(Rule):
             factor = ir.if_(short, ir.if_(lw.param_is(p, "zero"), 0,
                                          ir.if_(lw.param_is(p, "prorate"), n / self.min_sample, 1)), 1)
             raw = raw * factor
-            why_parts.append(ir.if_(short, ir.concat("；调查", ir.num_text(n, 0), "人，少于", str(self.min_sample),
+            why_parts.append(ir.if_(short, ir.concat("；调查", n, "人，少于", str(self.min_sample),
                                                      "人（", lw.param(p), "）"), ""))
-        return Lowered(raw, ir.concat(*why_parts), (self.average,))
+        lo_v, hi_v = lw.value_range(self.average)
+        if is_list:
+            item = lw.inputs[self.average]
+            lo_v, hi_v = item.lo, item.hi
+        lo = 0.0 if lo_v is not None and lo_v >= 0 else None
+        hi = node.points * hi_v / self.scale if hi_v is not None else None
+        return Lowered(raw, ir.concat(*why_parts), (self.average,), lo=lo, hi=hi)
 
 
 @register
@@ -112,7 +118,7 @@ class Proportional(Rule):
             ratio: ir.Expr = a
             raw: ir.Expr = w * (ir.min_(1, ratio) if self.cap else ratio)
             why = ir.concat("完成率", ir.pct_text(ratio, 1), "，按完成率×分值计")
-            return Lowered(raw, why, tuple(self.refs()))
+            return Lowered(raw, why, tuple(self.refs()), lo=self._lo(lw), hi=node.points if self.cap else None)
         t = lw.val(self.target) if isinstance(self.target, str) else ir.Num(self.target or 0.0)
         t_text = lw.show(self.target) if isinstance(self.target, str) else lw.show_literal(self.actual, self.target or 0.0)
         head = ir.concat(lw.label(self.actual), lw.show(self.actual), "，目标值", t_text)
@@ -128,7 +134,12 @@ class Proportional(Rule):
             decay = w * (1 - ir.round_((a - t) / t, 10))
             raw = ir.if_(a.cmp("<=", t), w, ir.if_(ir.or_(t.cmp("<=", 0), a.cmp(">=", t * 2)), 0, decay))
             why = ir.concat(head, "，反向指标（不超过目标得满分，超出部分按超出比例扣减，达到目标2倍不得分）")
-        return Lowered(raw, why, tuple(self.refs()))
+        hi = node.points if (self.cap or self.direction == "reverse") else None
+        return Lowered(raw, why, tuple(self.refs()), lo=self._lo(lw), hi=hi)
+
+    def _lo(self, lw: Lowering) -> float | None:
+        lo, _ = lw.value_range(self.actual)
+        return 0.0 if lo is not None and lo >= 0 else None
 
 
 @register
@@ -179,4 +190,4 @@ class BudgetExecution(Rule):
             rule_text = "按执行率分档计分"
         why = ir.concat("全年执行数", ir.num_text(lw.val(self.executed), 4), "，全年预算数",
                         ir.num_text(budget, 4), "，执行率", ir.pct_text(rate, 1), "，", rule_text)
-        return Lowered(raw, why, tuple(self.refs()), ready=ir.isnum(rate))
+        return Lowered(raw, why, tuple(self.refs()), ready=ir.isnum(rate), lo=0.0, hi=node.points)

@@ -85,6 +85,11 @@ class RankTiers(Rule):
         raw: ir.Expr = lw.param(self.beyond_param)
         for t in reversed(self.tiers):
             raw = ir.if_(rank.cmp("<=", t.upto), t.points, raw)
-        why = ir.concat(lw.label(self.key), lw.show(self.key), "，排名第", ir.num_text(rank, 0), "名（",
+        why = ir.concat(lw.label(self.key), lw.show(self.key), "，排名第", rank, "名（",
                         lw.param(self.tie_param), "）")
-        return Lowered(raw, why, (self.key,), ready=ir.isnum(rank))
+        # The score beyond the listed ranks is a parameter: its bounds are the parameter's.
+        beyond = lw.params[self.beyond_param]
+        points = [t.points for t in self.tiers]
+        lo = min(points + [beyond.lo]) if beyond.lo is not None else None
+        hi = max(points + [beyond.hi]) if beyond.hi is not None else None
+        return Lowered(raw, why, (self.key,), ready=ir.isnum(rank), lo=lo, hi=hi)

@@ -65,7 +65,9 @@ class Threshold(Rule):
         points = self.full if self.full is not None else node.points
         raw = ir.if_(ok, points, self.else_points)
         verdict = ir.if_(ok, "，符合得分条件", "，不符合得分条件")
-        return Lowered(raw, ir.concat(_describe_all(lw, self.when), verdict), tuple(self.refs()))
+        bounds = (points, self.else_points)
+        return Lowered(raw, ir.concat(_describe_all(lw, self.when), verdict), tuple(self.refs()),
+                       lo=min(bounds), hi=max(bounds))
 
 
 @dataclass(frozen=True)
@@ -119,4 +121,5 @@ class Tiered(Rule):
             label = ir.if_(ok, t.label, label)
         first = self.tiers[0].when if self.tiers else ()
         why = ir.concat(_describe_all(lw, first), "，", label) if first else label
-        return Lowered(raw, why, tuple(self.refs()))
+        values = [t.points for t in self.tiers] + [self.default_points]
+        return Lowered(raw, why, tuple(self.refs()), lo=min(values), hi=max(values))

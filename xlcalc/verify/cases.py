@@ -22,7 +22,7 @@ from xlcalc.rules.manual import QUALITATIVE_BANDS, Discretionary
 from xlcalc.rules.proportional import BudgetExecution, Conversion, Proportional
 from xlcalc.rules.rank import RankTiers
 from xlcalc.rules.threshold import Threshold, Tiered
-from xlcalc.scorer import normalize_value
+from xlcalc.scorer import UnitInputs, normalize_value
 from xlcalc.spec.model import DerivedDef, InputDef, Spec
 
 Probe = dict[str, Any]
@@ -110,12 +110,18 @@ def _tiered(pm: ProbeMaker, r: Tiered) -> list[Probe]:
     return [p for t in r.tiers for c in t.when for p in _condition_probes(pm, c)]
 
 
-def _deduction(pm: ProbeMaker, r: Deduction) -> list[Probe]:
-    steps = int(math.ceil(1 / r.per * 10)) if r.per else 10
+def _deduction(pm: ProbeMaker, r: Deduction, points: float) -> list[Probe]:
+    # n0 units short take the score to exactly 0; one more goes below the floor.
+    n0 = int(round(points / r.per)) if r.per else 1
+    shorts = (0, 1, 2, n0 - 1, n0, n0 + 1, 4 * n0)
     if r.value and isinstance(r.target, int | float):
-        return [p for k in (0, 1, 2, steps // 10, steps // 10 + 1) if (p := pm.set_value(r.value, r.target - k))]
+        probes = [p for k in shorts if (p := pm.set_value(r.value, r.target - k))]
+        lo = pm.inputs[r.value].lo if r.value in pm.inputs else None
+        if lo is not None and (p := pm.set_value(r.value, lo)):
+            probes.append(p)
+        return probes
     if r.count:
-        return [p for k in (0, 1, 2, 5, 7, 20) if (p := pm.set_value(r.count, k))]
+        return [p for k in shorts if k >= 0 and (p := pm.set_value(r.count, k))]
     if r.count_false:
         return [{f: v for f in r.count_false} for v in ("是", "否")] + [{r.count_false[0]: "否"}]
     return []
@@ -186,7 +192,7 @@ def _rank(pm: ProbeMaker, r: RankTiers) -> list[Probe]:
     return [p for v in (0, 0.25, 0.3333, 0.5, 1) if (p := pm.set_value(r.key, v))]
 
 
-PROBES: dict[type[Rule], Callable[[ProbeMaker, Any], list[Probe]]] = {
+PROBES: dict[type[Rule], Callable[..., list[Probe]]] = {
     Threshold: _threshold,
     Tiered: _tiered,
     Deduction: _deduction,
@@ -201,7 +207,7 @@ PROBES: dict[type[Rule], Callable[[ProbeMaker, Any], list[Probe]]] = {
 }
 
 
-def register_probe(kind: type[Rule], fn: Callable[[ProbeMaker, Any], list[Probe]]) -> None:
+def register_probe(kind: type[Rule], fn: Callable[..., list[Probe]]) -> None:
     """Rule kinds defined elsewhere add their boundary probes here."""
     PROBES[kind] = fn
 
@@ -217,9 +223,11 @@ def rule_probes(spec: Spec) -> list[tuple[str, Probe]]:
         fn = PROBES.get(type(rule))
         if fn is None:
             raise NotImplementedError(f"no boundary probes for rule kind {rule.KIND}")
-        out += [(node.id, p) for p in fn(pm, rule)]
+        made = fn(pm, rule, node.points) if fn is _deduction else fn(pm, rule)
+        out += [(node.id, p) for p in made]
         for pen in rule.penalties:
-            out += [(node.id, p) for k in (1, 2, 20) if (p := pm.set_value(pen.count, k))]
+            n0 = int(round(node.points / pen.per)) if pen.per else 1
+            out += [(node.id, p) for k in (1, 2, n0, n0 + 1, 20) if (p := pm.set_value(pen.count, k))]
         for v in rule.vetoes:
             out.append((node.id, {v.flag: "是"}))
     return out
@@ -299,17 +307,59 @@ class CaseGenerator:
                         out.append({p.name: v})
         return out
 
-    def cases(self, count: int) -> Iterator[Case]:
-        """Empty case, probe cases, parameter cases, then random ones, ``count`` in all."""
+    def sparse_unit(self) -> dict[str, Any]:
+        """A unit with a fifth of its inputs left blank (待填 paths)."""
+        unit = self.random_unit()
+        for inp in self.spec.inputs:
+            if self.rng.random() < 0.2:
+                unit[inp.id] = [] if inp.is_list else None
+        return unit
+
+    def boundary_totals(self, scorer: Any, tries: int = 3000) -> list[dict[str, Any]]:
+        """Units whose total lands exactly on a grade boundary (found by seeded random search)."""
+        wanted = {g.min for g in self.spec.meta.grades if g.min > 0}
+        if not wanted:
+            return []
+        from xlcalc.scorer import resolve_params
+
+        params = resolve_params(self.spec)
+        found: dict[float, dict[str, Any]] = {}
+        probes = [p for _, p in self.probes]
+        for _ in range(tries // 100):
+            batch = []
+            for _ in range(100):
+                unit = self.random_unit()
+                for p in self.rng.sample(probes, k=min(len(probes), self.rng.randint(0, 12))):
+                    unit.update(p)
+                batch.append(self.valid(unit))
+            rows = [scorer.normalize(UnitInputs("", u)) for u in batch]
+            for unit, cells in zip(batch, scorer.evaluate(rows, params), strict=True):
+                total = cells[self.spec.root.id]
+                if total in wanted and total not in found:
+                    found[total] = unit
+            if len(found) == len(wanted):
+                break
+        return list(found.values())
+
+    def cases(self, count: int, scorer: Any = None) -> Iterator[Case]:
+        """Empty case, probe cases under every parameter value, sparse cases, grade-boundary
+        totals, then random ones: ``count`` in all, deterministic for the seed."""
         made = 0
         yield Case([{} for _ in range(self.n)], {}, "全部为空")
         made += 1
         probes = list(self.probes)
         variants = self.param_variants()
+        specials = self.boundary_totals(scorer) if scorer is not None else []
         k = 0
         while made < count:
             units = []
-            for _ in range(self.n):
+            for u in range(self.n):
+                if specials and u == 0:
+                    units.append(specials[made % len(specials)])
+                    continue
+                if made % 4 == 3 and self.rng.random() < 0.6:
+                    units.append(self.valid(self.sparse_unit()))
+                    continue
                 base = self.random_unit()
                 if k < len(probes) or self.rng.random() < 0.5:
                     node, probe = probes[k % len(probes)] if probes else ("", {})
@@ -321,7 +371,7 @@ class CaseGenerator:
                 src = self.rng.randrange(self.n)
                 for dst in self.rng.sample(range(self.n), k=min(3, self.n)):
                     units[dst] = dict(units[src])
-            params = variants[made % len(variants)] if made < 1 + 2 * len(variants) else (
-                self.rng.choice(variants) if self.rng.random() < 0.3 else {})
+            # Odd cases walk through every parameter value in turn; even ones use the defaults.
+            params = variants[(made // 2) % len(variants)] if made % 2 else {}
             yield Case(units, params, f"第{made}例")
             made += 1

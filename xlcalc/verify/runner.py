@@ -128,10 +128,20 @@ class Runner:
             self.book.write(PARAM_SHEET, f"B{row}", [[params[name]]])
 
     # ---- reading -----------------------------------------------------------------------
+    def unit_name_sheets(self) -> list[str]:
+        """Sheets whose column A repeats the unit names of 填报 by formula (ranked layouts)."""
+        if not self.layout.ranked:
+            return []
+        lists = list(self.layout.list_sheets.values())
+        return lists + [SHEET_NAMES[r] for r in COMPARED_ROLES if self.layout.role_cells[r]]
+
     def read_outputs(self) -> dict[str, list[Any]]:
-        """Every computed cell's value per unit, keyed by cell id."""
+        """Every computed cell's value per unit, keyed by cell id (unit-name cells as "@sheet")."""
         lay = self.layout
         out: dict[str, list[Any]] = {}
+        for sheet in self.unit_name_sheets():
+            block = self.book.read(sheet, f"A{FIRST_ROW}:A{FIRST_ROW + self.n - 1}")
+            out["@" + sheet] = [row[0] for row in block]
         for role in COMPARED_ROLES:
             cells = lay.role_cells[role]
             if not cells:
@@ -153,6 +163,9 @@ class Runner:
         rows = [self.t.scorer.normalize(u) for u in units]
         params = resolve_params(self.t.spec, case.params)
         expected = self.t.scorer.evaluate(rows, params)
+        for u in range(self.n):
+            for sheet in self.unit_name_sheets():
+                expected[u]["@" + sheet] = names[u]
         t0 = time.perf_counter()
         self.write_case(rows, params)
         self.book.recalc()
@@ -167,8 +180,10 @@ class Runner:
                     continue
                 found += 1
                 if len(run.mismatches) < self.max_reported:
-                    sheet = self.layout.sheet_of(cell_id)
-                    addr = self.layout.address(cell_id, u)
+                    if cell_id.startswith("@"):
+                        sheet, addr = cell_id[1:], f"A{FIRST_ROW + u}"
+                    else:
+                        sheet, addr = self.layout.sheet_of(cell_id), self.layout.address(cell_id, u)
                     run.mismatches.append(Mismatch(
                         sheet, addr, cell_id, names[u], self.t.formulas.get((sheet, addr), ""), exp,
                         values[u], case.label or f"第{index}例", dict(case.units[u]),
