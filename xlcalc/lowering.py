@@ -314,11 +314,12 @@ class Lowering:
                     terms.append(ir.if_(self.param_is(param, node.id), ir.Ref(rule_id), 0))
                     lows.append(None)
         total: ir.Expr = ir.call("SUM", *terms)
-        if node.aggregate == "deductions":
-            # 总分 = 满分 − Σ扣分 (national self-evaluation tables): differs from Σ scores only when
-            # the printed full marks are not the sum of the children's points.
-            total = total + (node.base_points - sum(c.points for c in node.children))
-        lowest = None if any(x is None for x in lows) else sum(x for x in lows if x is not None)
+        # 总分 = 满分 − Σ扣分 (national self-evaluation tables): differs from Σ scores only when the
+        # printed full marks are not the sum of the children's points.
+        offset = node.base_points - sum(c.points for c in node.children) if node.aggregate == "deductions" else 0
+        if offset:
+            total = total + offset
+        lowest = None if any(x is None for x in lows) else sum(x for x in lows if x is not None) + offset
         if node.floor is not None and (lowest is None or lowest < node.floor):
             total = ir.max_(node.floor, total)
             lowest = node.floor

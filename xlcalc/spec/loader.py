@@ -24,6 +24,7 @@ from xlcalc.spec.params import STANDARD_PARAMS
 from xlcalc.yamlread import Context, Reader, load_yaml
 
 DERIVED_KINDS = {"ratio": 2, "mean": 1, "count": 1, "count_between": 1, "sum": None, "difference": 2}
+AGGREGATES = ("sum", "deductions")
 
 
 def load_spec(path: str | Path, text: str | None = None) -> Spec:
@@ -208,7 +209,15 @@ def _node(r: Reader, level: int) -> Node:
         line=r.line,
         path=r.path,
         extra={"note": r.get("note", str, ""), "implied": r.get("implied", bool, False)},
+        self_score=r.get("self_score", str, ""),
+        reason=r.get("reason", str, ""),
+        target=str(r.get("target", (str, int, float), "")),
+        stated_points=read_amount(r, "stated_points", None, required=False),
+        aggregate=r.choice("aggregate", AGGREGATES, "sum") or "sum",
+        duplicate_of=r.get("duplicate_of", str, ""),
     )
+    if node.aggregate != "sum" and not children:
+        r.error("'aggregate' applies to an indicator with children", "aggregate")
     r.finish()
     return node
 
@@ -246,7 +255,8 @@ def _check_references(spec: Spec, r: Reader, ctx: Context) -> None:
                 elif not set(p.choices_codes()) <= scope_ok:
                     ctx.error(f"veto scope parameter '{v.scope_param}' must choose among this node and its ancestors",
                               n.line, where)
-        for attr in ("pool_param", "sample_param", "tie_param", "beyond_param", "precision_param"):
+        for attr in ("pool_param", "sample_param", "tie_param", "beyond_param", "precision_param", "mode_param",
+                     "tolerance_param"):
             name = getattr(n.rule, attr, "")
             if name and name not in params:
                 ctx.error(f"rule names parameter '{name}' ({attr}), which is not defined", n.line, where)
@@ -255,12 +265,32 @@ def _check_references(spec: Spec, r: Reader, ctx: Context) -> None:
             ancestors = {a.id for a in spec.ancestors(n.id)}
             if not set(params[pool].choices_codes()) <= ancestors:
                 ctx.error(f"pool parameter '{pool}' must choose among this rule's ancestors", n.line, where)
+    _check_self_evaluation(spec, ctx, known)
     for c in spec.choices:
         if c.param and c.param not in params:
             ctx.error(f"choice '{c.id}' names unknown parameter '{c.param}'", None, "choices")
         for nid in c.nodes:
             if nid not in known:
                 ctx.error(f"choice '{c.id}' names unknown node '{nid}'", None, "choices")
+
+
+def _check_self_evaluation(spec: Spec, ctx: Context, known: dict[str, str]) -> None:
+    """Self-scores are numeric inputs, reasons text inputs, duplicates name another indicator."""
+    inputs = {i.id: i for i in spec.inputs}
+    for n in spec.nodes():
+        for attr, want in (("self_score", ("number", "integer", "percent")), ("reason", ("text",))):
+            ref = getattr(n, attr)
+            if not ref:
+                continue
+            inp = inputs.get(ref)
+            if inp is None:
+                ctx.error(f"'{attr}' refers to unknown input '{ref}'", n.line, f"{n.path}.{attr}")
+            elif inp.type not in want:
+                ctx.error(f"'{attr}' input '{ref}' must be of type {' or '.join(want)}, not {inp.type}", n.line,
+                          f"{n.path}.{attr}")
+        if n.duplicate_of and (known.get(n.duplicate_of) != "indicator" or n.duplicate_of == n.id):
+            ctx.error(f"'duplicate_of' must name another indicator, found '{n.duplicate_of}'", n.line,
+                      f"{n.path}.duplicate_of")
 
 
 def load_many(paths: list[str | Path]) -> list[Spec]:

@@ -155,10 +155,24 @@ class Node:
     line: int | None = None
     path: str = ""
     extra: dict = field(default_factory=dict, compare=False, hash=False)
+    # Self-evaluation tables (自评表): the table's own figures, checked by ``xlcalc audit``.
+    self_score: str = ""  # input id of the self-assigned score (自评分) of this node
+    reason: str = ""  # text input id of the 偏差原因 / 评分依据 given for a score below full marks
+    target: str = ""  # the target as the table prints it (年度指标值: "≥60%", "100%", "1次")
+    stated_points: float | None = None  # the weight the table prints, when it is not the children's sum
+    aggregate: str = "sum"  # "sum" of the children, or "deductions": stated (or own) points − Σ deductions
+    duplicate_of: str = ""  # id of the node this row repeats (kept for the audit, scored with 0 points)
 
     @property
     def is_leaf(self) -> bool:
         return not self.children
+
+    @property
+    def base_points(self) -> float:
+        """The full marks a ``deductions`` aggregate starts from (the printed total when given)."""
+        if self.aggregate == "deductions" and self.stated_points is not None:
+            return self.stated_points
+        return self.points
 
     def walk(self):
         yield self
