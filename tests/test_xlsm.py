@@ -34,12 +34,13 @@ VBA_DIR = Path(__file__).resolve().parents[1] / "xlcalc" / "vba"
 SOFFICE_BIN = Path("/usr/lib/libreoffice/program/soffice.bin")
 SYSTEM_PYTHON = Path("/usr/bin/python3")
 
-# Expected formulas as Excel's Range.Formula shows them (no _xlfn. prefix).
+# Formula as written, and as the formula index (_公式) stores it: the block's first-cell formula
+# without the leading "=" and without the _xlfn. prefix. Every block here is a single cell.
 FORMULAS = {
-    "C5": ("=填报!B2*2", "=填报!B2*2"),
-    "C6": ("=SUM(填报!B2:B3)", "=SUM(填报!B2:B3)"),
-    "C7": ("=_xlfn.RANK.EQ(C5,C5:C6)", "=RANK.EQ(C5,C5:C6)"),
-    "C8": ('=IF(分值>3,"高","低")', '=IF(分值>3,"高","低")'),
+    "C5": ("=填报!B2*2", "'填报'!B2*2"),
+    "C6": ("=SUM(填报!B2:B3)", "SUM(填报!B2:B3)"),
+    "C7": ("=_xlfn.RANK.EQ(C5,C5:C6)", "RANK.EQ(C5,C5:C6)"),
+    "C8": ('=IF(分值>3,"高","低")', 'IF(分值>3,"高","低")'),
 }
 
 
@@ -78,7 +79,7 @@ def build_workbook(path: Path, *, comment_on_score: bool = False, overwrite: str
         score["A4"].comment = Comment("说明：得分自动计算", "xlcalc")
     formula_list = wb.create_sheet("_公式")
     formula_list.sheet_state = "hidden"
-    formula_list.append(["工作表", "单元格", "公式"])
+    formula_list.append(["工作表", "区域", "首格公式"])
     for ref, (_, shown) in FORMULAS.items():
         formula_list.append(["评分", ref, shown])
     for row in formula_list.iter_rows(min_row=2):
