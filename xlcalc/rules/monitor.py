@@ -1,0 +1,214 @@
+"""Monitoring (绩效运行监控, P28): no score, a status per indicator comparing the actual value
+with the stage target (本阶段应完成的绩效目标值) by the indicator's operator.
+
+Status: 正常 when the actual meets the stage target; 轻微偏差 when it misses by no more than the
+tolerance (a parameter, relative to the stage target); 严重偏差 beyond it. A qualitative
+indicator (text actual such as “提升”) is 正常 when the actual states the expected text and
+严重偏差 otherwise. The rubric's conclusion counts the indicators in each status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from xlcalc import ir
+from xlcalc.cells import Cell, Role
+from xlcalc.rules.base import (
+    OP_WORDS,
+    OPS,
+    Lowered,
+    Rule,
+    number_or_percent,
+    parse_common,
+    read_amount,
+    register,
+)
+from xlcalc.yamlread import Reader
+
+if TYPE_CHECKING:
+    from xlcalc.lowering import Lowering
+    from xlcalc.spec.model import Node
+
+OK, MINOR, SEVERE = "正常", "轻微偏差", "严重偏差"
+STATUSES = (OK, MINOR, SEVERE)
+STATUS_KIND = "monitor"
+SUMMARY_ID = "monitor_summary"
+
+
+def _amount_or_id(r: Reader, key: str) -> float | str | None:
+    """A literal amount (158, "90%") or the id of another quantity."""
+    if not r.has(key):
+        r.used.add(key)
+        return None
+    raw = r.data[key]
+    if isinstance(raw, str) and number_or_percent(raw) is None:
+        return r.get(key, str)
+    return read_amount(r, key)
+
+
+def is_filled_text(x: ir.Expr) -> ir.Expr:
+    """``x&""<>""``: TRUE for a cell holding text. Comparing the cell itself with "" would not do:
+    a blank cell equals "" in a spreadsheet but the reference scorer holds it as no value."""
+    return ir.BinOp("&", x, ir.Str("")).cmp("<>", "")
+
+
+@register
+@dataclass(frozen=True)
+class Monitor(Rule):
+    """Status of one monitored indicator; the node carries 0 points."""
+
+    KIND = "monitor"
+    SCORELESS = True
+    PATTERNS = ("P28",)
+    FIELDS_DOC = (
+        "actual: id; op: >=|>|<=|<|= (the indicator's direction); stage: amount or id (numeric actual) | "
+        "expect: text (text actual); final: amount or id (项目完成时目标, optional); tolerance_param"
+    )
+    actual: str
+    op: str = ">="
+    stage: float | str | None = None
+    expect: str = ""
+    final: float | str | None = None
+    tolerance_param: str = ""
+    penalties: tuple = ()
+    vetoes: tuple = ()
+    floor: str = "zero"
+
+    @classmethod
+    def parse(cls, r: Reader) -> Monitor:
+        actual = r.get("actual", str) or ""
+        op = r.choice("op", OPS, ">=") or ">="
+        stage = _amount_or_id(r, "stage")
+        expect = r.get("expect", str, "")
+        final = _amount_or_id(r, "final")
+        tolerance = r.get("tolerance_param", str, "")
+        common = parse_common(r)
+        if (stage is None) == (not expect):
+            r.error("a monitor rule needs exactly one of 'stage' (numeric actual) or 'expect' (text actual)")
+        if expect and (final is not None or tolerance):
+            r.error("'final' and 'tolerance_param' apply to numeric indicators, not to 'expect'")
+        register_verifier_probes()
+        return cls(actual, op, stage, expect, final, tolerance, **common)
+
+    def refs(self) -> list[str]:
+        return [self.actual] + [x for x in (self.stage, self.final) if isinstance(x, str)]
+
+    def full_marks(self) -> float | None:
+        return 0.0
+
+    # ---- lowering -----------------------------------------------------------------------
+    def _amount(self, lw: Lowering, value: float | str) -> tuple[ir.Expr, ir.Expr]:
+        """(value, its text as explanations show it)."""
+        if isinstance(value, str):
+            return lw.val(value), lw.show(value)
+        return ir.Num(value), lw.show_literal(self.actual, value)
+
+    def lower(self, lw: Lowering, node: Node) -> Lowered:
+        if self.expect:
+            return self._lower_text(lw, node)
+        assert self.stage is not None
+        a = lw.val(self.actual)
+        s, s_text = self._amount(lw, self.stage)
+        ready = lw.ready(self.refs())
+        gap = ir.round_(a - s, 9)
+        dev = lw.helper(
+            node,
+            "dev",
+            "相对阶段目标的偏离",
+            ir.if_(ready, ir.if_(s.cmp("=", 0), gap, ir.round_((a - s) / ir.call("ABS", s), 9)), ir.PENDING)
+            if ready is not None
+            else ir.PENDING,
+            "0.0%",
+        )
+        met = gap.cmp(self.op, 0)
+        miss = {">=": -dev, ">": -dev, "<=": dev, "<": dev, "=": ir.call("ABS", dev)}[self.op]
+        tol: ir.Expr = lw.param(self.tolerance_param) if self.tolerance_param else ir.Num(0)
+        status_expr = ir.if_(met, OK, ir.if_(miss.cmp("<=", tol), MINOR, SEVERE))
+        status = self._status_cell(lw, node, ir.if_(ir.isnum(dev), status_expr, ir.PENDING))
+        word = OP_WORDS[self.op]
+        parts: list[ir.ExprLike] = [
+            lw.label(self.actual),
+            lw.show(self.actual),
+            "，本阶段目标",
+            word,
+            s_text,
+            "，",
+            status,
+            ir.if_(
+                met,
+                "",
+                ir.concat(
+                    "（偏离",
+                    ir.pct_text(dev, 1),
+                    ir.concat("，容差", ir.pct_text(tol, 1)) if self.tolerance_param else "",
+                    "）",
+                ),
+            ),
+        ]
+        if self.final is not None:
+            f, f_text = self._amount(lw, self.final)
+            parts += ["；项目完成时目标", word, f_text]
+            if self.op in (">=", ">", "<=", "<"):
+                parts.append(ir.if_(s.cmp(">", f), "；本阶段目标高于全年目标，请核对", ""))
+        return Lowered(ir.Num(0), ir.concat(*parts), tuple(self.refs()), lo=0.0, hi=0.0)
+
+    def _lower_text(self, lw: Lowering, node: Node) -> Lowered:
+        a = lw.val(self.actual)
+        filled = is_filled_text(a)
+        self._status_cell(lw, node, ir.if_(filled, ir.if_(a.cmp("=", self.expect), OK, SEVERE), ir.PENDING))
+        why = ir.concat(
+            lw.label(self.actual),
+            "：",
+            a,
+            "，本阶段目标：",
+            self.expect,
+            "，",
+            ir.if_(a.cmp("=", self.expect), OK, SEVERE),
+        )
+        return Lowered(ir.Num(0), why, (), ready=filled, lo=0.0, hi=0.0)
+
+    def _status_cell(self, lw: Lowering, node: Node, expr: ir.Expr) -> ir.Ref:
+        return lw.add(
+            Cell(f"{node.id}__status", Role.SCORE, f"{node.label}：监控状态", expr, "@", node.id, STATUS_KIND)
+        )
+
+    def pending_text(self, lw: Lowering, node: Node) -> str:
+        names = "、".join(lw.label(x) for x in dict.fromkeys(lw.base_inputs(self.refs())))
+        return f"待填：请填写{names}"
+
+
+def lower_summary(lw: Lowering) -> None:
+    """监控结论: how many indicators are in each status (and how many are still 待填)."""
+    cells = [ir.Ref(c.id) for c in lw.cells if c.kind == STATUS_KIND]
+    parts: list[ir.ExprLike] = []
+    for k, status in enumerate((*STATUSES, ir.PENDING)):
+        count = ir.call("SUM", *(ir.if_(c.cmp("=", status), 1, 0) for c in cells))
+        parts += ["，" if k else "", status, count, "项"]
+    lw.add(
+        Cell(SUMMARY_ID, Role.SCORE, "监控结论", ir.concat(*parts), "@", lw.spec.root.id, "monitor_summary")
+    )
+
+
+# ---- verifier -------------------------------------------------------------------------------
+def _probes(pm: Any, rule: Monitor) -> list[dict[str, Any]]:
+    """The actual on the stage target, just inside and just outside the tolerance, far off."""
+    if rule.expect:
+        return [{rule.actual: rule.expect}, {rule.actual: "未" + rule.expect}, {rule.actual: None}]
+    if not isinstance(rule.stage, int | float):
+        return []
+    s = float(rule.stage)
+    out = []
+    for factor in (1.0, 0.95, 1.05, 0.9, 1.1, 0.89, 1.11, 0.5, 2.0, 0.0):
+        if (p := pm.set_value(rule.actual, float(f"{s * factor:.10g}"))) is not None:
+            out.append(p)
+    return out
+
+
+def register_verifier_probes() -> None:
+    """Give the verifier this kind's boundary probes (see :func:`xlcalc.rules.period.register_verifier_probes`)."""
+    try:
+        from xlcalc.verify import cases
+    except ImportError:  # pragma: no cover - the verifier is an optional part of the package
+        return
+    cases.register_probe(Monitor, _probes)
