@@ -37,8 +37,9 @@ _NUMERIC_FUNCS = frozenset(_FN) - {"ISNUMBER"}
 class PythonGenerator:
     """IR → Python expression source, one method per IR node kind."""
 
-    def __init__(self, local_names: dict[str, str]) -> None:
+    def __init__(self, local_names: dict[str, str], scores: list[str]) -> None:
         self.local_names = local_names
+        self.scores = scores
 
     def gen(self, e: ir.Expr) -> str:
         method = getattr(self, type(e).__name__.lower(), None)
@@ -59,19 +60,19 @@ class PythonGenerator:
         return self.local_names.get(e.cell) or f"v[{e.cell!r}]"
 
     def param(self, e: ir.Param) -> str:
-        return f"P[{e.name!r}]"
+        return f"p_{e.name}"
 
     def column(self, e: ir.Column) -> str:
         return f"COL[{e.cell!r}]"
 
     def columnprefix(self, e: ir.ColumnPrefix) -> str:
-        return f"COL[{e.cell!r}][: i + 1]"
+        return f"Prefix(COL[{e.cell!r}], i)"
 
     def listrange(self, e: ir.ListRange) -> str:
         return f"u[{e.input!r}]"
 
     def unitscores(self, e: ir.UnitScores) -> str:
-        return "[v[k] for k in SCORES]"
+        return "[" + ", ".join(self.ref(ir.Ref(k)) for k in self.scores) + "]"
 
     def neg(self, e: ir.Neg) -> str:
         return f"(-{self.gen(e.operand)})"
@@ -107,6 +108,12 @@ class PythonGenerator:
                 return "(" + " or ".join(f"bool({a})" for a in args) + ")"
             case "NOT":
                 return f"(not {args[0]})"
+        if e.fn == "ISNUMBER":
+            # Every number a cell holds is a float (inputs are normalised, literals are floats).
+            return f"(type({args[0]}) is float)"
+        if e.fn in ("MIN", "MAX") and not any(_is_range(a) for a in e.args):
+            # Scalar arguments are numbers by construction (guarded by ISNUMBER): builtins suffice.
+            return f"{e.fn.lower()}({', '.join(args)})"
         return f"{_FN[e.fn]}({', '.join(args)})"
 
     @staticmethod
@@ -115,6 +122,14 @@ class PythonGenerator:
             isinstance(node, ir.BinOp) and node.op == "&"
         )
         return src if textual else f"text_of({src})"
+
+
+def _param_names(graph: CellGraph) -> set[str]:
+    return {n.name for c in graph.cells if c.expr is not None for n in ir.walk(c.expr) if isinstance(n, ir.Param)}
+
+
+def _is_range(e: ir.Expr) -> bool:
+    return isinstance(e, ir.ListRange | ir.Column | ir.ColumnPrefix | ir.UnitScores)
 
 
 def _numeric(e: ir.Expr) -> bool:
@@ -127,13 +142,18 @@ def _numeric(e: ir.Expr) -> bool:
     return isinstance(e, ir.Neg)
 
 
-def generate_source(graph: CellGraph) -> str:
-    """Python source of ``run(U, P) -> list[dict]`` evaluating every cell of every unit."""
+def generate_source(graph: CellGraph, skip_roles: frozenset[Role] = frozenset()) -> str:
+    """Python source of ``run(U, P) -> list[dict]`` evaluating every cell of every unit.
+
+    ``skip_roles`` leaves out cells nothing else reads (explanations, when only scores are wanted).
+    """
     lines = [
         "def run(U, P):",
         "    n = len(U)",
         "    V = [dict() for _ in range(n)]",
         "    COL = {}",
+        "    reset_cache()",
+        *[f"    p_{name} = P[{name!r}]" for name in sorted(_param_names(graph))],
     ]
     computed: set[str] = set()
     for stratum in graph.strata:
@@ -151,24 +171,37 @@ def generate_source(graph: CellGraph) -> str:
         lines.append("        u = U[i]")
         lines.append("        v = V[i]")
         local: dict[str, str] = {}
-        gen = PythonGenerator(local)
+        gen = PythonGenerator(local, graph.counted_scores())
+        stored: list[str] = []
         for k, cell in enumerate(stratum):
+            if cell.role in skip_roles:
+                continue
             name = f"c{k}"
             if cell.expr is None:
                 src = f"u.get({cell.id!r})"
             else:
                 src = gen.gen(cell.expr)
             lines.append(f"        {name} = {src}")
-            lines.append(f"        v[{cell.id!r}] = {name}")
+            stored.append(f"{cell.id!r}: {name}")
             local[cell.id] = name
             computed.add(cell.id)
+        lines.append("        v.update({" + ", ".join(stored) + "})")
     lines.append("    return V")
     return "\n".join(lines) + "\n"
 
 
-def compile_graph(graph: CellGraph) -> Callable[[list[dict[str, Any]], dict[str, Any]], list[dict[str, Any]]]:
+def compile_graph(
+    graph: CellGraph, skip_roles: frozenset[Role] = frozenset()
+) -> Callable[[list[dict[str, Any]], dict[str, Any]], list[dict[str, Any]]]:
     """Compile the cell graph into a callable ``run(units_inputs, params)``."""
-    source = generate_source(graph)
+    for cell in graph.cells:
+        if cell.role in skip_roles:
+            continue
+        local, cross = graph.deps(cell)
+        needed = [d for d in local | cross if graph.by_id[d].role in skip_roles]
+        if needed:
+            raise ValueError(f"cell {cell.id} reads skipped cells {needed}")
+    source = generate_source(graph, skip_roles)
     namespace: dict[str, Any] = {
         name: getattr(xlruntime, name) for name in dir(xlruntime) if not name.startswith("_")
     }

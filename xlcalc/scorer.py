@@ -8,13 +8,14 @@ score, max, status, deduction and explanation; a missing input makes the rules t
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from xlcalc import ir
-from xlcalc.cells import CellGraph
+from xlcalc.cells import CellGraph, Role
 from xlcalc.errors import InputError
 from xlcalc.lowering import GRADE, PENDING_COUNT, STATUS, lower
 from xlcalc.pygen import compile_graph
@@ -31,7 +32,7 @@ class UnitInputs:
     values: Mapping[str, Any]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class NodeResult:
     id: str
     label: str
@@ -49,13 +50,31 @@ class NodeResult:
 
 @dataclass
 class UnitResult:
+    """One unit's scores. Per-node records are built on first access from the raw cells."""
+
     unit: str
-    nodes: list[NodeResult]
     total: float
     complete: bool
     pending: int
     grade: str | None
     cells: dict[str, Any] = field(repr=False, default_factory=dict)
+    node_keys: list[tuple[Node, str, str]] = field(repr=False, default_factory=list)
+
+    @cached_property
+    def nodes(self) -> list[NodeResult]:
+        out = []
+        cells = self.cells
+        for n, ded_key, why_key in self.node_keys:
+            score = cells[n.id]
+            value = None if type(score) is str else score
+            if n.rule is not None:
+                ded = cells.get(ded_key)
+                ded = None if type(ded) is str else ded
+            else:
+                ded = None if value is None else n.points - value
+            out.append(NodeResult(n.id, n.label, n.level, n.points, value, ded, cells.get(why_key) or "",
+                                  n.rule is not None))
+        return out
 
     def node(self, node_id: str) -> NodeResult:
         for n in self.nodes:
@@ -128,6 +147,20 @@ def normalize_value(inp: InputDef, raw: Any, where: str) -> Any:
 
     Raises InputError naming ``where`` when the value has the wrong type or is out of range.
     """
+    t = type(raw)
+    if (t is float or t is int) and inp.type in ("number", "integer", "percent"):
+        # Fast path for the common case: a number already, within range.
+        value = float(raw)
+        if (inp.lo is None or value >= inp.lo) and (inp.hi is None or value <= inp.hi) and (
+            inp.type != "integer" or value.is_integer()
+        ):
+            return value
+    if t is list and inp.is_list and len(raw) <= inp.capacity:
+        lo = -math.inf if inp.lo is None else inp.lo
+        hi = math.inf if inp.hi is None else inp.hi
+        whole = inp.item_type == "integer"
+        if all((type(x) is float or type(x) is int) and lo <= x <= hi and (not whole or x == int(x)) for x in raw):
+            return [float(x) for x in raw]
     if raw is None or (isinstance(raw, str) and raw.strip() == ""):
         return [] if inp.is_list else None
     if inp.is_bool:
@@ -179,10 +212,11 @@ def _fmt(x: float | None) -> str:
 class Scorer:
     """Compiled reference scorer for one spec."""
 
-    def __init__(self, spec: Spec) -> None:
+    def __init__(self, spec: Spec, explain: bool = True) -> None:
+        """``explain=False`` compiles a scorer without the explanation texts (scores only, faster)."""
         self.spec = spec
         self.graph: CellGraph = lower(spec)
-        self._run = compile_graph(self.graph)
+        self._run = compile_graph(self.graph, frozenset() if explain else frozenset({Role.EXPLAIN}))
         self.inputs = {i.id: i for i in spec.inputs}
 
     @cached_property
@@ -208,30 +242,21 @@ class Scorer:
         cells = self.evaluate(rows, resolved)
         return [self.result(u.name, c) for u, c in zip(units, cells, strict=True)]
 
+    @cached_property
+    def _node_keys(self) -> list[tuple[Node, str, str]]:
+        return [(n, f"{n.id}__ded", f"{n.id}__why") for n in self.nodes]
+
     def result(self, name: str, cells: dict[str, Any]) -> UnitResult:
-        nodes = []
-        for n in self.nodes:
-            score = cells[n.id]
-            value = score if not isinstance(score, str) else None
-            ded = cells.get(f"{n.id}__ded") if n.rule is not None else (n.points - value if value is not None else None)
-            nodes.append(
-                NodeResult(
-                    n.id, n.label, n.level, n.points, value,
-                    ded if not isinstance(ded, str) else None,
-                    cells.get(f"{n.id}__why", "") or "",
-                    n.rule is not None,
-                )
-            )
         pending = int(cells[PENDING_COUNT])
         grade = cells.get(GRADE)
         return UnitResult(
             unit=name,
-            nodes=nodes,
             total=cells[self.spec.root.id],
             complete=pending == 0,
             pending=pending,
             grade=None if grade in (None, ir.PENDING) else grade,
             cells=cells,
+            node_keys=self._node_keys,
         )
 
     def status_text(self, cells: dict[str, Any]) -> str:

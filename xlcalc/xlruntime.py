@@ -16,7 +16,9 @@ References: https://support.microsoft.com/office/round-function-c018c5d8-40fb-40
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 Value = float | str | bool | None
@@ -27,8 +29,23 @@ def _dec(x: float) -> Decimal:
     return Decimal(format(x, ".15g"))
 
 
+_POW10 = [10.0**k for k in range(23)]
+_floor = math.floor
+
+
 def xl_round(x: float, digits: float) -> float:
     d = int(digits)
+    if 0 <= d <= 15:
+        # Fast path: away from a .5 tie the binary error cannot change the result; ties (and
+        # anything within 1e-6 of one) take the exact decimal path below.
+        p = _POW10[d]
+        y = x * p if x >= 0 else -x * p
+        if y < 1e15:
+            f = _floor(y)
+            frac = y - f
+            if frac < 0.499999 or frac > 0.500001:
+                r = (f + 1.0 if frac > 0.5 else f) / p
+                return r if x >= 0 else -r
     q = Decimal(1).scaleb(-d)
     v = _dec(x)
     r = abs(v).quantize(q, rounding=ROUND_HALF_UP)
@@ -44,28 +61,35 @@ def xl_roundup(x: float, digits: float) -> float:
 
 
 def xl_int(x: float) -> float:
+    f = math.floor(x)
+    if x - f > 1e-6 and f + 1 - x > 1e-6:
+        return float(f)
     return float(_dec(x).to_integral_value(rounding=ROUND_FLOOR))
 
 
 def isnumber(x: Value) -> bool:
-    return isinstance(x, float | int) and not isinstance(x, bool)
+    t = type(x)
+    return t is float or t is int
 
 
 def numbers(values: Iterable[Value]) -> list[float]:
-    return [float(v) for v in values if isnumber(v)]
+    return [v for v in values if type(v) is float or type(v) is int]  # type: ignore[misc]
 
 
 def _flatten(args: Sequence[Value | list[Value]]) -> list[Value]:
+    if len(args) == 1 and type(args[0]) is list:
+        return args[0]  # type: ignore[return-value]
     out: list[Value] = []
     for a in args:
-        if isinstance(a, list):
-            out.extend(a)
+        if type(a) is list:
+            out.extend(a)  # type: ignore[arg-type]
         else:
-            out.append(a)
+            out.append(a)  # type: ignore[arg-type]
     return out
 
 
 def xl_sum(*args: Value | list[Value]) -> float:
+    # Text and blanks are skipped, as SUM does for references and ranges.
     return math.fsum(numbers(_flatten(args)))
 
 
@@ -93,6 +117,7 @@ def xl_average(*args: Value | list[Value]) -> float:
 _OPS = ("<=", ">=", "<>", "<", ">", "=")
 
 
+@lru_cache(maxsize=4096)
 def _criterion(crit: Value):
     """Excel criteria ("">=90"", 5, "待填") as a predicate over one cell value."""
     if isinstance(crit, str):
@@ -109,6 +134,18 @@ def _criterion(crit: Value):
 
 
 def _compare_pred(op: str, target: Value):
+    if not isinstance(target, str):
+        t = float(target)  # type: ignore[arg-type]
+        fast = {"=": t.__eq__, "<>": t.__ne__, "<": t.__gt__, "<=": t.__ge__, ">": t.__lt__, ">=": t.__le__}[op]
+
+        def numeric_pred(v: Value) -> bool:
+            tv = type(v)
+            if tv is float or tv is int:
+                return fast(v)  # type: ignore[arg-type]
+            return op == "<>"
+
+        return numeric_pred
+
     def pred(v: Value) -> bool:
         if isinstance(target, str):
             if not isinstance(v, str):
@@ -121,7 +158,57 @@ def _compare_pred(op: str, target: Value):
     return pred
 
 
-def xl_countif(rng: list[Value], crit: Value) -> float:
+class Prefix:
+    """The range from a column's first unit down to unit ``i`` (``$B$4:B9``), without copying.
+
+    Ranking formulas read such ranges once per unit; materialising each slice would make the
+    reference scorer quadratic in the number of units, so COUNTIF answers equality criteria on a
+    prefix from a per-column index instead (same result, linear total cost).
+    """
+
+    __slots__ = ("column", "i")
+
+    def __init__(self, column: list[Value], i: int) -> None:
+        self.column = column
+        self.i = i
+
+    def values(self) -> list[Value]:
+        return self.column[: self.i + 1]
+
+
+_CACHE: dict[tuple[str, int], tuple[object, object]] = {}
+
+
+def reset_cache() -> None:
+    _CACHE.clear()
+
+
+def _cached(kind: str, obj: list, build):
+    hit = _CACHE.get((kind, id(obj)))
+    if hit is not None and hit[0] is obj:
+        return hit[1]
+    data = build(obj)
+    _CACHE[(kind, id(obj))] = (obj, data)
+    return data
+
+
+def _occurrences(column: list[Value]) -> list[int]:
+    """For each position, how many times its value occurred up to and including it."""
+    seen: dict[object, int] = {}
+    out = []
+    for v in column:
+        key = ("n", float(v)) if isnumber(v) else ("s", v.lower() if isinstance(v, str) else v)
+        seen[key] = seen.get(key, 0) + 1
+        out.append(seen[key])
+    return out
+
+
+def xl_countif(rng: list[Value] | Prefix, crit: Value) -> float:
+    if isinstance(rng, Prefix):
+        own = rng.column[rng.i]
+        if isnumber(crit) and isnumber(own) and float(crit) == float(own):
+            return float(_cached("occ", rng.column, _occurrences)[rng.i])
+        rng = rng.values()
     pred = _criterion(crit)
     return float(sum(1 for v in rng if pred(v)))
 
@@ -132,7 +219,26 @@ def xl_countifs(*args: Value | list[Value]) -> float:
     return float(sum(1 for k in range(n) if all(pred(rng[k]) for rng, pred in pairs)))  # type: ignore[index]
 
 
+def _greater_sums(pair: tuple[list[Value], list[Value]]):
+    """Sorted numeric keys and suffix sums of the matching sum values, for ``">"&x`` criteria."""
+    sums, keys = pair
+    items = sorted((float(k), float(s) if isnumber(s) else 0.0) for k, s in zip(keys, sums, strict=True) if isnumber(k))
+    ks = [k for k, _ in items]
+    suffix = [0.0] * (len(items) + 1)
+    for j in range(len(items) - 1, -1, -1):
+        suffix[j] = suffix[j + 1] + items[j][1]
+    return ks, suffix
+
+
 def xl_sumifs(sum_range: list[Value], *args: Value | list[Value]) -> float:
+    if len(args) == 2 and isinstance(args[1], str) and args[1].startswith(">") and not args[1].startswith(">="):
+        try:
+            x = float(args[1][1:])
+        except ValueError:
+            x = None
+        if x is not None and isinstance(args[0], list):
+            ks, suffix = _greater_cached((sum_range, args[0]))
+            return suffix[bisect_right(ks, x)]
     pairs = [(args[i], _criterion(args[i + 1])) for i in range(0, len(args), 2)]
     total = [
         float(sum_range[k])  # type: ignore[arg-type]
@@ -142,11 +248,21 @@ def xl_sumifs(sum_range: list[Value], *args: Value | list[Value]) -> float:
     return math.fsum(total)
 
 
+def _greater_cached(key: tuple[list[Value], list[Value]]):
+    sums, keys = key
+    hit = _CACHE.get(("gt", id(keys)))
+    if hit is not None and hit[0] is keys and hit[1][0] is sums:  # type: ignore[index]
+        return hit[1][1]  # type: ignore[index]
+    data = _greater_sums(key)
+    _CACHE[("gt", id(keys))] = (keys, (sums, data))
+    return data
+
+
 def xl_rank_eq(x: float, rng: list[Value], order: float = 0) -> float:
-    nums = numbers(rng)
+    ordered = _cached("sorted", rng, lambda r: sorted(numbers(r)))
     if order == 0:
-        return float(1 + sum(1 for v in nums if v > x))
-    return float(1 + sum(1 for v in nums if v < x))
+        return float(1 + len(ordered) - bisect_right(ordered, x))
+    return float(1 + bisect_left(ordered, x))
 
 
 def compare(op: str, a: Value, b: Value) -> bool:
@@ -183,6 +299,8 @@ def general_text(x: float) -> str:
     """Number to text as Excel's General format does in ``x&""`` (15 significant digits)."""
     if x == 0:
         return "0"
+    if 1e-4 <= abs(x) < 1e15:
+        return format(x, ".15g")
     text = format(_dec(x), "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
@@ -196,11 +314,20 @@ def num_text(x: float, decimals: int) -> str:
 
 def pct_text(x: float, decimals: int) -> str:
     """``TEXT(x, "0.0%")`` and friends: half away from zero, fixed decimals."""
-    return fixed_text(float(_dec(x) * 100), decimals) + "%"
+    return fixed_text(float(_dec(x) * 100), decimals) + "%" if abs(x) >= 1e11 else fixed_text(_times100(x), decimals) + "%"
+
+
+def _times100(x: float) -> float:
+    """x×100 as the decimal Excel sees (0.0055×100 is 0.55, not 0.5499999999999999)."""
+    y = x * 100
+    return float(format(y, ".15g"))
 
 
 def fixed_text(x: float, decimals: int) -> str:
     """``TEXT(x, "0.0")`` and friends: half away from zero, fixed decimals."""
+    if abs(x) < 1e13:
+        r = xl_round(x, decimals)
+        return f"{r + 0.0:.{decimals}f}" if r != 0 else f"{0.0:.{decimals}f}"
     q = Decimal(1).scaleb(-decimals)
     v = _dec(x)
     r = abs(v).quantize(q, rounding=ROUND_HALF_UP)
