@@ -75,6 +75,8 @@ def build_workbook(spec: Spec, units: list[str] | None = None) -> Compiled:
     writer.list_sheets()
     writer.computed_sheet(Role.SCORE, _score_sub)
     writer.computed_sheet(Role.EXPLAIN, _explain_sub)
+    if not layout.ranked and any(n.self_score for n in spec.nodes()):
+        sheets.audit_sheet(wb, spec, layout, sink)
     rank_ws = writer.computed_sheet(Role.RANK, lambda c: "排名")
     if rank_ws is not None:
         writer.rank_chart(rank_ws)

@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from xlcalc import ir
 from xlcalc.cells import Role
+from xlcalc.excelgen import ExcelGenerator
 from xlcalc.scorer import resolve_params
 from xlcalc.spec.model import Spec
 from xlcalc.workbook import style
@@ -172,3 +176,80 @@ def spec_sheet(wb: Workbook, spec: Spec) -> None:
             c.data_type = "s"
     ws.sheet_state = "hidden"
     ws.protection.sheet = True
+
+
+AUDIT_SHEET = "审核"
+AUDIT_HEADERS = ("编号", "指标", "分值（表列）", "年度指标值", "规则得分", "自评分", "自评分−规则得分", "审核标记", "结构问题")
+
+
+def audit_sheet(wb: Workbook, spec: Spec, layout: Layout, sink: Callable[[str, str, str], None]) -> None:
+    """审核: per indicator the rule-computed score beside the self-assigned one, the difference, the
+    flags and the table's structural problems; below, the self-assigned total computed both ways.
+
+    Every value is a formula reading the compiled audit cells (on 扣分说明), so the sheet shows
+    what ``xlcalc audit`` reports. Form layout only: a ranked workbook keeps its audit cells on
+    扣分说明, one row per unit.
+    """
+    from xlcalc import audit
+
+    ws = wb.create_sheet(AUDIT_SHEET)
+    style.title(ws, "审核：规则得分与自评分（公式自动计算）", spec.meta.title)
+    for col, text in enumerate(AUDIT_HEADERS, start=1):
+        style.header(ws, FIRST_ROW - 1, col, text)
+    gen = ExcelGenerator(layout.resolver(AUDIT_SHEET, 0))
+    findings: dict[str, list[str]] = {}
+    for f in audit.structural_findings(spec):
+        findings.setdefault(f.node, []).append(f.message)
+
+    def put(row: int, col: int, value: object, fmt: str = "General", wrap: bool = False) -> None:
+        c = ws.cell(row=row, column=col)
+        if isinstance(value, ir.Expr):
+            c.value = gen.formula(value)
+            sink(ws.title, c.coordinate, c.value)
+        else:
+            c.value = value
+        c.number_format = fmt
+        c.border = style.BORDER
+        if wrap:
+            c.alignment = style.WRAP
+
+    def own(input_id: str) -> ir.Expr:
+        return ir.if_(ir.isnum(ir.Ref(input_id)), ir.Ref(input_id), "")
+
+    row = FIRST_ROW
+    for node in spec.nodes():
+        if node is spec.root:
+            continue
+        put(row, 1, node.id)
+        put(row, 2, "　" * (node.level - 1) + node.label, wrap=True)
+        put(row, 3, audit.shown_points(node))
+        put(row, 4, node.target or None, wrap=True)
+        put(row, 5, ir.Ref(node.id), style.SCORE_FORMAT)
+        if node.self_score:
+            put(row, 6, own(node.self_score), style.SCORE_FORMAT)
+            put(row, 7, ir.Ref(audit.diff_id(node.id)), "0.00")
+            put(row, 8, ir.Ref(audit.flag_id(node.id)), wrap=True)
+        else:
+            for col in (6, 7, 8):
+                put(row, col, None)
+        put(row, 9, "；".join(findings.get(node.id, [])) or None, wrap=True)
+        row += 1
+    row += 1
+    root = spec.root
+    totals: list[tuple[str, object, str]] = [("规则计算总分", ir.Ref(root.id), style.SCORE_FORMAT)]
+    if audit.frontier(spec):
+        totals += [("自评分：各项相加", ir.Ref(audit.SUM), "0.00"), ("自评分：满分减扣分", ir.Ref(audit.NET), "0.00"),
+                   ("满分减扣分算式", ir.Ref(audit.ARITH), "@")]
+        if root.self_score:
+            totals += [("公布总分", own(root.self_score), "0.00"),
+                       ("公布总分−规则计算总分", ir.Ref(audit.RULE_GAP), "0.00")]
+        totals.append(("总分核对", ir.Ref(audit.VERDICT), "@"))
+    totals += [("结构问题（总分）", m, "@") for m in findings.get(root.id, [])]
+    for label, value, fmt in totals:
+        style.header(ws, row, 2, label)
+        put(row, 3, value, fmt, wrap=True)
+        ws.merge_cells(start_row=row, start_column=3, end_row=row, end_column=9)
+        row += 1
+    for col, width in zip("ABCDEFGHI", (16, 36, 10, 22, 12, 12, 14, 40, 48), strict=True):
+        ws.column_dimensions[col].width = width
+    style.finish_sheet(ws, freeze=f"C{FIRST_ROW}")

@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
+from openpyxl.formatting.rule import CellIsRule
+from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -45,6 +47,17 @@ def _validation(inp: InputDef | None, lo: float | None, hi: float | None, intege
     dv.errorTitle = "输入无效"
     dv.showErrorMessage = True
     return dv
+
+
+# Monitoring status colours: green 正常, yellow 轻微偏差, red 严重偏差 (conditional formats survive
+# LibreOffice and WPS round trips).
+_STATUS_FILLS = (("正常", "C6EFCE"), ("轻微偏差", "FFEB9C"), ("严重偏差", "FFC7CE"))
+
+
+def _traffic_light(ws: Worksheet, coordinate: str) -> None:
+    for status, colour in _STATUS_FILLS:
+        fill = PatternFill("solid", start_color=colour, end_color=colour, bgColor=colour)
+        ws.conditional_formatting.add(coordinate, CellIsRule(operator="equal", formula=[f'"{status}"'], fill=fill))
 
 
 def _num(x: float) -> str:
@@ -104,6 +117,8 @@ class TableWriter:
             c.alignment = style.WRAP
         if cell.kind == "indicator":
             c.fill = style.TOTAL_FILL
+        if cell.kind == "monitor":
+            _traffic_light(ws, c.coordinate)
         self.sink(ws.title, c.coordinate, c.value)
 
     def _headers(self, ws: Worksheet, cells: list[Cell], sub: Callable[[Cell], str]) -> None:

@@ -1,0 +1,732 @@
+"""Self-evaluation audit (自评审核): the rule-computed score beside the self-assigned one.
+
+A self-evaluation table (项目支出绩效自评表, 自评指标评分表) carries the unit's own score on each
+row. Indicators name the input holding it (``self_score``) and, where the table has one, the
+偏差原因 column (``reason``). The audit reports, per row: the score the rule computes, the
+self-assigned score, the difference and flags; for the table: the self-assigned total computed
+both ways (Σ scores, and full marks − Σ deductions, with the arithmetic) against the published
+total; and structural problems of the table itself (a rule promising more than its weight,
+duplicated rows, weights that do not sum, a target inconsistent with the rule's threshold).
+
+Per-row flags and the totals are cells of the compiled graph (:func:`lower_audit`), so the 审核
+sheet of the workbook and ``xlcalc audit`` show the same values and the verifier checks them in
+every engine. Structural findings depend on the spec only (:func:`structural_findings`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import unicodedata
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from xlcalc import ir, xlruntime
+from xlcalc.cells import Cell, Role
+from xlcalc.errors import XlcalcError
+from xlcalc.rules.base import Rule
+from xlcalc.rules.deduction import Deduction, StepDeduction
+from xlcalc.rules.fallback import ThresholdOrManual
+from xlcalc.rules.manual import QUALITATIVE_BANDS, Discretionary
+from xlcalc.rules.monitor import Monitor
+from xlcalc.rules.period import PerPeriod
+from xlcalc.rules.proportional import Proportional
+from xlcalc.rules.threshold import Threshold, Tiered
+from xlcalc.scorer import Scorer, UnitInputs, resolve_params
+from xlcalc.spec.model import Node, Spec
+
+if TYPE_CHECKING:
+    from xlcalc.lowering import Lowering
+
+JSON_FORMAT_VERSION = 1
+OVER_COMPLETION = 1.3  # 完成值达到指标值的130%及以上：指标值可能偏低（国家规定“按照偏离度适度调减分值”）
+TOL = 1e-9
+
+# Cell ids of the table-level audit cells.
+SUM = "audit__sum"
+NET = "audit__net"
+ARITH = "audit__arith"
+VERDICT = "audit__verdict"
+GAP = "audit__gap"
+RULE_GAP = "audit__rule_gap"
+
+
+def diff_id(node_id: str) -> str:
+    return f"{node_id}__selfdiff"
+
+
+def flag_id(node_id: str) -> str:
+    return f"{node_id}__audit"
+
+
+# ---- which rows carry self-scores ---------------------------------------------------------
+def self_scored(spec: Spec) -> list[Node]:
+    """Indicators with a self-assigned score, the root (its published total) excluded."""
+    return [n for n in spec.nodes() if n.self_score and n is not spec.root]
+
+
+def frontier(spec: Spec) -> list[Node]:
+    """Self-scored indicators no ancestor of which is self-scored: together they make the total."""
+    out = []
+    for n in self_scored(spec):
+        if not any(a.self_score for a in spec.ancestors(n.id) if a is not spec.root):
+            out.append(n)
+    return out
+
+
+def reason_of(node: Node) -> str:
+    if node.reason:
+        return node.reason
+    if isinstance(node.rule, Discretionary) and node.rule.reason:
+        return node.rule.reason
+    return ""
+
+
+# ---- cells of the compiled graph -------------------------------------------------------------
+def lower_audit(lw: Lowering) -> None:
+    """Add the audit cells (on 扣分说明): per self-scored row its difference and flags, then the
+    self-assigned total both ways, the arithmetic and the verdict on the published total."""
+    spec = lw.spec
+    for node in self_scored(spec):
+        own = ir.Ref(node.self_score)
+        score = ir.Ref(node.id)
+        diff = lw.add(
+            Cell(
+                diff_id(node.id),
+                Role.EXPLAIN,
+                f"{node.label}：自评分−规则得分",
+                ir.if_(ir.and_(ir.isnum(own), ir.isnum(score)), ir.round_(own - score, 6), ""),
+                "0.00",
+                node.id,
+                "audit",
+            )
+        )
+        flags = ir.concat(*_row_flags(lw, node, own, score, diff))
+        lw.add(
+            Cell(
+                flag_id(node.id),
+                Role.EXPLAIN,
+                f"{node.label}：审核标记",
+                ir.if_(ir.isnum(own), flags, "未填自评分；"),
+                "@",
+                node.id,
+                "audit",
+            )
+        )
+    rows = frontier(spec)
+    if not rows:
+        return
+    root = spec.root
+    total_sum = lw.add(
+        Cell(
+            SUM,
+            Role.EXPLAIN,
+            "自评分：各项相加",
+            ir.round_(ir.call("SUM", *(ir.Ref(n.self_score) for n in rows)), 6),
+            "0.00",
+            root.id,
+            "audit",
+        )
+    )
+    base = root.base_points
+    # SUM(x) reads a blank self-score as 0 in every engine (plain "−x" fails in the reference scorer).
+    lost = [n.points - ir.call("SUM", ir.Ref(n.self_score)) for n in rows]
+    net = lw.add(
+        Cell(
+            NET,
+            Role.EXPLAIN,
+            "自评分：满分减各项扣分",
+            ir.round_(base - ir.call("SUM", *lost), 6),
+            "0.00",
+            root.id,
+            "audit",
+        )
+    )
+    terms: list[ir.ExprLike] = [xlruntime.general_text(base)]
+    for n in rows:
+        own = ir.Ref(n.self_score)
+        pts = xlruntime.general_text(n.points)
+        terms.append(
+            ir.if_(
+                ir.isnum(own),
+                ir.if_(ir.round_(own - n.points, 6).cmp("=", 0), "", ir.concat(" − (", pts, "−", own, ")")),
+                f" − ({pts}−未填)",
+            )
+        )
+    lw.add(
+        Cell(
+            ARITH,
+            Role.EXPLAIN,
+            "自评分：满分减扣分算式",
+            ir.concat(*terms, " = ", ir.num_text(net, 4)),
+            "@",
+            root.id,
+            "audit",
+        )
+    )
+    chosen = net if root.aggregate == "deductions" else total_sum
+    how = "满分减扣分" if root.aggregate == "deductions" else "各项相加"
+    other, other_how = (total_sum, "各项相加") if root.aggregate == "deductions" else (net, "满分减扣分")
+    disagree = ir.if_(
+        ir.round_(total_sum - net, 6).cmp("=", 0),
+        "",
+        ir.concat("；按", other_how, "为", ir.num_text(other, 4), "，两种算法不一致"),
+    )
+    if not root.self_score:
+        lw.add(
+            Cell(
+                VERDICT,
+                Role.EXPLAIN,
+                "自评总分核对",
+                ir.concat("按本表计分方式（", how, "）自评总分为", ir.num_text(chosen, 4), disagree),
+                "@",
+                root.id,
+                "audit",
+            )
+        )
+        return
+    pub = ir.Ref(root.self_score)
+    gap = lw.add(
+        Cell(
+            GAP,
+            Role.EXPLAIN,
+            "公布总分−自评分合计",
+            ir.if_(ir.isnum(pub), ir.round_(pub - chosen, 6), ""),
+            "0.00",
+            root.id,
+            "audit",
+        )
+    )
+    verdict = ir.concat(
+        "公布总分",
+        pub,
+        ir.if_(
+            gap.cmp("=", 0),
+            ir.concat("，与按本表计分方式（", how, "）计算的自评分合计一致"),
+            ir.concat(
+                "，按本表计分方式（",
+                how,
+                "）计算的自评分合计为",
+                ir.num_text(chosen, 4),
+                "，相差",
+                ir.num_text(gap, 4),
+            ),
+        ),
+        disagree,
+    )
+    lw.add(
+        Cell(
+            VERDICT,
+            Role.EXPLAIN,
+            "自评总分核对",
+            ir.if_(ir.isnum(pub), verdict, "未填公布总分"),
+            "@",
+            root.id,
+            "audit",
+        )
+    )
+    rule_total = ir.Ref(root.id)
+    lw.add(
+        Cell(
+            RULE_GAP,
+            Role.EXPLAIN,
+            "公布总分−规则计算总分",
+            ir.if_(ir.and_(ir.isnum(pub), ir.isnum(rule_total)), ir.round_(pub - rule_total, 6), ""),
+            "0.00",
+            root.id,
+            "audit",
+        )
+    )
+
+
+def _row_flags(lw: Lowering, node: Node, own: ir.Expr, score: ir.Expr, diff: ir.Expr) -> list[ir.ExprLike]:
+    """The flags of one self-scored row, each ending with "；"."""
+    pts = xlruntime.general_text(node.points)
+    flags: list[ir.ExprLike] = [
+        ir.if_(ir.round_(own - node.points, 6).cmp(">", 0), f"自评分超过分值{pts}分；", ""),
+        ir.if_(
+            ir.isnum(score),
+            ir.if_(
+                diff.cmp(">", 0),
+                ir.concat("自评分高于规则得分", ir.num_text(diff, 4), "分；"),
+                ir.if_(diff.cmp("<", 0), ir.concat("自评分低于规则得分", ir.num_text(-diff, 4), "分；"), ""),
+            ),
+            "规则得分待填，无法核对；",
+        ),
+    ]
+    reason = reason_of(node)
+    if reason:
+        missing = ir.BinOp("&", ir.Ref(reason), ir.Str("")).cmp("=", "")
+        flags.append(
+            ir.if_(
+                ir.and_(ir.round_(own - node.points, 6).cmp("<", 0), missing), "低于满分未填偏差原因；", ""
+            )
+        )
+    if isinstance(node.rule, Discretionary) and node.rule.tier:
+        flags.append(_tier_flag(node, ir.Ref(node.rule.tier), own))
+    ratio = _completion(lw, node.rule)
+    if ratio is not None:
+        flags.append(
+            ir.if_(
+                ir.and_(ir.isnum(ratio), ratio.cmp(">=", OVER_COMPLETION)),
+                ir.concat("完成值为指标值的", ir.pct_text(ratio, 0), "，指标值可能偏低；"),
+                "",
+            )
+        )
+    return flags
+
+
+def _tier_flag(node: Node, tier: ir.Expr, own: ir.Expr) -> ir.Expr:
+    """National bands, 80% and 60% in the upper band: 达成 [0.8w, w], 部分达成 [0.6w, 0.8w), 未达成 [0, 0.6w).
+
+    The range is written out in words: a "[" in a string literal followed later by a quoted sheet
+    name makes the ``formulas`` engine read an external-workbook reference.
+    """
+    w = node.points
+    out: ir.Expr = ir.Str("")
+    for name, a, b in reversed(QUALITATIVE_BANDS):
+        lo, hi = xlruntime.xl_round(w * a, 2), xlruntime.xl_round(w * b, 2)
+        upper_closed = b == 1.0
+        outside = ir.or_(own.cmp("<", lo), own.cmp(">" if upper_closed else ">=", hi))
+        lo_t, hi_t = xlruntime.general_text(lo), xlruntime.general_text(hi)
+        if upper_closed:
+            allowed = f"{lo_t}至{hi_t}分"
+        elif lo == 0:
+            allowed = f"低于{hi_t}分"
+        else:
+            allowed = f"不低于{lo_t}分且低于{hi_t}分"
+        out = ir.if_(
+            tier.cmp("=", name), ir.if_(outside, f"自评分不在“{name}”档的分值区间（{allowed}）；", ""), out
+        )
+    return out
+
+
+def _completion(lw: Lowering, rule: Rule | None) -> ir.Expr | None:
+    """Completion ratio of a positive or equality indicator (for the over-completion flag)."""
+    if not isinstance(rule, Proportional) or rule.direction == "reverse":
+        return None
+    a = lw.val(rule.actual)
+    if rule.completion:
+        return a
+    if isinstance(rule.target, int | float) and rule.target > 0:
+        return ir.if_(ir.isnum(a), a / rule.target, "")
+    return None
+
+
+# ---- structural findings (the table itself) ------------------------------------------------
+@dataclass(frozen=True)
+class Finding:
+    """A problem of the table as written: ``kind`` is full_marks, duplicate, weights, target or unit."""
+
+    node: str
+    kind: str
+    message: str
+
+
+def shown_points(node: Node) -> float:
+    """The weight the table prints for a node."""
+    return node.stated_points if node.stated_points is not None else node.points
+
+
+def node_path(spec: Spec, node: Node) -> str:
+    chain = [a.label for a in reversed(spec.ancestors(node.id)) if a is not spec.root]
+    return " › ".join([*chain, node.label])
+
+
+def structural_findings(spec: Spec) -> list[Finding]:
+    out: list[Finding] = []
+    out += _full_marks(spec)
+    out += _duplicates(spec)
+    out += _weights(spec)
+    out += _targets(spec)
+    return out
+
+
+def _g(x: float) -> str:
+    return xlruntime.general_text(x)
+
+
+def _full_marks(spec: Spec) -> Iterator[Finding]:
+    for n in spec.nodes():
+        if n.rule is None or isinstance(n.rule, Monitor) or n.duplicate_of:
+            continue
+        full = n.rule.full_marks()
+        if full is not None and full > n.points + TOL:
+            yield Finding(
+                n.id,
+                "full_marks",
+                f"评分标准写明满分{_g(full)}分，超过指标分值{_g(n.points)}分（得分以指标分值为限）",
+            )
+
+
+def _norm(text: str) -> str:
+    table = str.maketrans("（）％‰", "()%‰")
+    return re.sub(r"\s+", "", text.translate(table))
+
+
+def _duplicates(spec: Spec) -> Iterator[Finding]:
+    seen: dict[tuple[str, str], Node] = {}
+    for n in spec.nodes():
+        if n.duplicate_of:
+            other = spec.node(n.duplicate_of)
+            yield Finding(
+                n.id,
+                "duplicate",
+                f"与“{node_path(spec, other)}”重复（原表权重{_g(shown_points(n))}，按{_g(n.points)}分计）",
+            )
+            continue
+        if n.children:
+            continue
+        key = (_norm(n.label), _norm(n.text))
+        if key in seen and key[1]:
+            yield Finding(
+                n.id, "duplicate", f"与“{node_path(spec, seen[key])}”名称和评分标准相同，疑为重复行"
+            )
+        seen.setdefault(key, n)
+
+
+def _weights(spec: Spec) -> Iterator[Finding]:
+    root = spec.root
+    for n in spec.nodes():
+        if not n.children:
+            continue
+        parts = [shown_points(c) for c in n.children]
+        total = sum(parts)
+        shown = shown_points(n)
+        if abs(total - shown) > TOL:
+            terms = "+".join(_g(p) for p in parts)
+            where = "表列总分" if n is root else "表列权重"
+            msg = (
+                f"{where}{_g(shown)}，下级权重之和 {terms} = {_g(total)}"
+                if len(parts) > 1
+                else f"{where}{_g(shown)}，下级权重为{_g(total)}"
+            )
+            if n.stated_points is not None and abs(n.points - shown) > TOL:
+                how = "满分减扣分" if n.aggregate == "deductions" else "下级得分相加"
+                msg += f"（本规格按下级计{_g(n.points)}分；{how}）"
+            yield Finding(n.id, "weights", msg)
+
+
+_TARGET = re.compile(
+    r"^(?P<op>≥|>=|＞=|≤|<=|＜=|>|＞|<|＜|=)?\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<pct>%|％|‰)?(?P<rest>.*)$"
+)
+_OPS = {
+    "≥": ">=",
+    ">=": ">=",
+    "＞=": ">=",
+    "≤": "<=",
+    "<=": "<=",
+    "＜=": "<=",
+    ">": ">",
+    "＞": ">",
+    "<": "<",
+    "＜": "<",
+    "=": "=",
+}
+
+
+def parse_target(text: str) -> tuple[str | None, float, str] | None:
+    """ "≥60%" → (">=", 0.6, "%"); "1次" → (None, 1.0, ""); "前三" → None."""
+    m = _TARGET.match(text.strip())
+    if m is None:
+        return None
+    value = float(m["num"])
+    unit = {"％": "%"}.get(m["pct"] or "", m["pct"] or "")
+    if unit == "%":
+        value /= 100
+    elif unit == "‰":
+        value /= 1000
+    return (_OPS[m["op"]] if m["op"] else None), value, unit
+
+
+def rule_threshold(rule: Rule | None) -> tuple[str, float] | None:
+    """The operator and threshold a rule tests its actual against, when it has a single one."""
+    if isinstance(rule, PerPeriod):
+        return rule_threshold(rule.each)
+    if isinstance(rule, Threshold | ThresholdOrManual):
+        nums = [c for c in rule.when if not c.flag and isinstance(c.than, int | float)]
+        return (nums[0].op, float(nums[0].than)) if len(nums) == 1 else None  # type: ignore[arg-type]
+    if isinstance(rule, Tiered) and rule.tiers:
+        nums = [c for c in rule.tiers[0].when if not c.flag and isinstance(c.than, int | float)]
+        return (nums[0].op, float(nums[0].than)) if nums else None  # type: ignore[arg-type]
+    if isinstance(rule, StepDeduction):
+        return (">=" if rule.direction == "below" else "<=", rule.threshold)
+    if isinstance(rule, Proportional) and not rule.completion and isinstance(rule.target, int | float):
+        return ({"positive": ">=", "reverse": "<=", "equal": "="}[rule.direction], float(rule.target))
+    if isinstance(rule, Deduction) and rule.value and isinstance(rule.target, int | float):
+        return (">=", float(rule.target))
+    return None
+
+
+def _counts_incidents(rule: Rule | None) -> bool:
+    if isinstance(rule, PerPeriod):
+        return _counts_incidents(rule.each)
+    return isinstance(rule, Deduction) and bool(rule.count)
+
+
+_OP_TEXT = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "="}
+
+
+def _targets(spec: Spec) -> Iterator[Finding]:
+    for n in spec.nodes():
+        if not n.target or n.duplicate_of:
+            continue
+        stated = parse_target(n.target)
+        label_unit = "‰" if "‰" in n.label else ("%" if re.search(r"[(（]%[)）]", n.label) else "")
+        if stated is not None and label_unit and stated[2] and stated[2] != label_unit:
+            yield Finding(
+                n.id, "unit", f"指标名称的单位为{label_unit}，表列指标值“{n.target}”的单位为{stated[2]}"
+            )
+        if stated is None:
+            continue
+        op, value, _ = stated
+        rt = rule_threshold(n.rule)
+        if rt is None:
+            if _counts_incidents(n.rule):
+                yield Finding(
+                    n.id, "target", f"表列指标值“{n.target}”是比率，评分标准按件数扣分，未使用该指标值"
+                )
+            continue
+        r_op, r_value = rt
+        shown = xlruntime.pct_text(r_value, 1).replace(".0%", "%") if stated[2] == "%" else _g(r_value)
+        if abs(value - r_value) > TOL * max(1.0, abs(r_value)):
+            yield Finding(
+                n.id, "target", f"表列指标值“{n.target}”与评分标准的阈值{_OP_TEXT[r_op]}{shown}不一致"
+            )
+        elif op is not None and op != r_op and {op, r_op} != {">=", "="}:
+            yield Finding(
+                n.id, "target", f"表列指标值“{n.target}”的方向与评分标准（{_OP_TEXT[r_op]}{shown}）相反"
+            )
+
+
+# ---- the report -----------------------------------------------------------------------------
+@dataclass
+class RowAudit:
+    id: str
+    label: str
+    path: str
+    level: int
+    points: float
+    target: str
+    score: float | None
+    own: float | None
+    diff: float | None
+    flags: list[str]
+    findings: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "label": self.label,
+            "path": self.path,
+            "points": self.points,
+            "target": self.target,
+            "rule_score": self.score,
+            "self_score": self.own,
+            "difference": self.diff,
+            "flags": self.flags,
+            "structure": self.findings,
+        }
+
+
+@dataclass
+class UnitAudit:
+    unit: str
+    rows: list[RowAudit]
+    total_sum: float | None
+    total_net: float | None
+    arithmetic: str
+    verdict: str
+    published: float | None
+    rule_total: float
+    complete: bool
+    findings: list[str] = field(default_factory=list)  # structural findings on the table as a whole
+
+    @property
+    def flagged(self) -> int:
+        """Rows with a flag or a structural finding."""
+        return sum(1 for r in self.rows if r.flags or r.findings)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "unit": self.unit,
+            "rows": [r.to_json() for r in self.rows],
+            "self_total_sum": self.total_sum,
+            "self_total_net": self.total_net,
+            "arithmetic": self.arithmetic,
+            "verdict": self.verdict,
+            "published_total": self.published,
+            "rule_total": self.rule_total,
+            "rule_total_complete": self.complete,
+        }
+
+
+def _num(v: Any) -> float | None:
+    return float(v) if xlruntime.isnumber(v) else None
+
+
+def _flags(text: Any) -> list[str]:
+    return [x for x in str(text or "").split("；") if x]
+
+
+def audit(
+    spec: Spec, units: Sequence[UnitInputs], params: Mapping[str, Any] | None = None
+) -> list[UnitAudit]:
+    """Audit every unit's self-evaluation against the rules."""
+    scorer = Scorer(spec)
+    findings = structural_findings(spec)
+    by_node: dict[str, list[str]] = {}
+    for f in findings:
+        by_node.setdefault(f.node, []).append(f.message)
+    out = []
+    for result in scorer.score(units, params):
+        c = result.cells
+        rows = []
+        for n in spec.nodes():
+            if n is spec.root or not (n.self_score or n.id in by_node):
+                continue
+            rows.append(
+                RowAudit(
+                    n.id,
+                    n.label,
+                    node_path(spec, n),
+                    n.level,
+                    shown_points(n),
+                    n.target,
+                    _num(c[n.id]),
+                    _num(c.get(n.self_score)) if n.self_score else None,
+                    _num(c.get(diff_id(n.id))),
+                    _flags(c.get(flag_id(n.id))) if n.self_score else [],
+                    by_node.get(n.id, []),
+                )
+            )
+        root = spec.root
+        out.append(
+            UnitAudit(
+                result.unit,
+                rows,
+                _num(c.get(SUM)),
+                _num(c.get(NET)),
+                str(c.get(ARITH, "")),
+                str(c.get(VERDICT, "")),
+                _num(c.get(root.self_score)) if root.self_score else None,
+                result.total,
+                result.complete,
+                [f.message for f in findings if f.node == root.id],
+            )
+        )
+    return out
+
+
+def _fmt(x: float | None) -> str:
+    return "—" if x is None else f"{x:.2f}"
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    """Pad to a display width (CJK characters take two columns in a terminal)."""
+    while _width(text) > width:
+        text = text[:-1]
+    fill = " " * (width - _width(text))
+    return fill + text if right else text + fill
+
+
+def format_report(spec: Spec, audits: list[UnitAudit]) -> str:
+    """The audit as a plain-text table, one block per unit."""
+    lines: list[str] = []
+    for a in audits:
+        lines.append(f"== {spec.meta.title}（{a.unit}）：自评审核")
+        head = [
+            _pad("指标", 40),
+            _pad("分值", 6, True),
+            _pad("规则得分", 9, True),
+            _pad("自评分", 8, True),
+            _pad("差额", 8, True),
+        ]
+        lines.append("".join(head) + "  审核标记 / 结构问题")
+        for r in a.rows:
+            notes = "；".join(r.flags + [f"[结构] {m}" for m in r.findings])
+            cells = [
+                _pad("  " * max(0, r.level - 1) + r.label, 40),
+                _pad(f"{r.points:g}", 6, True),
+                _pad(_fmt(r.score), 9, True),
+                _pad(_fmt(r.own), 8, True),
+                _pad(_fmt(r.diff), 8, True),
+            ]
+            lines.append("".join(cells) + ("  " + notes if notes else ""))
+        lines.append("合计")
+        if a.total_sum is not None:
+            lines.append(f"  各项自评分相加：{a.total_sum:g}")
+            lines.append(f"  满分减扣分：{a.arithmetic}")
+        if a.verdict:
+            lines.append(f"  {a.verdict}")
+        state = "完整" if a.complete else "不完整，有待填项"
+        lines.append(f"  规则计算总分：{a.rule_total:g}（{state}）")
+        if a.published is not None and a.complete and abs(a.published - a.rule_total) > TOL:
+            lines.append(f"  公布总分与规则计算总分相差{a.published - a.rule_total:+.2f}")
+        for message in a.findings:
+            lines.append(f"  [结构] 总分：{message}")
+    return "\n".join(lines)
+
+
+def exit_status(audits: list[UnitAudit]) -> int:
+    """0 nothing to report, 1 findings."""
+    return 1 if any(a.flagged or a.findings for a in audits) else 0
+
+
+# ---- command line ----------------------------------------------------------------------------
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Register ``xlcalc audit SPEC --inputs FILE``."""
+    p = sub.add_parser(
+        "audit", help="compare self-assigned scores with the rules (exit 0 clean, 1 findings, 2 errors)"
+    )
+    p.add_argument("spec")
+    p.add_argument("--inputs", required=True, help="YAML, JSON or CSV file with the filled table")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
+    p.add_argument("--json", action="store_true", help="stable JSON output (format xlcalc.audit, version 1)")
+    p.set_defaults(func=cmd_audit)
+
+
+def _params(pairs: Sequence[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise XlcalcError(f"--param 应写成 NAME=VALUE，得到“{pair}”")
+        name, value = pair.split("=", 1)
+        out[name.strip()] = value.strip()
+    return out
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from xlcalc.inputs import load_inputs
+    from xlcalc.spec.loader import load_spec
+
+    spec = load_spec(args.spec)
+    units = load_inputs(args.inputs)
+    params = _params(args.param)
+    try:
+        audits = audit(spec, units, params)
+    except XlcalcError as exc:
+        raise XlcalcError(f"{args.inputs}：{exc}") from None
+    if args.json:
+        doc = {
+            "format": "xlcalc.audit",
+            "version": JSON_FORMAT_VERSION,
+            "spec": spec.meta.id,
+            "title": spec.meta.title,
+            "params": resolve_params(spec, params),
+            "structure": [
+                {"node": f.node, "kind": f.kind, "message": f.message} for f in structural_findings(spec)
+            ],
+            "units": [a.to_json() for a in audits],
+        }
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    else:
+        sys.stdout.write(format_report(spec, audits) + "\n")
+    return exit_status(audits)
