@@ -119,9 +119,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--no-xlsm", action="store_true", help="skip the macro-enabled copies")
     p.set_defaults(func=cmd_build)
 
+    from xlcalc import check
     from xlcalc.verify import command as verify_command
 
     verify_command.add_parser(sub)
+    check.add_parser(sub)
 
     args = parser.parse_args(argv)
     try:

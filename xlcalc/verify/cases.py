@@ -227,7 +227,7 @@ def rule_probes(spec: Spec) -> list[tuple[str, Probe]]:
         out += [(node.id, p) for p in made]
         for pen in rule.penalties:
             n0 = int(round(node.points / pen.per)) if pen.per else 1
-            out += [(node.id, p) for k in (1, 2, n0, n0 + 1, 20) if (p := pm.set_value(pen.count, k))]
+            out += [(node.id, p) for k in (0, 1, 2, n0, n0 + 1, 20) if (p := pm.set_value(pen.count, k))]
         for v in rule.vetoes:
             out.append((node.id, {v.flag: "是"}))
     return out
@@ -259,6 +259,9 @@ class CaseGenerator:
 
     def _number(self, lo: float, hi: float, integer: bool, percent: bool = False) -> float:
         rng = self.rng
+        if integer and lo >= 0 and rng.random() < 0.4:
+            # Real counts are mostly 0 or small (no complaints, one notice...): draw those often.
+            return float(min(hi, lo + rng.choice((0, 0, 1, 2, 3))))
         # Log-uniform over wide ranges so small, typical values are drawn as often as large ones.
         if hi - lo > 1000 and lo >= 0:
             x = math.exp(rng.uniform(0, math.log(hi - lo + 1))) - 1 + lo
