@@ -278,3 +278,33 @@ def test_filled_example_in_libreoffice(name: str, tmp_path: Path) -> None:
         assert a.verdict in texts and a.arithmetic in texts
     finally:
         book.close()
+
+
+# ---- the worked example of docs/authoring.md ----------------------------------------------------
+def _doc_block(marker: str) -> str:
+    text = (ROOT / "docs" / "authoring.md").read_text(encoding="utf-8")
+    after = text.split(f"<!-- {marker} -->", 1)[1]
+    return after.split("```yaml\n", 1)[1].split("```", 1)[0]
+
+
+def test_authoring_guide_example_works(tmp_path: Path) -> None:
+    spec_path = tmp_path / "example.yaml"
+    spec_path.write_text(_doc_block("example-spec"), encoding="utf-8")
+    inputs_path = tmp_path / "example_inputs.yaml"
+    inputs_path.write_text(_doc_block("example-inputs"), encoding="utf-8")
+    spec = load_spec(spec_path)
+    assert [d for d in lint(spec) if d.level == "error"] == []
+    units = load_inputs(inputs_path)
+    result = Scorer(spec).score(units)[0]
+    assert (result.total, result.complete, result.grade) == (96.57, True, "优")
+    assert result.node("days").score == 8.57
+    a = audit.audit(spec, units)[0]
+    assert a.arithmetic == "100 − (10−9.2) − (20−18) − (10−8) = 95.2"
+    assert {r.id: r.flags for r in a.rows if r.flags} == {
+        "cases": ["自评分低于规则得分0.8分"],
+        "days": ["自评分低于规则得分0.57分"],
+    }
+    # The guide shows this output; keep it true.
+    guide = (ROOT / "docs" / "authoring.md").read_text(encoding="utf-8")
+    for line in audit.format_report(spec, [a]).splitlines():
+        assert line in guide
