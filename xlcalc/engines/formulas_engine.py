@@ -769,6 +769,7 @@ class FormulasBook(Book):
         self._nodes: set[str] = {k for k in model.dsp.data_nodes if isinstance(k, str)}
         self._extent: dict[str, tuple[int, int]] = {t: (0, 0) for t in self._titles}
         self._ranges: dict[str, list[CellRange]] = {t: [] for t in self._titles}
+        self._range_nodes: dict[str, list[tuple[CellRange, str]]] = {t: [] for t in self._titles}
         for node in self._nodes:
             m = _NODE_RE.match(node)
             if not m or m.group("file") != self._fname:
@@ -783,6 +784,7 @@ class FormulasBook(Book):
                 continue
             if ":" in ref:
                 self._ranges[title].append(rng)
+                self._range_nodes[title].append((rng, node))
             else:
                 mr, mc = self._extent[title]
                 self._extent[title] = (max(mr, rng.r1), max(mc, rng.c1))
@@ -840,6 +842,7 @@ class FormulasBook(Book):
         title = self._title(sheet)
         r0, c0 = parse_cell(top_left)
         rebuild = False
+        touched: set[str] = set()
         for i, row in enumerate(block):
             for j, value in enumerate(row):
                 r, c = r0 + i, c0 + j
@@ -851,8 +854,22 @@ class FormulasBook(Book):
                     self._inputs[node] = v
                 else:
                     self._overlay[(title, r, c)] = v
-                    if any(_contains(rng, r, c) for rng in self._ranges[title]):
-                        rebuild = True
+                    for rng, rnode in self._range_nodes[title]:
+                        if _contains(rng, r, c):
+                            touched.add(rnode)
+        # A range made only of cells the model does not know (an input area left blank in the
+        # template, such as a list row) is fed to the model as one range input: no rebuild.
+        for rnode in touched:
+            rng = next(x for x, n in self._range_nodes[title] if n == rnode)
+            assert rng.r2 is not None and rng.c2 is not None
+            cells = [(r, c) for r in range(rng.r1, rng.r2 + 1) for c in range(rng.c1, rng.c2 + 1)]
+            if any(self._node(title, r, c) in self._nodes for r, c in cells):
+                rebuild = True
+                continue
+            self._inputs[rnode] = [
+                [self._overlay.get((title, r, c), sh.EMPTY) for c in range(rng.c1, rng.c2 + 1)]
+                for r in range(rng.r1, rng.r2 + 1)
+            ]
         self._dirty = True
         if rebuild:
             self._rebuild()
@@ -882,7 +899,7 @@ class FormulasBook(Book):
         """Evaluate the model once with every value written so far."""
         import schedula as sh
 
-        inputs = {k: [[v]] for k, v in self._inputs.items()}
+        inputs = {k: v if isinstance(v, list) else [[v]] for k, v in self._inputs.items()}
         with self._ctx():
             sol = self.model.calculate(inputs=inputs)
         self._solution = {k: v for k, v in sol.items() if isinstance(k, str) and not isinstance(k, sh.Token)}

@@ -141,7 +141,11 @@ def _banded(pm: ProbeMaker, r: BandedPenalty) -> list[Probe]:
     edges: list[float] = []
     for b in r.bands:
         edges += [b.lo - 1, b.lo] + ([b.hi, b.hi + 1] if b.hi is not None else [])
-    return [{r.list: [e for e in edges if e >= 0]}, {r.list: [edges[1]] * 7}, {r.list: []}]
+    full = pm.inputs[r.list].capacity if r.list in pm.inputs else 20
+    heaviest = max(r.bands, key=lambda b: b.per).lo
+    # Every band edge; a few in one band; a full list in the heaviest band (a penalty large
+    # enough to empty whatever indicator absorbs it).
+    return [{r.list: [e for e in edges if e >= 0]}, {r.list: [edges[1]] * 7}, {r.list: [heaviest] * full}, {r.list: []}]
 
 
 def _bonus(pm: ProbeMaker, r: Bonus) -> list[Probe]:
