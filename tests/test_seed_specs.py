@@ -90,6 +90,8 @@ def test_rule_of_law_weights_do_not_add_up_and_the_audit_says_so() -> None:
         == "公布总分96.7，与按本表计分方式（满分减扣分）计算的自评分合计一致；按各项相加为106.7，两种算法不一致"
     )
     assert a.findings == ["表列总分100，下级权重之和 10+90+10 = 110（本规格按下级计110分；满分减扣分）"]
+    total = scored("ezhou_2021_rule_of_law").node("total")
+    assert (total.points, total.score, total.deduction) == (100, 96.7, pytest.approx(3.3))
 
 
 RULE_TOTALS = {

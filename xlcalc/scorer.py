@@ -71,8 +71,9 @@ class UnitResult:
                 ded = cells.get(ded_key)
                 ded = None if type(ded) is str else ded
             else:
-                ded = None if value is None else n.points - value
-            out.append(NodeResult(n.id, n.label, n.level, n.points, value, ded, cells.get(why_key) or "",
+                # base_points: the printed full marks of a "deductions" total (otherwise the points)
+                ded = None if value is None else n.base_points - value
+            out.append(NodeResult(n.id, n.label, n.level, n.base_points, value, ded, cells.get(why_key) or "",
                                   n.rule is not None))
         return out
 
