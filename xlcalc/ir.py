@@ -213,12 +213,22 @@ def if_(cond: ExprLike, then: ExprLike, other: ExprLike) -> Call:
     return call("IF", cond, then, other)
 
 
+def _flat(fn: str, conds: tuple[ExprLike, ...]) -> list[Expr]:
+    out: list[Expr] = []
+    for c in conds:
+        node = lift(c)
+        out.extend(node.args if isinstance(node, Call) and node.fn == fn else (node,))
+    return out
+
+
 def and_(*conds: ExprLike) -> Expr:
-    return conds[0] if len(conds) == 1 else call("AND", *conds)
+    flat = _flat("AND", conds)
+    return flat[0] if len(flat) == 1 else Call("AND", tuple(flat))
 
 
 def or_(*conds: ExprLike) -> Expr:
-    return conds[0] if len(conds) == 1 else call("OR", *conds)
+    flat = _flat("OR", conds)
+    return flat[0] if len(flat) == 1 else Call("OR", tuple(flat))
 
 
 def max_(*args: ExprLike) -> Call:

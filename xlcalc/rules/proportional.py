@@ -122,17 +122,33 @@ class Proportional(Rule):
         t = lw.val(self.target) if isinstance(self.target, str) else ir.Num(self.target or 0.0)
         t_text = lw.show(self.target) if isinstance(self.target, str) else lw.show_literal(self.actual, self.target or 0.0)
         head = ir.concat(lw.label(self.actual), lw.show(self.actual), "，目标值", t_text)
-        positive = ir.if_(t.cmp("<=", 0), ir.if_(a.cmp(">=", t), w, 0),
-                          w * (ir.min_(1, ir.round_(a / t, 10)) if self.cap else ir.round_(a / t, 10)))
+        literal = not isinstance(self.target, str)
+        t_value = float(self.target or 0.0) if literal else None
+        share = w * (ir.min_(1, ir.round_(a / t, 10)) if self.cap else ir.round_(a / t, 10))
+        zero_target = ir.if_(a.cmp(">=", t), w, 0)
+        # A literal target decides the zero-target branch at compile time (no dead formula code).
+        if literal:
+            positive: ir.Expr = zero_target if t_value is not None and t_value <= 0 else share
+        else:
+            positive = ir.if_(t.cmp("<=", 0), zero_target, share)
         if self.direction == "positive":
             raw = positive
             why = ir.concat(head, ir.if_(t.cmp(">", 0), ir.concat("，完成率", ir.pct_text(a / t, 1)), ""), "，按完成值/目标值×分值计")
         elif self.direction == "equal":
-            raw = ir.if_(t.cmp("=", 0), ir.if_(a.cmp("<=", 0), w, 0), positive)
+            at_zero = ir.if_(a.cmp("<=", 0), w, 0)
+            if literal:
+                raw = at_zero if t_value == 0 else positive
+            else:
+                raw = ir.if_(t.cmp("=", 0), at_zero, positive)
             why = ir.concat(head, "，等于型指标（目标为0时须为0，否则按完成比例）")
         else:
             decay = w * (1 - ir.round_((a - t) / t, 10))
-            raw = ir.if_(a.cmp("<=", t), w, ir.if_(ir.or_(t.cmp("<=", 0), a.cmp(">=", t * 2)), 0, decay))
+            if literal and t_value and t_value > 0:
+                raw = ir.if_(a.cmp("<=", t), w, ir.if_(a.cmp(">=", 2 * t_value), 0, decay))
+            elif literal:
+                raw = ir.if_(a.cmp("<=", t), w, 0)
+            else:
+                raw = ir.if_(a.cmp("<=", t), w, ir.if_(ir.or_(t.cmp("<=", 0), a.cmp(">=", t * 2)), 0, decay))
             why = ir.concat(head, "，反向指标（不超过目标得满分，超出部分按超出比例扣减，达到目标2倍不得分）")
         hi = node.points if (self.cap or self.direction == "reverse") else None
         return Lowered(raw, why, tuple(self.refs()), lo=self._lo(lw), hi=hi)
