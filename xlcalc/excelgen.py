@@ -13,6 +13,8 @@ from xlcalc import ir
 
 # Functions stored with the _xlfn. prefix in the file (Excel 2010+ names).
 XLFN = frozenset({"RANK.EQ"})
+# Functions the generator itself emits for text nodes (beyond the IR's call set).
+EMITTED_FUNCTIONS = frozenset({"TEXT", "ROUND"})
 
 # Excel operator precedence, higher binds tighter.
 _PREC = {"&": 2, "=": 1, "<>": 1, "<": 1, "<=": 1, ">": 1, ">=": 1, "+": 3, "-": 3, "*": 4, "/": 4}

@@ -1,0 +1,53 @@
+"""The xlcalc command: exit statuses, readable and JSON output, errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import ANQING, ROOT
+
+from xlcalc.cli import main
+
+EXAMPLE = ROOT / "examples" / "anqing_2023_units.yaml"
+
+
+def test_lint_clean_exits_zero(capsys):
+    assert main(["lint", str(ANQING)]) == 0
+    assert "OK" in capsys.readouterr().out
+
+
+def test_lint_bad_spec_exits_two(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(ANQING.read_text(encoding="utf-8").replace("  total: 100\n", "  total: 90\n"), encoding="utf-8")
+    assert main(["lint", str(bad)]) == 2
+    assert "meta.total=90" in capsys.readouterr().out
+
+
+def test_score_table(capsys):
+    assert main(["score", str(ANQING), "--inputs", str(EXAMPLE)]) == 0
+    out = capsys.readouterr().out
+    assert "== 迎江区：总分" in out and "资金到位率" in out
+
+
+def test_score_json_with_param(capsys):
+    assert main(["score", str(ANQING), "--inputs", str(EXAMPLE), "--json", "--param", "partial_step=ceil"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["format"] == "xlcalc.score" and doc["version"] == 1
+    assert doc["params"]["partial_step"] == "不足一档按一档扣"
+    assert len(doc["units"]) == 10
+
+
+def test_score_lieshan_marks_missing(capsys):
+    assert main(["score", str(ANQING), "--inputs", str(ROOT / "examples" / "lieshan_2023.yaml"), "--json"]) == 0
+    unit = json.loads(capsys.readouterr().out)["units"][0]
+    assert unit["complete"] is False and unit["grade"] is None
+    assert {n["id"] for n in unit["nodes"] if n["rule"] and n["score"] is None} >= {"goals_1", "org_2", "sat_1"}
+
+
+def test_user_errors_have_no_traceback(tmp_path, capsys):
+    bad = tmp_path / "in.yaml"
+    bad.write_text("unit: 甲\ninputs: {cases: -3}\n", encoding="utf-8")
+    assert main(["score", str(ANQING), "--inputs", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert str(bad) in err and "超出允许范围" in err and "Traceback" not in err
+    assert main(["score", str(ANQING), "--inputs", str(EXAMPLE), "--param", "oops"]) == 2

@@ -1,0 +1,147 @@
+"""The compiled workbook: sheets, formulas that parse and stay portable, validation, protection,
+print set-up, determinism, staleness of templates/, and a clean LibreOffice evaluation."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ANQING, ROOT
+from openpyxl import load_workbook
+from openpyxl.formula.tokenizer import Token, Tokenizer
+
+from xlcalc.excelgen import EMITTED_FUNCTIONS
+from xlcalc.ir import FUNCTIONS
+from xlcalc.spec.loader import load_spec
+from xlcalc.workbook.build import build_workbook, workbook_bytes, write_workbook
+from xlcalc.workbook.package import normalize
+
+SHEETS = ["填写说明", "参数", "填报", "明细-法律援助人员年承办案件数", "明细-受援对象满意度电话调查得分（百分制）",
+          "评分", "扣分说明", "排名", "中间计算", "规则原文", "_公式", "_规格"]
+
+
+@pytest.fixture(scope="module")
+def compiled():
+    return build_workbook(load_spec(ANQING))
+
+
+def _formulas(wb):
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if isinstance(c.value, str) and c.value.startswith("="):
+                    yield ws.title, c
+
+
+def test_sheets_in_order(compiled):
+    assert compiled.workbook.sheetnames == SHEETS
+    assert compiled.workbook["_公式"].sheet_state == "hidden"
+
+
+def test_every_formula_parses_and_uses_portable_functions(compiled):
+    allowed = {f"_XLFN.{f}" if f == "RANK.EQ" else f for f in FUNCTIONS} | EMITTED_FUNCTIONS
+    n = 0
+    for sheet, cell in _formulas(compiled.workbook):
+        n += 1
+        assert len(cell.value) < 8192, f"{sheet}!{cell.coordinate} too long"
+        tokens = Tokenizer(cell.value).items
+        for t in tokens:
+            if t.type == Token.FUNC and t.subtype == Token.OPEN:
+                name = t.value[:-1].upper()
+                assert name in allowed, f"{sheet}!{cell.coordinate} uses {name}"
+        assert cell.value.count("(") == cell.value.count(")") or '"' in cell.value
+    assert n > 1500
+
+
+def test_no_whole_column_references(compiled):
+    for sheet, cell in _formulas(compiled.workbook):
+        assert not re.search(r"\$?[A-Z]{1,3}:\$?[A-Z]{1,3}(?![0-9])", cell.value.split('"')[0]), cell.value
+
+
+def test_parameters_are_defined_names_with_lists(compiled):
+    wb = compiled.workbook
+    names = set(wb.defined_names)
+    assert {"P_partial_step", "P_negative_scores", "P_score_decimals", "P_rank_ties", "P_caseload_pool"} <= names
+    ws = wb["参数"]
+    assert any(dv.type == "list" for dv in ws.data_validations.dataValidation)
+    assert ws["B4"].protection.locked is False
+
+
+def test_inputs_are_validated_unlocked_and_shaded(compiled):
+    ws = compiled.workbook["填报"]
+    kinds = {dv.type for dv in ws.data_validations.dataValidation}
+    assert {"whole", "decimal", "list"} <= kinds
+    cell = ws["B4"]
+    assert cell.protection.locked is False and cell.fill.fgColor.rgb.endswith("FFF2CC")
+    assert ws.protection.sheet is True
+    assert compiled.workbook["评分"]["B4"].protection.locked is True
+
+
+def test_print_setup_and_panes(compiled):
+    ws = compiled.workbook["评分"]
+    assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4)
+    assert ws.print_title_rows == "$1:$3" and ws.freeze_panes == "B4"
+    assert ws["B4"].number_format == '0.00"分"'
+
+
+def test_full_recalculation_is_requested_and_no_values_cached(compiled, tmp_path):
+    path = write_workbook(compiled, tmp_path / "a.xlsx")
+    values = load_workbook(path, data_only=True)
+    assert values["评分"]["B4"].value is None
+    assert compiled.workbook.calculation.fullCalcOnLoad is True
+
+
+def test_build_is_deterministic():
+    first, again = (build_workbook(load_spec(ANQING)) for _ in range(2))
+    assert normalize(workbook_bytes(first)) == normalize(workbook_bytes(again))
+
+
+def test_templates_are_up_to_date():
+    result = subprocess.run([sys.executable, str(ROOT / "build_workbooks.py"), "--check"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def _lo_book(path: Path):
+    from xlcalc.engines import get_engine
+
+    engine = get_engine("libreoffice", shared=True)
+    ok, why = engine.available()
+    if not ok:
+        pytest.skip(why)
+    return engine.open(path)
+
+
+def test_empty_template_evaluates_to_pending_without_errors():
+    book = _lo_book(ROOT / "templates" / "anqing_2023.xlsx")
+    try:
+        assert book.errors() == []
+        scores = book.read("评分", "B4:B13")
+        assert all(row[0] == "待填" for row in scores)
+        why = book.read("扣分说明", "C4:C4")[0][0]
+        assert why.startswith("待填：请填写")
+    finally:
+        book.close()
+
+
+def test_example_inputs_evaluate_without_errors_and_match(anqing):
+    from xlcalc.inputs import load_inputs
+    from xlcalc.scorer import resolve_params
+    from xlcalc.verify.runner import Runner
+    from xlcalc.verify.target import load_target
+
+    target = load_target(ROOT / "templates" / "anqing_2023.xlsx")
+    book = _lo_book(target.path)
+    try:
+        units = load_inputs(ROOT / "examples" / "anqing_2023_units.yaml")
+        rows = [anqing.normalize(u) for u in units]
+        Runner(target, book, "libreoffice", Path("/tmp")).write_case(rows, resolve_params(anqing.spec))
+        book.recalc()
+        assert book.errors() == []
+        totals = [r[0] for r in book.read("评分", f"{target.layout.address('total', 0)}:{target.layout.address('total', 9)}")]
+        expected = [r.total for r in anqing.score(units)]
+        assert totals == pytest.approx(expected)
+    finally:
+        book.close()
