@@ -14,7 +14,8 @@ from xlcalc.scorer import Scorer
 from xlcalc.spec.loader import load_spec
 from xlcalc.spec.model import Spec
 from xlcalc.workbook.build import build_workbook, default_units, used_params, write_workbook
-from xlcalc.workbook.layout import FORMULA_SHEET, Layout
+from xlcalc.cells import Role
+from xlcalc.workbook.layout import FIRST_ROW, FORMULA_SHEET, SHEET_NAMES, Layout
 from xlcalc.workbook.readback import SPEC_SHEET, make_layout, n_units_from_index, spec_from_workbook
 from xlcalc.workbook.sheets import param_rows
 
@@ -83,5 +84,9 @@ def load_target(path: str | Path, workdir: Path | None = None, units: list[str] 
         for c in row
         if isinstance(c.value, str) and c.value.startswith("=")
     }
-    names = default_units(spec) if not spec.meta.ranked else [f"第{k + 1}行单位" for k in range(n)]
+    if spec.meta.ranked:
+        col = read(SHEET_NAMES[Role.INPUT], f"A{FIRST_ROW}:A{FIRST_ROW + n - 1}")
+        names = [str(r[0]) if r[0] not in (None, "") else f"第{k + 1}行单位" for k, r in enumerate(col)]
+    else:
+        names = default_units(spec)
     return Target(spec, layout, path, names, formulas)

@@ -1,0 +1,139 @@
+"""The verifier: generated cases reach every boundary, a planted formula error is found and
+reproduced from the saved failing case, and every template agrees with the reference scorer in
+LibreOffice and in the formulas engine (the CI proof)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from conftest import ANQING, ROOT
+from openpyxl import load_workbook
+
+from xlcalc.engines import get_engine
+from xlcalc.scorer import UnitInputs
+from xlcalc.spec.loader import load_spec
+from xlcalc.verify.cases import PROBES, CaseGenerator, rule_probes
+from xlcalc.verify.runner import run_engine, same
+from xlcalc.verify.target import load_target
+
+TEMPLATES = sorted((ROOT / "templates").glob("*.xlsx"))
+# Cases per template and engine in CI: LibreOffice recalculates a case in milliseconds, formulas in
+# about a second for a ten-unit rubric, so it gets fewer (override with XLCALC_VERIFY_CASES).
+LO_CASES = int(os.environ.get("XLCALC_VERIFY_CASES", "1000"))
+FORMULAS_UNIT_CASES = int(os.environ.get("XLCALC_FORMULAS_UNIT_CASES", "300"))
+
+
+@pytest.fixture(scope="module")
+def lo():
+    engine = get_engine("libreoffice", shared=True)
+    ok, why = engine.available()
+    if not ok:
+        pytest.skip(why)
+    return engine
+
+
+@pytest.mark.parametrize(("expected", "actual", "result"), [
+    (1.0, 1.0 + 1e-12, True), (1.0, 1.01, False), ("待填", "待填", True), ("a", "b", False),
+    (None, "", True), ("", None, True), (1.0, "1", False), (0.0, None, False),
+])
+def test_cell_equality(expected, actual, result):
+    assert same(expected, actual) is result
+
+
+def test_every_rule_kind_has_boundary_probes():
+    from xlcalc.rules import REGISTRY
+
+    assert set(REGISTRY.values()) <= set(PROBES), set(REGISTRY.values()) - set(PROBES)
+
+
+def test_probes_hit_exact_thresholds():
+    spec = load_spec(ANQING)
+    probes = [p for node, p in rule_probes(spec) if node == "funding_1"]
+    rates = {round(p["funds_arrived"] / p["funds_budget"], 6) for p in probes}
+    assert {1.0, 0.95, 0.9, 0.975} <= rates
+    assert any(p.get("caseloads", [None])[:4] == [89, 90, 149, 150] for node, p in rule_probes(spec) if node == "balance_3")
+
+
+def test_cases_are_deterministic_and_valid():
+    spec = load_spec(ANQING)
+    a = [c.units for c in CaseGenerator(spec, 10, seed=5).cases(30)]
+    b = [c.units for c in CaseGenerator(spec, 10, seed=5).cases(30)]
+    assert a == b
+    from xlcalc.scorer import Scorer
+
+    scorer = Scorer(spec)
+    for units in a:
+        scorer.score([UnitInputs(str(k), u) for k, u in enumerate(units)])  # no InputError
+    assert all(u == {} for u in a[0])  # the empty case comes first
+
+
+def test_planted_error_is_found_and_reproduced(lo, tmp_path):
+    target = load_target(ANQING, tmp_path)
+    wb = load_workbook(target.path)
+    addr = target.layout.address("funding_1__raw", 0)
+    ws = wb[target.layout.sheet_of("funding_1__raw")]
+    ws[addr] = ws[addr].value.replace("6-0.5*", "6-0.6*")
+    wb.save(target.path)
+    target = load_target(target.path)
+    book = lo.open(target.path)
+    try:
+        run = run_engine(target, book, "libreoffice", CaseGenerator(target.spec, 10, 1).cases(40, target.scorer), tmp_path / "f")
+    finally:
+        book.close()
+    assert not run.ok
+    first = run.mismatches[0]
+    assert first.sheet in ("中间计算", "评分", "扣分说明") and first.unit in target.units
+    assert "6-0.6*" in next(m.formula for m in run.mismatches if m.cell_id == "funding_1__raw")
+    repro = run.failing_cases[0]
+    text = repro.read_text(encoding="utf-8")
+    assert text.startswith("# 复现：xlcalc score") and "units:" in text
+    from xlcalc.inputs import load_inputs
+
+    assert len(load_inputs(repro)) == 10
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.stem)
+def test_template_agrees_in_libreoffice(lo, template, tmp_path):
+    target = load_target(template)
+    book = lo.open(target.path)
+    try:
+        cases = CaseGenerator(target.spec, target.layout.n_units, seed=2023).cases(LO_CASES, target.scorer)
+        run = run_engine(target, book, "libreoffice", cases, tmp_path)
+    finally:
+        book.close()
+    assert run.ok, "\n".join(m.describe() for m in run.mismatches[:5])
+    assert run.cases == LO_CASES
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.stem)
+def test_template_agrees_in_formulas(template, tmp_path):
+    target = load_target(template)
+    engine = get_engine("formulas")
+    book = engine.open(target.path)
+    n = max(2, FORMULAS_UNIT_CASES // target.layout.n_units)
+    try:
+        cases = CaseGenerator(target.spec, target.layout.n_units, seed=7).cases(n, target.scorer)
+        run = run_engine(target, book, "formulas", cases, tmp_path)
+    finally:
+        book.close()
+    assert run.ok, "\n".join(m.describe() for m in run.mismatches[:5])
+
+
+def test_excel_engine_reports_unavailable_on_linux(capsys):
+    from xlcalc.cli import main
+
+    import sys
+
+    if sys.platform in ("win32", "darwin"):
+        pytest.skip("Excel may exist here")
+    assert main(["verify", str(ANQING), "--engine", "excel", "--cases", "2"]) == 1
+    assert "不可用" in capsys.readouterr().out
+
+
+def test_verify_cli_on_a_spec(lo, capsys, tmp_path):
+    from xlcalc.cli import main
+
+    assert main(["verify", str(ANQING), "--engine", "libreoffice", "--cases", "5", "--failures", str(tmp_path)]) == 0
+    assert "一致" in capsys.readouterr().out
