@@ -102,6 +102,7 @@ class Layout:
         if self.ranked:
             row = FIRST_ROW + unit
             return sheet, f"B{row}:{get_column_letter(1 + li.capacity)}{row}"
+
         return sheet, f"B{FIRST_ROW}:B{FIRST_ROW + li.capacity - 1}"
 
     def resolver(self, home: str, unit: int) -> Resolver:
@@ -115,12 +116,22 @@ class Resolver:
         self.layout = layout
         self.home = home
         self.unit = unit
+        # When set, relative row numbers of the current unit are written as this marker, so one
+        # generated formula serves every unit row (see TableWriter._formula_text).
+        self.row_marker: str | None = None
+
+    def _row(self, row: int) -> str:
+        return self.row_marker if self.row_marker is not None and row == FIRST_ROW + self.unit else str(row)
 
     def _qualify(self, sheet: str, ref: str) -> str:
         return ref if sheet == self.home else f"{quote(sheet)}!{ref}"
 
+    def _address(self, cell: str) -> str:
+        row, col = self.layout.row_col(cell, self.unit)
+        return f"{get_column_letter(col)}{self._row(row)}"
+
     def ref(self, cell: str) -> str:
-        return self._qualify(self.layout.sheet_of(cell), self.layout.address(cell, self.unit))
+        return self._qualify(self.layout.sheet_of(cell), self._address(cell))
 
     def column(self, cell: str) -> str:
         lay = self.layout
@@ -131,19 +142,19 @@ class Resolver:
     def column_prefix(self, cell: str) -> str:
         lay = self.layout
         first = lay.address(cell, 0, absolute=True)
-        here = lay.address(cell, self.unit)
-        return self._qualify(lay.sheet_of(cell), f"{first}:{here}")
+        return self._qualify(lay.sheet_of(cell), f"{first}:{self._address(cell)}")
 
     def list_range(self, input_id: str) -> str:
-        sheet, rng = self.layout.list_range(input_id, self.unit)
-        return self._qualify(sheet, rng)
+        sheet, _ = self.layout.list_range(input_id, self.unit)
+        li = next(x for x in self.layout.graph.lists if x.id == input_id)
+        if self.layout.ranked:
+            row = self._row(FIRST_ROW + self.unit)
+            return self._qualify(sheet, f"B{row}:{get_column_letter(1 + li.capacity)}{row}")
+        return self._qualify(sheet, f"B{FIRST_ROW}:B{FIRST_ROW + li.capacity - 1}")
 
     def unit_scores(self) -> str:
-        lay = self.layout
-        counted = lay.graph.counted_scores()
-        first = lay.address(counted[0], self.unit)
-        last = lay.address(counted[-1], self.unit)
-        return self._qualify(SHEET_NAMES[Role.SCORE], f"{first}:{last}")
+        counted = self.layout.graph.counted_scores()
+        return self._qualify(SHEET_NAMES[Role.SCORE], f"{self._address(counted[0])}:{self._address(counted[-1])}")
 
     def param(self, name: str) -> str:
         return param_name(name)

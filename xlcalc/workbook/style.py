@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Protection, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")  # unlocked cells a user fills in
@@ -24,6 +24,45 @@ def number_format(fmt: str, is_score: bool = False) -> str:
     if is_score:
         return SCORE_FORMAT
     return FORMATS.get(fmt, fmt)
+
+
+def named_style(wb, kind: str, fmt: str = "General") -> str:
+    """Name of a registered NamedStyle for a kind of cell and number format.
+
+    Assigning a named style sets fill, border, alignment, protection and number format in one
+    step; setting them one by one makes openpyxl hash every style object per cell, which
+    dominated build time for large workbooks (3,000 units: 106 s).
+    """
+    name = f"xlcalc-{kind}-{fmt}"
+    if name in wb.named_styles:
+        return name
+    ns = NamedStyle(name=name, border=BORDER, number_format=fmt)
+    if kind == "input":
+        ns.fill = INPUT_FILL
+        ns.protection = Protection(locked=False)
+    elif kind == "indicator":
+        ns.fill = TOTAL_FILL
+    elif kind == "explanation":
+        ns.alignment = WRAP
+    wb.add_named_style(ns)
+    return name
+
+
+def style_setter(wb, kind: str, fmt: str = "General"):
+    """A fast ``cell.style = named_style(...)``: the named style's array is resolved once.
+
+    openpyxl resolves a named style by scanning its registry on every assignment; for the
+    hundreds of thousands of cells of a 3,000-unit workbook that scan dominated build time. The
+    setter copies the same ``as_tuple()`` array openpyxl's own descriptor would assign.
+    """
+    from copy import copy
+
+    array = wb._named_styles[named_style(wb, kind, fmt)].as_tuple()
+
+    def apply(cell) -> None:
+        cell._style = copy(array)
+
+    return apply
 
 
 def finish_sheet(ws: Worksheet, *, title_rows: str = "1:3", freeze: str | None = None, protect: bool = True,

@@ -28,6 +28,7 @@ SHEET_TITLES = {
 }
 
 FormulaSink = Callable[[str, str, str], None]
+ROW_MARKER = "\x00"  # stands for the current unit's row in a formula template
 
 
 def _validation(inp: InputDef | None, lo: float | None, hi: float | None, integer: bool) -> DataValidation:
@@ -82,6 +83,14 @@ class TableWriter:
         self.units = units
         self.sink = sink
         self.inputs = {i.id: i for i in spec.inputs}
+        self._templates: dict[str, list[str]] = {}
+        self._setters: dict[tuple[str, str], Callable] = {}
+
+    def _styler(self, kind: str, fmt: str) -> Callable:
+        key = (kind, fmt)
+        if key not in self._setters:
+            self._setters[key] = style.style_setter(self.wb, kind, fmt)
+        return self._setters[key]
 
     # ---- helpers ------------------------------------------------------------------------
     def _sheet(self, name: str, title: str) -> Worksheet:
@@ -98,28 +107,41 @@ class TableWriter:
             c = ws.cell(row=row, column=UNIT_COL)
             if from_inputs:
                 c.value = name
-                c.protection = style.UNLOCKED
-                c.fill = style.INPUT_FILL
+                c.style = style.named_style(self.wb, "input", "@")
             else:
                 c.value = f"={quote(SHEET_NAMES[Role.INPUT])}!A{row}"
+                c.style = style.named_style(self.wb, "formula", "@")
                 self.sink(ws.title, c.coordinate, c.value)
-            c.border = style.BORDER
 
     def _formula(self, ws: Worksheet, cell: Cell, unit: int) -> None:
         assert cell.expr is not None
         row, col = self.layout.row_col(cell.id, unit)
-        gen = ExcelGenerator(self.layout.resolver(ws.title, unit))
-        c = ws.cell(row=row, column=col, value=gen.formula(cell.expr))
+        c = ws.cell(row=row, column=col, value=self._formula_text(ws.title, cell, unit))
         is_score = cell.role is Role.SCORE and cell.kind in ("score", "indicator")
-        c.number_format = style.number_format(cell.fmt, is_score or cell.kind == "deduction")
-        c.border = style.BORDER
-        if cell.kind == "explanation":
-            c.alignment = style.WRAP
-        if cell.kind == "indicator":
-            c.fill = style.TOTAL_FILL
+        fmt = style.number_format(cell.fmt, is_score or cell.kind == "deduction")
+        kind = cell.kind if cell.kind in ("explanation", "indicator") else "formula"
+        self._styler(kind, fmt)(c)
         if cell.kind == "monitor":
             _traffic_light(ws, c.coordinate)
         self.sink(ws.title, c.coordinate, c.value)
+
+    def _formula_text(self, sheet: str, cell: Cell, unit: int) -> str:
+        """Formula of a cell for one unit.
+
+        In the ranked layout every unit's formula is the first unit's with its own row, so the
+        generator runs once per cell with a row marker and each unit fills in its row number (the
+        formula text still comes from the generator alone, never from editing formulas).
+        """
+        assert cell.expr is not None
+        if not self.layout.ranked:
+            return ExcelGenerator(self.layout.resolver(sheet, unit)).formula(cell.expr)
+        parts = self._templates.get(cell.id)
+        if parts is None:
+            resolver = self.layout.resolver(sheet, 0)
+            resolver.row_marker = ROW_MARKER
+            parts = ExcelGenerator(resolver).formula(cell.expr).split(ROW_MARKER)
+            self._templates[cell.id] = parts
+        return str(FIRST_ROW + unit).join(parts)
 
     def _headers(self, ws: Worksheet, cells: list[Cell], sub: Callable[[Cell], str]) -> None:
         """Column headers (ranked) or row labels (form) for a role sheet."""
@@ -167,14 +189,13 @@ class TableWriter:
             inp = self.inputs[cell.id]
             dv = _validation(inp, inp.lo, inp.hi, inp.type == "integer")
             ws.add_data_validation(dv)
+            apply = self._styler("input", style.number_format(cell.fmt))
             for u in range(self.layout.n_units):
                 row, col = self.layout.row_col(cell.id, u)
-                c = ws.cell(row=row, column=col)
-                c.protection = style.UNLOCKED
-                c.fill = style.INPUT_FILL
-                c.border = style.BORDER
-                c.number_format = style.number_format(cell.fmt)
-                dv.add(c.coordinate)
+                apply(ws.cell(row=row, column=col))
+            first = self.layout.address(cell.id, 0)
+            last = self.layout.address(cell.id, self.layout.n_units - 1)
+            dv.add(f"{first}:{last}" if first != last else first)
         style.finish_sheet(ws, freeze=self._freeze())
 
     def list_sheets(self) -> None:
@@ -194,14 +215,24 @@ class TableWriter:
                 ws.column_dimensions["B"].width = 24
                 for j in range(li.capacity):
                     ws.cell(row=FIRST_ROW + j, column=1, value=j + 1)
-            for u in range(self.layout.n_units):
-                _, rng = self.layout.list_range(li.id, u)
-                dv.add(rng)
+            apply = self._styler("input", "General")
+            _, first = self.layout.list_range(li.id, 0)
+            _, last = self.layout.list_range(li.id, self.layout.n_units - 1)
+            dv.add(f"{first.split(':')[0]}:{last.split(':')[1]}")
+            if self.layout.ranked:
+                # One row format per unit instead of a styled cell per item: a list row of 200
+                # items × 3,000 units would otherwise be 600,000 empty cells in the file.
+                # Column A keeps its own (locked) cell style.
+                for u in range(self.layout.n_units):
+                    dim = ws.row_dimensions[FIRST_ROW + u]
+                    dim.fill = style.INPUT_FILL
+                    dim.protection = style.UNLOCKED
+                    dim.border = style.BORDER
+            else:
+                _, rng = self.layout.list_range(li.id, 0)
                 for row in ws[rng]:
                     for c in row:
-                        c.protection = style.UNLOCKED
-                        c.fill = style.INPUT_FILL
-                        c.border = style.BORDER
+                        apply(c)
             style.finish_sheet(ws, freeze=self._freeze())
 
     def computed_sheet(self, role: Role, sub: Callable[[Cell], str]) -> Worksheet | None:
