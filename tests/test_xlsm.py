@@ -170,7 +170,11 @@ def test_only_expected_parts_change(built: tuple[Path, Path]) -> None:
             text = new.decode("utf-8")
             text = re.sub(r'\s*codeName="[^"]*"', "", text)
             text = re.sub(r"<legacyDrawing [^>]*/>", "", text)
-            assert text.replace("<workbookPr/>", "<workbookPr />") == data.decode("utf-8"), name
+            # openpyxl writes "<workbookPr />" through ElementTree and "<workbookPr/>" through lxml.
+            def canon(xml: str) -> str:
+                return xml.replace("<workbookPr />", "<workbookPr/>")
+
+            assert canon(text) == canon(data.decode("utf-8")), name
         elif name in ("[Content_Types].xml", "xl/_rels/workbook.xml.rels"):
             continue
         else:
