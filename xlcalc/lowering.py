@@ -283,9 +283,10 @@ class Lowering:
         if getattr(rule, "SCORELESS", False):
             pass  # a monitoring rule states a status, not a score
         elif low.clamp:
-            parts += ["，得", ir.num_text(score_ref, 4), "分"]
+            # The score is already rounded to score_decimals: shown as it is (General format).
+            parts += ["，得", score_ref, "分"]
         else:
-            parts += ["共扣", ir.num_text(-score_ref, 4), "分"]
+            parts += ["共扣", -score_ref, "分"]
         pending_text = getattr(rule, "pending_text", None)
         missing = "、".join(self.label(d) for d in dict.fromkeys(self.base_inputs(deps)))
         pending: ir.ExprLike = pending_text(self, node) if pending_text is not None else f"待填：请填写{missing}"

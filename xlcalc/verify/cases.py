@@ -114,6 +114,10 @@ def _deduction(pm: ProbeMaker, r: Deduction, points: float) -> list[Probe]:
     # n0 units short take the score to exactly 0; one more goes below the floor.
     n0 = int(round(points / r.per)) if r.per else 1
     shorts = (0, 1, 2, n0 - 1, n0, n0 + 1, 4 * n0)
+    if r.value and isinstance(r.target, str):
+        # Target is another input: fix it and move the value around it.
+        base = 50.0
+        return [{**a, **b} for k in shorts if (a := pm.set_value(r.target, base)) and (b := pm.set_value(r.value, base - k))]
     if r.value and isinstance(r.target, int | float):
         probes = [p for k in shorts if (p := pm.set_value(r.value, r.target - k))]
         lo = pm.inputs[r.value].lo if r.value in pm.inputs else None
@@ -348,37 +352,97 @@ class CaseGenerator:
                 break
         return list(found.values())
 
+    def extreme_unit(self) -> dict[str, Any]:
+        """Every numeric input at an end of its range (penalties at their largest, rates at 0):
+        the units that drive raw scores below zero and exercise every floor."""
+        unit = self.random_unit()
+        for inp in self.spec.inputs:
+            if inp.is_bool:
+                unit[inp.id] = self.rng.choice(("是", "否"))
+            elif inp.is_list:
+                end = inp.hi if self.rng.random() < 0.5 and inp.hi is not None else (inp.lo or 0.0)
+                unit[inp.id] = [end] * inp.capacity
+            elif not inp.is_text and self.rng.random() < 0.5:
+                end = inp.lo if self.rng.random() < 0.5 else inp.hi
+                if end is not None:
+                    unit[inp.id] = end
+        return self._coherent(unit)
+
+    def related_params(self) -> dict[str, set[str]]:
+        """Parameters each rule's cells (or its ancestors' cells) read."""
+        from xlcalc import ir
+        from xlcalc.lowering import lower
+
+        graph = lower(self.spec)
+        by_node: dict[str, set[str]] = {}
+        for cell in graph.cells:
+            if cell.node is not None and cell.expr is not None:
+                names = {n.name for n in ir.walk(cell.expr) if isinstance(n, ir.Param)}
+                by_node.setdefault(cell.node, set()).update(names)
+        out: dict[str, set[str]] = {}
+        for node in self.spec.nodes():
+            if node.rule is None:
+                continue
+            chain = [node.id] + [a.id for a in self.spec.ancestors(node.id)]
+            out[node.id] = set().union(*(by_node.get(n, set()) for n in chain))
+        return out
+
+    def tasks(self) -> list[tuple[Probe, dict[str, Any]]]:
+        """Every probe under the default parameters and under each other value of each parameter
+        its rule reads, interleaved so that a short run still covers every parameter value."""
+        related = self.related_params()
+        groups: dict[tuple, list[tuple[Probe, dict[str, Any]]]] = {}
+        for node, probe in self.probes:
+            groups.setdefault((), []).append((probe, {}))
+            for variant in self.param_variants()[1:]:
+                (name, _), = variant.items()
+                if name in related.get(node, set()):
+                    groups.setdefault(tuple(variant.items()), []).append((probe, variant))
+        out: list[tuple[Probe, dict[str, Any]]] = []
+        queues = list(groups.values())
+        while any(queues):
+            for q in queues:
+                if q:
+                    out.append(q.pop(0))
+        return out
+
     def cases(self, count: int, scorer: Any = None) -> Iterator[Case]:
-        """Empty case, probe cases under every parameter value, sparse cases, grade-boundary
-        totals, then random ones: ``count`` in all, deterministic for the seed."""
+        """The empty case; then every boundary probe under every parameter value its rule reads
+        (units of one case share the case's parameters), with extreme and sparse units beside
+        them; grade-boundary totals; then random cases: ``count`` in all, deterministic."""
         made = 0
         yield Case([{} for _ in range(self.n)], {}, "全部为空")
         made += 1
-        probes = list(self.probes)
+        pending = self.tasks()
         variants = self.param_variants()
         specials = self.boundary_totals(scorer) if scorer is not None else []
-        k = 0
         while made < count:
+            if pending:
+                params = pending[0][1]
+                batch = [t for t in pending if t[1] == params][: max(1, self.n - 1 if self.n > 1 else 1)]
+                for t in batch:
+                    pending.remove(t)
+            else:
+                params = variants[(made // 2) % len(variants)] if made % 2 else {}
+                batch = []
             units = []
             for u in range(self.n):
-                if specials and u == 0:
+                if u < len(batch):
+                    base = self.random_unit()
+                    base.update(batch[u][0])
+                    units.append(self.valid(base))
+                elif specials and u == self.n - 1 and made % 3 == 0:
                     units.append(specials[made % len(specials)])
-                    continue
-                if made % 4 == 3 and self.rng.random() < 0.6:
+                elif self.rng.random() < 0.25:
+                    units.append(self.valid(self.extreme_unit()))
+                elif self.rng.random() < 0.2:
                     units.append(self.valid(self.sparse_unit()))
-                    continue
-                base = self.random_unit()
-                if k < len(probes) or self.rng.random() < 0.5:
-                    node, probe = probes[k % len(probes)] if probes else ("", {})
-                    base.update(probe)
-                    k += 1
-                units.append(self.valid(base))
+                else:
+                    units.append(self.valid(self.random_unit()))
             if self.n > 2 and self.rng.random() < 0.3:
                 # Tied ranks: copy one unit's inputs onto others.
                 src = self.rng.randrange(self.n)
                 for dst in self.rng.sample(range(self.n), k=min(3, self.n)):
                     units[dst] = dict(units[src])
-            # Odd cases walk through every parameter value in turn; even ones use the defaults.
-            params = variants[(made // 2) % len(variants)] if made % 2 else {}
             yield Case(units, params, f"第{made}例")
             made += 1
