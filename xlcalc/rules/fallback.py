@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from xlcalc import ir
 from xlcalc.rules.base import Condition, Lowered, Rule, parse_common, read_amount, register
+from xlcalc.rules.period import give_verifier_probes
 from xlcalc.rules.threshold import _conditions, _describe_all
 from xlcalc.yamlread import Reader
 
@@ -108,9 +109,8 @@ def _probes(pm: Any, rule: ThresholdOrManual) -> list[dict[str, Any]]:
 
 
 def register_verifier_probes() -> None:
-    """Give the verifier this kind's boundary probes (see :func:`xlcalc.rules.period.register_verifier_probes`)."""
-    try:
-        from xlcalc.verify import cases
-    except ImportError:  # pragma: no cover - the verifier is an optional part of the package
-        return
-    cases.register_probe(ThresholdOrManual, _probes)
+    """Give the verifier this kind's boundary probes (see :func:`xlcalc.rules.period.give_verifier_probes`)."""
+    give_verifier_probes(ThresholdOrManual, _probes)
+
+
+register_verifier_probes()

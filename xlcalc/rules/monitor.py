@@ -24,6 +24,7 @@ from xlcalc.rules.base import (
     read_amount,
     register,
 )
+from xlcalc.rules.period import give_verifier_probes
 from xlcalc.yamlread import Reader
 
 if TYPE_CHECKING:
@@ -206,9 +207,8 @@ def _probes(pm: Any, rule: Monitor) -> list[dict[str, Any]]:
 
 
 def register_verifier_probes() -> None:
-    """Give the verifier this kind's boundary probes (see :func:`xlcalc.rules.period.register_verifier_probes`)."""
-    try:
-        from xlcalc.verify import cases
-    except ImportError:  # pragma: no cover - the verifier is an optional part of the package
-        return
-    cases.register_probe(Monitor, _probes)
+    """Give the verifier this kind's boundary probes (see :func:`xlcalc.rules.period.give_verifier_probes`)."""
+    give_verifier_probes(Monitor, _probes)
+
+
+register_verifier_probes()

@@ -15,7 +15,12 @@ period's figure instead, when the parameter ``mode_param`` chooses 合并计算.
 from __future__ import annotations
 
 import dataclasses
+import importlib.abc
+import importlib.machinery
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from xlcalc import ir
@@ -285,11 +290,53 @@ def _probes(pm: Any, rule: PerPeriod) -> list[dict[str, Any]]:
 
 
 def register_verifier_probes() -> None:
-    """Give the verifier this kind's boundary probes. The verifier keeps a table keyed by rule
-    class and offers ``register_probe`` for kinds defined outside it; registering when a spec
-    using the kind is loaded works whatever order the modules were imported in."""
-    try:
-        from xlcalc.verify import cases
-    except ImportError:  # pragma: no cover - the verifier is an optional part of the package
+    give_verifier_probes(PerPeriod, _probes)
+
+
+VERIFIER_CASES = "xlcalc.verify.cases"
+_waiting: dict[type[Rule], Callable[..., list[dict[str, Any]]]] = {}
+
+
+def give_verifier_probes(kind: type[Rule], probes: Callable[..., list[dict[str, Any]]]) -> None:
+    """Register ``probes`` as the verifier's boundary probes for the rule kind ``kind``.
+
+    The verifier keeps them in a table keyed by rule class (``register_probe`` in
+    ``xlcalc.verify.cases``). That module imports the rule kinds while it loads, so a rule module
+    cannot import it when it is itself imported: until it is loaded the registration waits for it
+    (a one-shot import hook). Rule kinds call this on import and again when a spec using them is
+    parsed, which covers the verifier being imported first.
+    """
+    cases = sys.modules.get(VERIFIER_CASES)
+    if cases is not None and hasattr(cases, "register_probe"):
+        cases.register_probe(kind, probes)
         return
-    cases.register_probe(PerPeriod, _probes)
+    _waiting[kind] = probes
+    if not any(isinstance(f, _AfterVerifierLoads) for f in sys.meta_path):
+        sys.meta_path.insert(0, _AfterVerifierLoads())
+
+
+class _AfterVerifierLoads(importlib.abc.MetaPathFinder):
+    """Hands the waiting probes to ``xlcalc.verify.cases`` right after that module has run."""
+
+    def find_spec(
+        self, fullname: str, path: Any, target: Any = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname != VERIFIER_CASES:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or spec.loader is None:
+            return spec
+        run = spec.loader.exec_module
+
+        def exec_module(module: ModuleType) -> None:
+            run(module)
+            for kind, probes in _waiting.items():
+                module.register_probe(kind, probes)
+            _waiting.clear()
+
+        spec.loader.exec_module = exec_module  # type: ignore[method-assign]
+        return spec
+
+
+register_verifier_probes()
