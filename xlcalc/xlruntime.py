@@ -36,14 +36,16 @@ _floor = math.floor
 def xl_round(x: float, digits: float) -> float:
     d = int(digits)
     if 0 <= d <= 15:
-        # Fast path: away from a .5 tie the binary error cannot change the result; ties (and
-        # anything within 1e-6 of one) take the exact decimal path below.
+        # Fast path: away from a .5 tie the binary error cannot change the result. Values whose
+        # 15-significant-digit form may sit on a tie (a window relative to y, since y's own
+        # precision shrinks as it grows) take the exact decimal path below.
         p = _POW10[d]
         y = x * p if x >= 0 else -x * p
         if y < 1e15:
             f = _floor(y)
             frac = y - f
-            if frac < 0.499999 or frac > 0.500001:
+            window = 1e-9 + y * 1e-14
+            if frac < 0.5 - window or frac > 0.5 + window:
                 r = (f + 1.0 if frac > 0.5 else f) / p
                 return r if x >= 0 else -r
     q = Decimal(1).scaleb(-d)
@@ -62,7 +64,8 @@ def xl_roundup(x: float, digits: float) -> float:
 
 def xl_int(x: float) -> float:
     f = math.floor(x)
-    if x - f > 1e-6 and f + 1 - x > 1e-6:
+    window = 1e-9 + abs(x) * 1e-14
+    if x - f > window and f + 1 - x > window:
         return float(f)
     return float(_dec(x).to_integral_value(rounding=ROUND_FLOOR))
 
