@@ -17,7 +17,8 @@ from xlcalc.scorer import JSON_FORMAT_VERSION, Scorer, UnitResult, resolve_param
 from xlcalc.spec.loader import load_many, load_spec
 
 
-def _params(pairs: Sequence[str]) -> dict[str, str]:
+def param_pairs(pairs: Sequence[str]) -> dict[str, str]:
+    """``--param NAME=VALUE`` arguments as a mapping."""
     out = {}
     for pair in pairs:
         if "=" not in pair:
@@ -69,7 +70,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
     scorer = Scorer(spec)
     units = load_inputs(args.inputs)
-    params = _params(args.param)
+    params = param_pairs(args.param)
     try:
         results = scorer.score(units, params)
     except XlcalcError as exc:
@@ -119,11 +120,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--no-xlsm", action="store_true", help="skip the macro-enabled copies")
     p.set_defaults(func=cmd_build)
 
-    from xlcalc import check
+    from xlcalc import audit, check
     from xlcalc.verify import command as verify_command
 
     verify_command.add_parser(sub)
     check.add_parser(sub)
+    audit.add_parser(sub)
 
     args = parser.parse_args(argv)
     try:
