@@ -27,7 +27,9 @@ def main(argv: list[str]) -> int:
             fresh = build_specs(specs, Path(tmp))
             stale = [p.name for p in fresh if (root / TEMPLATE_DIR / p.name).read_bytes() != p.read_bytes()]
         if stale:
-            print("templates/ is stale, run `python build_workbooks.py`: " + ", ".join(stale), file=sys.stderr)
+            print(
+                "templates/ is stale, run `python build_workbooks.py`: " + ", ".join(stale), file=sys.stderr
+            )
             return 1
         print("templates/ is up to date")
         return 0

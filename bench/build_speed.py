@@ -35,7 +35,9 @@ def main() -> None:
         path = write_workbook(compiled, Path(tmp) / "anqing_3000.xlsx")
         t_build = time.perf_counter() - t0
         cells = sum(1 for c in compiled.graph.cells if c.expr is not None) * UNITS
-        print(f"安庆 × {UNITS} units: built in {t_build:.2f} s ({cells:,} formula cells, {path.stat().st_size / 1e6:.1f} MB)")
+        print(
+            f"安庆 × {UNITS} units: built in {t_build:.2f} s ({cells:,} formula cells, {path.stat().st_size / 1e6:.1f} MB)"
+        )
 
         from xlcalc.engines import get_engine
 
@@ -54,8 +56,10 @@ def main() -> None:
                 book.recalc()
                 times.append(time.perf_counter() - t0)
             errors = book.errors()
-            print(f"LibreOffice: open {t_open:.1f} s (office start included), full recalculation "
-                  f"{min(times):.2f} s (best of 3), error cells {len(errors)}")
+            print(
+                f"LibreOffice: open {t_open:.1f} s (office start included), full recalculation "
+                f"{min(times):.2f} s (best of 3), error cells {len(errors)}"
+            )
             book.close()
         finally:
             engine.close()

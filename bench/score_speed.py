@@ -58,7 +58,9 @@ def main() -> None:
     quiet = Scorer(spec, explain=False)
     t_quiet = best_of(lambda: quiet.evaluate(rows, params))
     t_quiet_score = best_of(lambda: quiet.score(units))
-    print(f"安庆 2023: {len(scorer.graph.cells)} cells per unit, compile {compile_s * 1000:.0f} ms, {N:,} units in one cohort")
+    print(
+        f"安庆 2023: {len(scorer.graph.cells)} cells per unit, compile {compile_s * 1000:.0f} ms, {N:,} units in one cohort"
+    )
     print(f"  evaluate (every cell, explanations included): {N / t_eval:>9,.0f} unit-scores/s")
     print(f"  score (normalise + evaluate + results):       {N / t_score:>9,.0f} unit-scores/s")
     print(f"  evaluate, scores only (explain=False):        {N / t_quiet:>9,.0f} unit-scores/s")

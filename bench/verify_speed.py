@@ -25,7 +25,9 @@ def main(argv: list[str]) -> None:
     formulas_unit_cases = int(argv[1]) if len(argv) > 1 else 100
     templates = sorted((ROOT / "templates").glob("*.xlsx"))
     tmp = Path(tempfile.mkdtemp())
-    print(f"{'template':28} {'engine':12} {'cases':>6} {'unit-cases':>10} {'u-c/s':>8} {'engine s':>9} {'total s':>8} {'ratio':>6}")
+    print(
+        f"{'template':28} {'engine':12} {'cases':>6} {'unit-cases':>10} {'u-c/s':>8} {'engine s':>9} {'total s':>8} {'ratio':>6}"
+    )
     for name in ("libreoffice", "formulas"):
         engine = get_engine(name)
         ok, why = engine.available()
@@ -35,7 +37,11 @@ def main(argv: list[str]) -> None:
         try:
             for path in templates:
                 target = load_target(path)
-                n = lo_cases if name == "libreoffice" else max(2, formulas_unit_cases // target.layout.n_units)
+                n = (
+                    lo_cases
+                    if name == "libreoffice"
+                    else max(2, formulas_unit_cases // target.layout.n_units)
+                )
                 book = engine.open(target.path)
                 try:
                     gen = CaseGenerator(target.spec, target.layout.n_units, seed=1)
@@ -44,8 +50,10 @@ def main(argv: list[str]) -> None:
                     book.close()
                 ratio = run.seconds / run.engine_seconds if run.engine_seconds else float("nan")
                 flag = "" if run.ok else f"  {len(run.mismatches)} MISMATCHES"
-                print(f"{target.name:28} {name:12} {run.cases:>6} {run.unit_cases:>10} "
-                      f"{run.unit_cases / run.seconds:>8.1f} {run.engine_seconds:>9.2f} {run.seconds:>8.2f} {ratio:>6.2f}{flag}")
+                print(
+                    f"{target.name:28} {name:12} {run.cases:>6} {run.unit_cases:>10} "
+                    f"{run.unit_cases / run.seconds:>8.1f} {run.engine_seconds:>9.2f} {run.seconds:>8.2f} {ratio:>6.2f}{flag}"
+                )
         finally:
             engine.close()
 

@@ -54,9 +54,15 @@ def rule_spec(kind: str, tmp: Path):
     rule = RULES[kind]
     text = HEADER.replace("{RULE}", rule)
     if kind == "rank_tiers":
-        text = text.replace("meta: {id: t, title: 测试, total: 10}", "meta: {id: t, title: 测试, total: 10, units: [甲, 乙, 丙]}")
+        text = text.replace(
+            "meta: {id: t, title: 测试, total: 10}",
+            "meta: {id: t, title: 测试, total: 10, units: [甲, 乙, 丙]}",
+        )
     if kind == "banded_penalty":
-        text = text.replace("      points: 10\n      rule:", "      points: 0\n      rule:").replace(
-            "  points: 10\n  children:", "  points: 0\n  children:").replace("total: 10}", "total: 0}")
+        text = (
+            text.replace("      points: 10\n      rule:", "      points: 0\n      rule:")
+            .replace("  points: 10\n  children:", "  points: 0\n  children:")
+            .replace("total: 10}", "total: 0}")
+        )
     path.write_text(text, encoding="utf-8")
     return load_spec(path)

@@ -24,9 +24,11 @@ def test_duplicate_ids_are_rejected():
 
 
 def test_cross_unit_reads_start_a_new_stratum():
-    g = CellGraph([
-        Cell("x", Role.INPUT, "x"),
-        Cell("k", Role.RANK, "k", ir.call("RANK.EQ", ir.Ref("x"), ir.Column("x"), 0)),
-        Cell("s", Role.SCORE, "s", ir.Ref("k") * 2, kind="score"),
-    ])
+    g = CellGraph(
+        [
+            Cell("x", Role.INPUT, "x"),
+            Cell("k", Role.RANK, "k", ir.call("RANK.EQ", ir.Ref("x"), ir.Column("x"), 0)),
+            Cell("s", Role.SCORE, "s", ir.Ref("k") * 2, kind="score"),
+        ]
+    )
     assert [[c.id for c in s] for s in g.strata] == [["x"], ["k", "s"]]

@@ -17,12 +17,15 @@ from xlcalc.verify.runner import Runner
 from xlcalc.verify.target import load_target
 
 
-@pytest.mark.parametrize(("a", "b", "same"), [
-    ("='填报'!A4", "=填报!A4", True),
-    ("=_xlfn.RANK.EQ(B4,$B$4:$B$13,0)", "=RANK.EQ(b4, $B$4:$B$13, 0)", True),
-    ('=IF(A1="是","是 ","否")', '=IF(A1="是","是","否")', False),
-    ("=A1+1", "=A1+2", False),
-])
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("='填报'!A4", "=填报!A4", True),
+        ("=_xlfn.RANK.EQ(B4,$B$4:$B$13,0)", "=RANK.EQ(b4, $B$4:$B$13, 0)", True),
+        ('=IF(A1="是","是 ","否")', '=IF(A1="是","是","否")', False),
+        ("=A1+1", "=A1+2", False),
+    ],
+)
 def test_formula_normalisation(a, b, same):
     assert (normalize_formula(a) == normalize_formula(b)) is same
 

@@ -18,7 +18,9 @@ def test_lint_clean_exits_zero(capsys):
 
 def test_lint_bad_spec_exits_two(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
-    bad.write_text(ANQING.read_text(encoding="utf-8").replace("  total: 100\n", "  total: 90\n"), encoding="utf-8")
+    bad.write_text(
+        ANQING.read_text(encoding="utf-8").replace("  total: 100\n", "  total: 90\n"), encoding="utf-8"
+    )
     assert main(["lint", str(bad)]) == 2
     assert "meta.total=90" in capsys.readouterr().out
 
@@ -30,7 +32,9 @@ def test_score_table(capsys):
 
 
 def test_score_json_with_param(capsys):
-    assert main(["score", str(ANQING), "--inputs", str(EXAMPLE), "--json", "--param", "partial_step=ceil"]) == 0
+    assert (
+        main(["score", str(ANQING), "--inputs", str(EXAMPLE), "--json", "--param", "partial_step=ceil"]) == 0
+    )
     doc = json.loads(capsys.readouterr().out)
     assert doc["format"] == "xlcalc.score" and doc["version"] == 1
     assert doc["params"]["partial_step"] == "不足一档按一档扣"
@@ -38,10 +42,16 @@ def test_score_json_with_param(capsys):
 
 
 def test_score_lieshan_marks_missing(capsys):
-    assert main(["score", str(ANQING), "--inputs", str(ROOT / "examples" / "lieshan_2023.yaml"), "--json"]) == 0
+    assert (
+        main(["score", str(ANQING), "--inputs", str(ROOT / "examples" / "lieshan_2023.yaml"), "--json"]) == 0
+    )
     unit = json.loads(capsys.readouterr().out)["units"][0]
     assert unit["complete"] is False and unit["grade"] is None
-    assert {n["id"] for n in unit["nodes"] if n["rule"] and n["score"] is None} >= {"goals_1", "org_2", "sat_1"}
+    assert {n["id"] for n in unit["nodes"] if n["rule"] and n["score"] is None} >= {
+        "goals_1",
+        "org_2",
+        "sat_1",
+    }
 
 
 def test_user_errors_have_no_traceback(tmp_path, capsys):

@@ -49,7 +49,7 @@ EXPR_CASES = [
     (ir.num_text(A, 2), '=ROUND(A,2)&""'),
     (ir.pct_text(A, 1), '=TEXT(ROUND(A,3),"0.0%")'),
     (ir.fixed_text(A, 1), '=TEXT(ROUND(A,1),"0.0")'),
-    (ir.concat("说\"明\"", A), '="说""明"""&A'),
+    (ir.concat('说"明"', A), '="说""明"""&A'),
     (ir.call("RANK.EQ", A, ir.Column("a"), 0), "=_xlfn.RANK.EQ(A,$COL_a,0)"),
     (ir.if_(A.cmp(">=", 0.8), "是", "否"), '=IF(A>=0.8,"是","否")'),
     (ir.and_(ir.and_(A.cmp(">", 1), B.cmp(">", 1)), C.cmp(">", 1)), "=AND(A>1,B>1,C>1)"),
@@ -66,7 +66,9 @@ def test_formula_text(expr, text):
     assert ExcelGenerator(Flat()).formula(expr) == text
 
 
-@pytest.mark.parametrize(("x", "text"), [(5.0, "5"), (0.5, "0.5"), (100000.0, "100000"), (1e-10, "1e-10"), (-2.0, "-2")])
+@pytest.mark.parametrize(
+    ("x", "text"), [(5.0, "5"), (0.5, "0.5"), (100000.0, "100000"), (1e-10, "1e-10"), (-2.0, "-2")]
+)
 def test_number_literals(x, text):
     assert format_number(x) == text
 

@@ -22,7 +22,13 @@ def test_anqing_is_clean(anqing_spec):
 
 
 def test_children_not_summing_is_an_error(tmp_path):
-    diags = _lint(tmp_path, GOOD.replace("          label: 绩效目标\n          points: 9", "          label: 绩效目标\n          points: 10"))
+    diags = _lint(
+        tmp_path,
+        GOOD.replace(
+            "          label: 绩效目标\n          points: 9",
+            "          label: 绩效目标\n          points: 10",
+        ),
+    )
     msgs = [d.message for d in diags if d.level == "error"]
     assert any("绩效目标" in m and "4+5=9" in m for m in msgs)
     assert any("投入" in m for m in msgs)
@@ -35,13 +41,19 @@ def test_total_must_match_declared(tmp_path):
 
 
 def test_implied_points_are_checked(tmp_path):
-    text = GOOD.replace("              label: 及时足额发放办案补贴\n              points: 3", "              label: 及时足额发放办案补贴\n              points: 2")
+    text = GOOD.replace(
+        "              label: 及时足额发放办案补贴\n              points: 3",
+        "              label: 及时足额发放办案补贴\n              points: 2",
+    )
     diags = _lint(tmp_path, text)
     assert any("推定分值 2" in d.message and "为 2" not in d.message for d in diags if d.level == "error")
 
 
 def test_full_marks_above_points_is_a_warning(tmp_path):
-    text = GOOD.replace("                kind: step_deduction\n                value: arrival_rate", "                kind: step_deduction\n                full_marks: 10\n                value: arrival_rate")
+    text = GOOD.replace(
+        "                kind: step_deduction\n                value: arrival_rate",
+        "                kind: step_deduction\n                full_marks: 10\n                value: arrival_rate",
+    )
     diags = _lint(tmp_path, text)
     assert [d.level for d in diags] == ["warning"]
     assert "规则满分 10 分超过指标分值 6 分" in diags[0].message
@@ -50,7 +62,8 @@ def test_full_marks_above_points_is_a_warning(tmp_path):
 
 def test_duplicate_labels_and_unused_inputs_warn(tmp_path):
     text = GOOD.replace("label: 内网刊登信息", "label: 案例入选中国法服网案例库").replace(
-        "  - {id: trainings,", "  - {id: unused_x, label: 无用, unit: 件, type: integer}\n  - {id: trainings,")
+        "  - {id: trainings,", "  - {id: unused_x, label: 无用, unit: 件, type: integer}\n  - {id: trainings,"
+    )
     msgs = [d.message for d in _lint(tmp_path, text)]
     assert any("重复的指标名称" in m for m in msgs)
     assert any("unused_x" in m for m in msgs)

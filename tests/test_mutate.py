@@ -43,7 +43,16 @@ def test_mutants_of_anqing_are_killed(tmp_path):
     if not ok:
         pytest.skip(why)
     target = load_target(ANQING, tmp_path)
-    report = run_mutants(target, engine.open, "libreoffice", limit=12, cases=30, seed=11, workdir=tmp_path / "m")
+    report = run_mutants(
+        target, engine.open, "libreoffice", limit=12, cases=30, seed=11, workdir=tmp_path / "m"
+    )
     assert len(report.mutants) == 12
-    assert {m.operator for m in report.mutants} == {"comparison", "constant", "shift_row", "shift_col", "floor_cap", "overwrite"}
+    assert {m.operator for m in report.mutants} == {
+        "comparison",
+        "constant",
+        "shift_row",
+        "shift_col",
+        "floor_cap",
+        "overwrite",
+    }
     assert len(report.killed) >= 10, "\n".join(m.describe() for m in report.survived)

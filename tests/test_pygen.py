@@ -38,25 +38,42 @@ def test_generated_source_compiles_for_every_rule_kind(tmp_path):
 
 SNIPPET_CASES = [
     # kind, inputs, expected score of node r
-    ("threshold", {"a": 110, "flag": "是"}, 10), ("threshold", {"a": 109, "flag": "是"}, 0),
-    ("threshold", {"a": 200, "flag": "否"}, 0), ("threshold", {"a": 200}, None),
-    ("tiered", {"a": 100}, 10), ("tiered", {"a": 99}, 9), ("tiered", {"a": 0}, 8),
-    ("deduction", {"a": 18, "b": 20}, 9), ("deduction", {"a": 0, "b": 30}, 0),
-    ("step_deduction", {"rate": 0.9, "n": 0}, 9), ("step_deduction", {"rate": 0.9, "n": 2}, 8),
-    ("step_deduction", {"rate": 0.0, "n": 0}, 0), ("step_deduction", {"rate": 1.48, "n": 0}, 10),
-    ("banded_penalty", {"xs": [89, 90, 149, 150]}, -5), ("banded_penalty", {"xs": []}, None),
-    ("bonus", {"n": 3}, 1.2), ("bonus", {"n": 9}, 2),
-    ("conversion", {"xs": [90, 80], "flag": "否"}, 8.5), ("conversion", {"xs": [90], "flag": "是"}, 0),
-    ("proportional", {"a": 100}, 10), ("proportional", {"a": 150}, 5), ("proportional", {"a": 250}, 0),
-    ("budget_execution", {"a": 88, "b": 100}, 8.8), ("budget_execution", {"a": 845, "b": 1000}, 8.5), ("budget_execution", {"a": 1, "b": 0}, None),
-    ("discretionary", {"s": 1}, 2), ("discretionary", {"s": 7.5}, 7.5),
+    ("threshold", {"a": 110, "flag": "是"}, 10),
+    ("threshold", {"a": 109, "flag": "是"}, 0),
+    ("threshold", {"a": 200, "flag": "否"}, 0),
+    ("threshold", {"a": 200}, None),
+    ("tiered", {"a": 100}, 10),
+    ("tiered", {"a": 99}, 9),
+    ("tiered", {"a": 0}, 8),
+    ("deduction", {"a": 18, "b": 20}, 9),
+    ("deduction", {"a": 0, "b": 30}, 0),
+    ("step_deduction", {"rate": 0.9, "n": 0}, 9),
+    ("step_deduction", {"rate": 0.9, "n": 2}, 8),
+    ("step_deduction", {"rate": 0.0, "n": 0}, 0),
+    ("step_deduction", {"rate": 1.48, "n": 0}, 10),
+    ("banded_penalty", {"xs": [89, 90, 149, 150]}, -5),
+    ("banded_penalty", {"xs": []}, None),
+    ("bonus", {"n": 3}, 1.2),
+    ("bonus", {"n": 9}, 2),
+    ("conversion", {"xs": [90, 80], "flag": "否"}, 8.5),
+    ("conversion", {"xs": [90], "flag": "是"}, 0),
+    ("proportional", {"a": 100}, 10),
+    ("proportional", {"a": 150}, 5),
+    ("proportional", {"a": 250}, 0),
+    ("budget_execution", {"a": 88, "b": 100}, 8.8),
+    ("budget_execution", {"a": 845, "b": 1000}, 8.5),
+    ("budget_execution", {"a": 1, "b": 0}, None),
+    ("discretionary", {"s": 1}, 2),
+    ("discretionary", {"s": 7.5}, 7.5),
 ]
 
 
 @pytest.mark.parametrize(("kind", "inputs", "expected"), SNIPPET_CASES)
 def test_rule_snippet_scores(kind, inputs, expected, tmp_path):
     spec = rule_spec(kind, tmp_path)
-    units = [UnitInputs("甲", inputs)] + ([UnitInputs("乙", {}), UnitInputs("丙", {})] if spec.meta.ranked else [])
+    units = [UnitInputs("甲", inputs)] + (
+        [UnitInputs("乙", {}), UnitInputs("丙", {})] if spec.meta.ranked else []
+    )
     assert Scorer(spec).score(units)[0].node("r").score == expected
 
 

@@ -26,12 +26,21 @@ def test_bad_values_are_named(anqing, changes, message):
     assert message in str(exc.value) and "迎江区" in str(exc.value)
 
 
-@pytest.mark.parametrize(("raw", "expected"), [(True, "是"), ("否", "否"), ("92.5%", 0.925), ("1,200", 1200.0),
-                                               ("95;90", [95.0, 90.0]), ("", None)])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [(True, "是"), ("否", "否"), ("92.5%", 0.925), ("1,200", 1200.0), ("95;90", [95.0, 90.0]), ("", None)],
+)
 def test_values_are_normalised(anqing, raw, expected):
     from xlcalc.scorer import normalize_value
 
-    key = {True: "in_budget", "否": "in_budget", "92.5%": "h1_avg", "1,200": "cases", "95;90": "survey_scores", "": "cases"}[raw]
+    key = {
+        True: "in_budget",
+        "否": "in_budget",
+        "92.5%": "h1_avg",
+        "1,200": "cases",
+        "95;90": "survey_scores",
+        "": "cases",
+    }[raw]
     inp = anqing.spec.input(key)
     value = normalize_value(inp, raw, "x")
     assert value == ([] if expected is None and inp.is_list else (expected if key != "h1_avg" else 0.925))

@@ -5,7 +5,6 @@ LibreOffice and in the formulas engine (the CI proof)."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 from conftest import ANQING, ROOT
@@ -34,10 +33,19 @@ def lo():
     return engine
 
 
-@pytest.mark.parametrize(("expected", "actual", "result"), [
-    (1.0, 1.0 + 1e-12, True), (1.0, 1.01, False), ("待填", "待填", True), ("a", "b", False),
-    (None, "", True), ("", None, True), (1.0, "1", False), (0.0, None, False),
-])
+@pytest.mark.parametrize(
+    ("expected", "actual", "result"),
+    [
+        (1.0, 1.0 + 1e-12, True),
+        (1.0, 1.01, False),
+        ("待填", "待填", True),
+        ("a", "b", False),
+        (None, "", True),
+        ("", None, True),
+        (1.0, "1", False),
+        (0.0, None, False),
+    ],
+)
 def test_cell_equality(expected, actual, result):
     assert same(expected, actual) is result
 
@@ -53,7 +61,11 @@ def test_probes_hit_exact_thresholds():
     probes = [p for node, p in rule_probes(spec) if node == "funding_1"]
     rates = {round(p["funds_arrived"] / p["funds_budget"], 6) for p in probes}
     assert {1.0, 0.95, 0.9, 0.975} <= rates
-    assert any(p.get("caseloads", [None])[:4] == [89, 90, 149, 150] for node, p in rule_probes(spec) if node == "balance_3")
+    assert any(
+        p.get("caseloads", [None])[:4] == [89, 90, 149, 150]
+        for node, p in rule_probes(spec)
+        if node == "balance_3"
+    )
 
 
 def test_cases_are_deterministic_and_valid():
@@ -79,7 +91,13 @@ def test_planted_error_is_found_and_reproduced(lo, tmp_path):
     target = load_target(target.path)
     book = lo.open(target.path)
     try:
-        run = run_engine(target, book, "libreoffice", CaseGenerator(target.spec, 10, 1).cases(40, target.scorer), tmp_path / "f")
+        run = run_engine(
+            target,
+            book,
+            "libreoffice",
+            CaseGenerator(target.spec, 10, 1).cases(40, target.scorer),
+            tmp_path / "f",
+        )
     finally:
         book.close()
     assert not run.ok
@@ -122,9 +140,9 @@ def test_template_agrees_in_formulas(template, tmp_path):
 
 
 def test_excel_engine_reports_unavailable_on_linux(capsys):
-    from xlcalc.cli import main
-
     import sys
+
+    from xlcalc.cli import main
 
     if sys.platform in ("win32", "darwin"):
         pytest.skip("Excel may exist here")
@@ -135,5 +153,8 @@ def test_excel_engine_reports_unavailable_on_linux(capsys):
 def test_verify_cli_on_a_spec(lo, capsys, tmp_path):
     from xlcalc.cli import main
 
-    assert main(["verify", str(ANQING), "--engine", "libreoffice", "--cases", "5", "--failures", str(tmp_path)]) == 0
+    assert (
+        main(["verify", str(ANQING), "--engine", "libreoffice", "--cases", "5", "--failures", str(tmp_path)])
+        == 0
+    )
     assert "一致" in capsys.readouterr().out

@@ -19,8 +19,20 @@ from xlcalc.spec.loader import load_spec
 from xlcalc.workbook.build import build_workbook, workbook_bytes, write_workbook
 from xlcalc.workbook.package import normalize
 
-SHEETS = ["填写说明", "参数", "填报", "明细-法律援助人员年承办案件数", "明细-受援对象满意度电话调查得分（百分制）",
-          "评分", "扣分说明", "排名", "中间计算", "规则原文", "_公式", "_规格"]
+SHEETS = [
+    "填写说明",
+    "参数",
+    "填报",
+    "明细-法律援助人员年承办案件数",
+    "明细-受援对象满意度电话调查得分（百分制）",
+    "评分",
+    "扣分说明",
+    "排名",
+    "中间计算",
+    "规则原文",
+    "_公式",
+    "_规格",
+]
 
 
 @pytest.fixture(scope="module")
@@ -57,14 +69,20 @@ def test_every_formula_parses_and_uses_portable_functions(compiled):
 
 
 def test_no_whole_column_references(compiled):
-    for sheet, cell in _formulas(compiled.workbook):
+    for _, cell in _formulas(compiled.workbook):
         assert not re.search(r"\$?[A-Z]{1,3}:\$?[A-Z]{1,3}(?![0-9])", cell.value.split('"')[0]), cell.value
 
 
 def test_parameters_are_defined_names_with_lists(compiled):
     wb = compiled.workbook
     names = set(wb.defined_names)
-    assert {"P_partial_step", "P_negative_scores", "P_score_decimals", "P_rank_ties", "P_caseload_pool"} <= names
+    assert {
+        "P_partial_step",
+        "P_negative_scores",
+        "P_score_decimals",
+        "P_rank_ties",
+        "P_caseload_pool",
+    } <= names
     ws = wb["参数"]
     assert any(dv.type == "list" for dv in ws.data_validations.dataValidation)
     assert ws["B4"].protection.locked is False
@@ -100,7 +118,9 @@ def test_build_is_deterministic():
 
 
 def test_templates_are_up_to_date():
-    result = subprocess.run([sys.executable, str(ROOT / "build_workbooks.py"), "--check"], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "build_workbooks.py"), "--check"], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -140,7 +160,12 @@ def test_example_inputs_evaluate_without_errors_and_match(anqing):
         Runner(target, book, "libreoffice", Path("/tmp")).write_case(rows, resolve_params(anqing.spec))
         book.recalc()
         assert book.errors() == []
-        totals = [r[0] for r in book.read("评分", f"{target.layout.address('total', 0)}:{target.layout.address('total', 9)}")]
+        totals = [
+            r[0]
+            for r in book.read(
+                "评分", f"{target.layout.address('total', 0)}:{target.layout.address('total', 9)}"
+            )
+        ]
         expected = [r.total for r in anqing.score(units)]
         assert totals == pytest.approx(expected)
     finally:

@@ -7,9 +7,20 @@ import pytest
 from xlcalc import xlruntime as rt
 
 ROUND_CASES = [
-    (2.5, 0, 3.0), (-2.5, 0, -3.0), (0.125, 2, 0.13), (1.005, 2, 1.01), (0.285, 2, 0.29),
-    (2.675, 2, 2.68), (4.425, 2, 4.43), (1.2345, 3, 1.235), (-1.2345, 3, -1.235), (123.456, 0, 123.0),
-    (0.1 + 0.2, 1, 0.3), (5.55, 1, 5.6), (1e-7, 2, 0.0), (17.985714285714, 2, 17.99),
+    (2.5, 0, 3.0),
+    (-2.5, 0, -3.0),
+    (0.125, 2, 0.13),
+    (1.005, 2, 1.01),
+    (0.285, 2, 0.29),
+    (2.675, 2, 2.68),
+    (4.425, 2, 4.43),
+    (1.2345, 3, 1.235),
+    (-1.2345, 3, -1.235),
+    (123.456, 0, 123.0),
+    (0.1 + 0.2, 1, 0.3),
+    (5.55, 1, 5.6),
+    (1e-7, 2, 0.0),
+    (17.985714285714, 2, 17.99),
     # The double is 0.97973232144999989, its 15-digit form 0.97973232145: a tie at 10 decimals
     # (found by the verifier: LibreOffice and Excel give ...215).
     (68989.37 / 70416.55, 10, 0.9797323215),
@@ -27,41 +38,73 @@ def test_round_fast_path_agrees_with_decimal_path():
 
     rng = random.Random(3)
     for _ in range(40000):
-        x = rng.choice([rng.uniform(-1e4, 1e4), round(rng.uniform(0, 100), rng.randint(0, 4)) + 0.005,
-                        round(rng.uniform(0, 1e5), 2) / round(rng.uniform(1, 1e5), 2)])
+        x = rng.choice(
+            [
+                rng.uniform(-1e4, 1e4),
+                round(rng.uniform(0, 100), rng.randint(0, 4)) + 0.005,
+                round(rng.uniform(0, 1e5), 2) / round(rng.uniform(1, 1e5), 2),
+            ]
+        )
         d = rng.randint(0, 10)
         v = Decimal(format(x, ".15g"))
         exact = float(abs(v).quantize(Decimal(1).scaleb(-d), rounding=ROUND_HALF_UP)) * (1 if v >= 0 else -1)
         assert rt.xl_round(x, d) == exact, (x, d)
 
 
-@pytest.mark.parametrize(("x", "expected"), [((1 - 0.9) * 100 / 5, 2.0), (1.9999999, 1.0), (-0.5, -1.0), (3.0, 3.0),
-                                             (-1e-20, -1.0)])
+@pytest.mark.parametrize(
+    ("x", "expected"),
+    [((1 - 0.9) * 100 / 5, 2.0), (1.9999999, 1.0), (-0.5, -1.0), (3.0, 3.0), (-1e-20, -1.0)],
+)
 def test_int_snaps_to_15_digits(x, expected):
     assert rt.xl_int(x) == expected
 
 
-@pytest.mark.parametrize(("x", "expected"), [(8.025, "8.025"), (0.1 + 0.2, "0.3"), (5.0, "5"), (-0.5, "-0.5"),
-                                             (1 / 3, "0.333333333333333"), (0.0, "0"), (117.89, "117.89")])
+@pytest.mark.parametrize(
+    ("x", "expected"),
+    [
+        (8.025, "8.025"),
+        (0.1 + 0.2, "0.3"),
+        (5.0, "5"),
+        (-0.5, "-0.5"),
+        (1 / 3, "0.333333333333333"),
+        (0.0, "0"),
+        (117.89, "117.89"),
+    ],
+)
 def test_general_text(x, expected):
     assert rt.general_text(x) == expected
 
 
-@pytest.mark.parametrize(("x", "d", "expected"), [(0.92, 1, "92.0%"), (0.0055, 1, "0.6%"), (0.0045, 1, "0.5%"),
-                                                  (1.4833, 1, "148.3%"), (0.9995, 1, "100.0%"), (0, 0, "0%")])
+@pytest.mark.parametrize(
+    ("x", "d", "expected"),
+    [
+        (0.92, 1, "92.0%"),
+        (0.0055, 1, "0.6%"),
+        (0.0045, 1, "0.5%"),
+        (1.4833, 1, "148.3%"),
+        (0.9995, 1, "100.0%"),
+        (0, 0, "0%"),
+    ],
+)
 def test_pct_text(x, d, expected):
     assert rt.pct_text(x, d) == expected
 
 
-@pytest.mark.parametrize(("x", "d", "expected"), [(8, 1, "8.0"), (72.65, 1, "72.7"), ((1 - 0.92) * 100, 1, "8.0"),
-                                                  (-0.04, 1, "0.0"), (2.5, 0, "3")])
+@pytest.mark.parametrize(
+    ("x", "d", "expected"),
+    [(8, 1, "8.0"), (72.65, 1, "72.7"), ((1 - 0.92) * 100, 1, "8.0"), (-0.04, 1, "0.0"), (2.5, 0, "3")],
+)
 def test_fixed_text(x, d, expected):
     assert rt.fixed_text(x, d) == expected
 
 
 COUNTIF_CASES = [
-    ([1.0, 2.0, 3.0, "a", None], ">=2", 2), ([1.0, 2.0, 3.0], "<>2", 2), (["待填", "是", 3.0], "待填", 1),
-    ([90.0, 149.0, 150.0], "<=149", 2), ([1.0, 2.0, 2.0], 2.0, 2), (["a", None, 5.0], "<>5", 2),
+    ([1.0, 2.0, 3.0, "a", None], ">=2", 2),
+    ([1.0, 2.0, 3.0], "<>2", 2),
+    (["待填", "是", 3.0], "待填", 1),
+    ([90.0, 149.0, 150.0], "<=149", 2),
+    ([1.0, 2.0, 2.0], 2.0, 2),
+    (["a", None, 5.0], "<>5", 2),
 ]
 
 
@@ -93,7 +136,15 @@ def test_aggregates_skip_text_and_blanks():
         rt.xl_average([])
 
 
-@pytest.mark.parametrize(("op", "a", "b", "expected"), [("<", 1.0, "a", True), (">", "a", 1.0, True), ("=", "A", "a", True),
-                                                        ("<=", None, 0.0, True), ("<>", "是", "否", True)])
+@pytest.mark.parametrize(
+    ("op", "a", "b", "expected"),
+    [
+        ("<", 1.0, "a", True),
+        (">", "a", 1.0, True),
+        ("=", "A", "a", True),
+        ("<=", None, 0.0, True),
+        ("<>", "是", "否", True),
+    ],
+)
 def test_compare_mixed_types_as_excel(op, a, b, expected):
     assert rt.compare(op, a, b) is expected

@@ -170,6 +170,7 @@ def test_only_expected_parts_change(built: tuple[Path, Path]) -> None:
             text = new.decode("utf-8")
             text = re.sub(r'\s*codeName="[^"]*"', "", text)
             text = re.sub(r"<legacyDrawing [^>]*/>", "", text)
+
             # openpyxl writes "<workbookPr />" through ElementTree and "<workbookPr/>" through lxml.
             def canon(xml: str) -> str:
                 return xml.replace("<workbookPr />", "<workbookPr/>")

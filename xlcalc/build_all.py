@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from xlcalc.cells import Role
 from xlcalc.spec.model import Spec
 from xlcalc.workbook.build import build_workbook, template_name, write_workbook
 from xlcalc.workbook.layout import SHEET_NAMES
-from xlcalc.cells import Role
 
 SPEC_DIR = Path("rubric_specs")
 TEMPLATE_DIR = Path("templates")

@@ -93,9 +93,13 @@ def check_workbook(path: str | Path) -> CheckReport:
                     continue
                 got = target.formulas.get((ws.title, c.coordinate))
                 if got is None:
-                    report.formula_problems.append(f"{ws.title}!{c.coordinate}：公式被覆盖或删除（应为 {want}）")
+                    report.formula_problems.append(
+                        f"{ws.title}!{c.coordinate}：公式被覆盖或删除（应为 {want}）"
+                    )
                 elif normalize_formula(got) != normalize_formula(want):
-                    report.formula_problems.append(f"{ws.title}!{c.coordinate}：公式被修改为 {got}（应为 {want}）")
+                    report.formula_problems.append(
+                        f"{ws.title}!{c.coordinate}：公式被修改为 {got}（应为 {want}）"
+                    )
     try:
         values_wb = load_workbook(path, data_only=True, read_only=False)
     except Exception as exc:  # openpyxl raises many kinds for damaged files
@@ -133,12 +137,16 @@ def check_workbook(path: str | Path) -> CheckReport:
                     f"{sheet}!{addr}（{cell.label}，{back.units[u].name}）：文件保存的值 {saved!r}，参考评分 {cells[u][cid]!r}"
                 )
     if not any_cached:
-        report.notes.append("注意：文件未保存计算结果（未在 Excel/WPS/LibreOffice 中打开并保存过），只检查了公式与输入。")
+        report.notes.append(
+            "注意：文件未保存计算结果（未在 Excel/WPS/LibreOffice 中打开并保存过），只检查了公式与输入。"
+        )
     return report
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("check", help="check a filled workbook: edited formulas, bad inputs, saved scores (read-only)")
+    p = sub.add_parser(
+        "check", help="check a filled workbook: edited formulas, bad inputs, saved scores (read-only)"
+    )
     p.add_argument("workbooks", nargs="+")
     p.set_defaults(func=cmd_check)
 

@@ -100,7 +100,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="xlcalc", description="预算绩效评分：规格 → 参考评分 → Excel 模板 → 校验")
+    parser = argparse.ArgumentParser(
+        prog="xlcalc", description="预算绩效评分：规格 → 参考评分 → Excel 模板 → 校验"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("lint", help="check specs (exit 0 clean, 1 warnings, 2 errors)")

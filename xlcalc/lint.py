@@ -36,7 +36,8 @@ def lint(spec: Spec) -> list[Diagnostic]:
             full = node.rule.full_marks()
             if full is not None and full > node.points + TOLERANCE:
                 warn(
-                    f"“{node.label}”的规则满分 {full:g} 分超过指标分值 {node.points:g} 分；得分以指标分值为限", node
+                    f"“{node.label}”的规则满分 {full:g} 分超过指标分值 {node.points:g} 分；得分以指标分值为限",
+                    node,
                 )
             if node.points == 0 and node.rule.KIND != "banded_penalty":
                 warn(f"“{node.label}”分值为0，只有扣分项才应为0分", node)
@@ -45,7 +46,10 @@ def lint(spec: Spec) -> list[Diagnostic]:
             if parent is not None:
                 rest = sum(c.points for c in parent.children if c.id != node.id)
                 if abs(parent.points - rest - node.points) > TOLERANCE:
-                    err(f"“{node.label}”声明为推定分值 {node.points:g}，但上级分值减去其他细则为 {parent.points - rest:g}", node)
+                    err(
+                        f"“{node.label}”声明为推定分值 {node.points:g}，但上级分值减去其他细则为 {parent.points - rest:g}",
+                        node,
+                    )
     labels: dict[tuple[str, str], Node] = {}
     for node in spec.nodes():
         parent = spec.parent_of(node.id)

@@ -138,7 +138,9 @@ class Lowering:
     def helper(
         self, node: Node, suffix: str, label: str, expr: ir.Expr, fmt: str = "0.00", role: Role = Role.DERIVED
     ) -> ir.Ref:
-        return self.add(Cell(f"{node.id}__{suffix}", role, f"{node.label}：{label}", expr, fmt, node.id, "helper"))
+        return self.add(
+            Cell(f"{node.id}__{suffix}", role, f"{node.label}：{label}", expr, fmt, node.id, "helper")
+        )
 
     def pool(self, node: Node, param: str) -> None:
         """Declare a pure-penalty rule whose deduction lands on the node a parameter picks."""
@@ -169,7 +171,9 @@ class Lowering:
     def _input(self, inp: InputDef) -> None:
         if inp.is_list:
             self.lists.append(
-                ListInput(inp.id, inp.label, inp.unit, inp.capacity, inp.lo, inp.hi, inp.item_type == "integer")
+                ListInput(
+                    inp.id, inp.label, inp.unit, inp.capacity, inp.lo, inp.hi, inp.item_type == "integer"
+                )
             )
             return
         fmt = {"percent": "0.0%", "integer": "0", "number": "0.00"}.get(inp.type, "@")
@@ -228,7 +232,10 @@ class Lowering:
         for p in rule.penalties:
             raw_expr = raw_expr - ir.Num(p.per) * ir.Ref(p.count)
         raw = self.helper(
-            node, "raw", "原始得分（未计下限与上限）", ir.if_(ready, raw_expr, ir.PENDING) if ready else raw_expr
+            node,
+            "raw",
+            "原始得分（未计下限与上限）",
+            ir.if_(ready, raw_expr, ir.PENDING) if ready else raw_expr,
         )
         lo = None if rule.penalties else low.lo
         can_go_negative = low.clamp and rule.floor != "none" and (lo is None or lo < 0)
@@ -258,19 +265,46 @@ class Lowering:
                 score = ir.if_(hit, 0, score)
             veto_texts.append(ir.if_(hit, ir.concat("；", v.label or self.label(v.flag), "，本项不得分"), ""))
         score_ref = self.add(
-            Cell(node.id, Role.SCORE, node.label, ir.if_(ir.isnum(raw), score, ir.PENDING), "0.00", node.id, "score", node.points)
+            Cell(
+                node.id,
+                Role.SCORE,
+                node.label,
+                ir.if_(ir.isnum(raw), score, ir.PENDING),
+                "0.00",
+                node.id,
+                "score",
+                node.points,
+            )
         )
         ded = (-score_ref) if not low.clamp else (node.points - score_ref)
         self.add(
-            Cell(f"{node.id}__ded", Role.EXPLAIN, f"{node.label}：扣分", ir.if_(ir.isnum(score_ref), ded, ir.PENDING),
-                 "0.00", node.id, "deduction")
+            Cell(
+                f"{node.id}__ded",
+                Role.EXPLAIN,
+                f"{node.label}：扣分",
+                ir.if_(ir.isnum(score_ref), ded, ir.PENDING),
+                "0.00",
+                node.id,
+                "deduction",
+            )
         )
         parts: list[ir.ExprLike] = [low.why]
         for p in rule.penalties:
             cnt = ir.Ref(p.count)
             parts.append(
-                ir.if_(cnt.cmp(">", 0), ir.concat("；", p.label or self.label(p.count), cnt, p.unit, "，扣",
-                                                  ir.num_text(cnt * p.per, 2), "分"), "")
+                ir.if_(
+                    cnt.cmp(">", 0),
+                    ir.concat(
+                        "；",
+                        p.label or self.label(p.count),
+                        cnt,
+                        p.unit,
+                        "，扣",
+                        ir.num_text(cnt * p.per, 2),
+                        "分",
+                    ),
+                    "",
+                )
             )
         parts.extend(veto_texts)
         if can_go_negative:
@@ -279,7 +313,13 @@ class Lowering:
                 clamped = ir.and_(clamped, self.param_is(PARAM_NEGATIVE, "clamp"))
             parts.append(ir.if_(clamped, "，扣完为止", ""))
         if can_exceed:
-            parts.append(ir.if_(raw.cmp(">", node.points), ir.concat("，以本项分值", ir.num_text(ir.Num(node.points)), "分为限"), ""))
+            parts.append(
+                ir.if_(
+                    raw.cmp(">", node.points),
+                    ir.concat("，以本项分值", ir.num_text(ir.Num(node.points)), "分为限"),
+                    "",
+                )
+            )
         if getattr(rule, "SCORELESS", False):
             pass  # a monitoring rule states a status, not a score
         elif low.clamp:
@@ -289,7 +329,9 @@ class Lowering:
             parts += ["共扣", -score_ref, "分"]
         pending_text = getattr(rule, "pending_text", None)
         missing = "、".join(self.label(d) for d in dict.fromkeys(self.base_inputs(deps)))
-        pending: ir.ExprLike = pending_text(self, node) if pending_text is not None else f"待填：请填写{missing}"
+        pending: ir.ExprLike = (
+            pending_text(self, node) if pending_text is not None else f"待填：请填写{missing}"
+        )
         self.add(
             Cell(
                 f"{node.id}__why",
@@ -310,14 +352,15 @@ class Lowering:
                 terms.append(ir.Ref(child.id))
                 lows.append(self.lowest.get(child.id))
         for rule_id, (param, _) in self.pooled.items():
-            if node.id in self.params[param].choices_codes():
-                if any(n.id == rule_id for n in node.walk()):
-                    terms.append(ir.if_(self.param_is(param, node.id), ir.Ref(rule_id), 0))
-                    lows.append(None)
+            if node.id in self.params[param].choices_codes() and any(n.id == rule_id for n in node.walk()):
+                terms.append(ir.if_(self.param_is(param, node.id), ir.Ref(rule_id), 0))
+                lows.append(None)
         total: ir.Expr = ir.call("SUM", *terms)
         # 总分 = 满分 − Σ扣分 (national self-evaluation tables): differs from Σ scores only when the
         # printed full marks are not the sum of the children's points.
-        offset = node.base_points - sum(c.points for c in node.children) if node.aggregate == "deductions" else 0
+        offset = (
+            node.base_points - sum(c.points for c in node.children) if node.aggregate == "deductions" else 0
+        )
         if offset:
             total = total + offset
         lowest = None if any(x is None for x in lows) else sum(x for x in lows if x is not None) + offset
@@ -340,7 +383,15 @@ class Lowering:
     def _root_summary(self) -> None:
         root = self.spec.root
         pending = self.add(
-            Cell(PENDING_COUNT, Role.DERIVED, "待填项数", ir.call("COUNTIF", ir.UnitScores(), ir.PENDING), "0", None, "status")
+            Cell(
+                PENDING_COUNT,
+                Role.DERIVED,
+                "待填项数",
+                ir.call("COUNTIF", ir.UnitScores(), ir.PENDING),
+                "0",
+                None,
+                "status",
+            )
         )
         self.add(
             Cell(
@@ -357,7 +408,17 @@ class Lowering:
             grade: ir.Expr = ir.Str(self.spec.meta.grades[-1].label)
             for g in reversed(self.spec.meta.grades[:-1]):
                 grade = ir.if_(ir.Ref(root.id).cmp(">=", g.min), g.label, grade)
-            self.add(Cell(GRADE, Role.SCORE, "等级", ir.if_(pending.cmp("=", 0), grade, ir.PENDING), "@", root.id, "grade"))
+            self.add(
+                Cell(
+                    GRADE,
+                    Role.SCORE,
+                    "等级",
+                    ir.if_(pending.cmp("=", 0), grade, ir.PENDING),
+                    "@",
+                    root.id,
+                    "grade",
+                )
+            )
 
 
 def lower(spec: Spec) -> CellGraph:

@@ -125,7 +125,9 @@ class PythonGenerator:
 
 
 def _param_names(graph: CellGraph) -> set[str]:
-    return {n.name for c in graph.cells if c.expr is not None for n in ir.walk(c.expr) if isinstance(n, ir.Param)}
+    return {
+        n.name for c in graph.cells if c.expr is not None for n in ir.walk(c.expr) if isinstance(n, ir.Param)
+    }
 
 
 def _is_range(e: ir.Expr) -> bool:
@@ -158,12 +160,7 @@ def generate_source(graph: CellGraph, skip_roles: frozenset[Role] = frozenset())
     computed: set[str] = set()
     for stratum in graph.strata:
         needed_cols = sorted(
-            {
-                c
-                for cell in stratum
-                if cell.expr is not None
-                for c in ir.column_refs(cell.expr)
-            }
+            {c for cell in stratum if cell.expr is not None for c in ir.column_refs(cell.expr)}
         )
         for col in needed_cols:
             lines.append(f"    COL[{col!r}] = [V[j][{col!r}] for j in range(n)]")
@@ -177,10 +174,7 @@ def generate_source(graph: CellGraph, skip_roles: frozenset[Role] = frozenset())
             if cell.role in skip_roles:
                 continue
             name = f"c{k}"
-            if cell.expr is None:
-                src = f"u.get({cell.id!r})"
-            else:
-                src = gen.gen(cell.expr)
+            src = f"u.get({cell.id!r})" if cell.expr is None else gen.gen(cell.expr)
             lines.append(f"        {name} = {src}")
             stored.append(f"{cell.id!r}: {name}")
             local[cell.id] = name

@@ -73,8 +73,18 @@ class UnitResult:
             else:
                 # base_points: the printed full marks of a "deductions" total (otherwise the points)
                 ded = None if value is None else n.base_points - value
-            out.append(NodeResult(n.id, n.label, n.level, n.base_points, value, ded, cells.get(why_key) or "",
-                                  n.rule is not None))
+            out.append(
+                NodeResult(
+                    n.id,
+                    n.label,
+                    n.level,
+                    n.base_points,
+                    value,
+                    ded,
+                    cells.get(why_key) or "",
+                    n.rule is not None,
+                )
+            )
         return out
 
     def node(self, node_id: str) -> NodeResult:
@@ -136,8 +146,10 @@ def _param_value(p: ParamDef, raw: Any) -> Any:
         value = float(raw)
     except (TypeError, ValueError):
         raise InputError(f"参数 {p.name} 应为数字，得到“{raw}”") from None
-    if (p.lo is not None and value < p.lo) or (p.hi is not None and value > p.hi) or (
-        p.integer and value != int(value)
+    if (
+        (p.lo is not None and value < p.lo)
+        or (p.hi is not None and value > p.hi)
+        or (p.integer and value != int(value))
     ):
         raise InputError(f"参数 {p.name} 的取值 {raw} 超出允许范围 {p.lo}–{p.hi}")
     return value
@@ -152,15 +164,19 @@ def normalize_value(inp: InputDef, raw: Any, where: str) -> Any:
     if (t is float or t is int) and inp.type in ("number", "integer", "percent"):
         # Fast path for the common case: a number already, within range.
         value = float(raw)
-        if (inp.lo is None or value >= inp.lo) and (inp.hi is None or value <= inp.hi) and (
-            inp.type != "integer" or value.is_integer()
+        if (
+            (inp.lo is None or value >= inp.lo)
+            and (inp.hi is None or value <= inp.hi)
+            and (inp.type != "integer" or value.is_integer())
         ):
             return value
     if t is list and inp.is_list and len(raw) <= inp.capacity:
         lo = -math.inf if inp.lo is None else inp.lo
         hi = math.inf if inp.hi is None else inp.hi
         whole = inp.item_type == "integer"
-        if all((type(x) is float or type(x) is int) and lo <= x <= hi and (not whole or x == int(x)) for x in raw):
+        if all(
+            (type(x) is float or type(x) is int) and lo <= x <= hi and (not whole or x == int(x)) for x in raw
+        ):
             return [float(x) for x in raw]
     if raw is None or (isinstance(raw, str) and raw.strip() == ""):
         return [] if inp.is_list else None
@@ -180,7 +196,9 @@ def normalize_value(inp: InputDef, raw: Any, where: str) -> Any:
             raise InputError(f"{where}：“{inp.label}”应为数字列表，得到“{raw}”")
         if len(items) > inp.capacity:
             raise InputError(f"{where}：“{inp.label}”最多{inp.capacity}项，得到{len(items)}项")
-        return [_number(inp, x, f"{where}第{k + 1}项", inp.item_type == "integer") for k, x in enumerate(items)]
+        return [
+            _number(inp, x, f"{where}第{k + 1}项", inp.item_type == "integer") for k, x in enumerate(items)
+        ]
     return _number(inp, raw, where, inp.type == "integer")
 
 
@@ -200,7 +218,9 @@ def _number(inp: InputDef, raw: Any, where: str, integer: bool) -> float:
         raise InputError(f"{where}：“{inp.label}”应为整数，得到 {raw}")
     if inp.lo is not None and value < inp.lo or inp.hi is not None and value > inp.hi:
         unit = inp.unit if not inp.is_percent else ""
-        raise InputError(f"{where}：“{inp.label}”={raw}{unit} 超出允许范围 {_fmt(inp.lo)}–{_fmt(inp.hi)}{unit}")
+        raise InputError(
+            f"{where}：“{inp.label}”={raw}{unit} 超出允许范围 {_fmt(inp.lo)}–{_fmt(inp.hi)}{unit}"
+        )
     return value
 
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 Value = float | str | bool | None
 
@@ -139,7 +139,9 @@ def _criterion(crit: Value):
 def _compare_pred(op: str, target: Value):
     if not isinstance(target, str):
         t = float(target)  # type: ignore[arg-type]
-        fast = {"=": t.__eq__, "<>": t.__ne__, "<": t.__gt__, "<=": t.__ge__, ">": t.__lt__, ">=": t.__le__}[op]
+        fast = {"=": t.__eq__, "<>": t.__ne__, "<": t.__gt__, "<=": t.__ge__, ">": t.__lt__, ">=": t.__le__}[
+            op
+        ]
 
         def numeric_pred(v: Value) -> bool:
             tv = type(v)
@@ -225,7 +227,9 @@ def xl_countifs(*args: Value | list[Value]) -> float:
 def _greater_sums(pair: tuple[list[Value], list[Value]]):
     """Sorted numeric keys and suffix sums of the matching sum values, for ``">"&x`` criteria."""
     sums, keys = pair
-    items = sorted((float(k), float(s) if isnumber(s) else 0.0) for k, s in zip(keys, sums, strict=True) if isnumber(k))
+    items = sorted(
+        (float(k), float(s) if isnumber(s) else 0.0) for k, s in zip(keys, sums, strict=True) if isnumber(k)
+    )
     ks = [k for k, _ in items]
     suffix = [0.0] * (len(items) + 1)
     for j in range(len(items) - 1, -1, -1):
@@ -234,7 +238,12 @@ def _greater_sums(pair: tuple[list[Value], list[Value]]):
 
 
 def xl_sumifs(sum_range: list[Value], *args: Value | list[Value]) -> float:
-    if len(args) == 2 and isinstance(args[1], str) and args[1].startswith(">") and not args[1].startswith(">="):
+    if (
+        len(args) == 2
+        and isinstance(args[1], str)
+        and args[1].startswith(">")
+        and not args[1].startswith(">=")
+    ):
         try:
             x = float(args[1][1:])
         except ValueError:
@@ -273,8 +282,10 @@ def compare(op: str, a: Value, b: Value) -> bool:
     if isinstance(a, str) or isinstance(b, str):
         if not (isinstance(a, str) and isinstance(b, str)):
             # A number is always less than text in Excel.
-            key_a, key_b = (0, 0) if isinstance(a, str) == isinstance(b, str) else (
-                (1, 0) if isinstance(a, str) else (0, 1)
+            key_a, key_b = (
+                (0, 0)
+                if isinstance(a, str) == isinstance(b, str)
+                else ((1, 0) if isinstance(a, str) else (0, 1))
             )
             a, b = key_a, key_b  # type: ignore[assignment]
         else:
@@ -317,7 +328,11 @@ def num_text(x: float, decimals: int) -> str:
 
 def pct_text(x: float, decimals: int) -> str:
     """``TEXT(x, "0.0%")`` and friends: half away from zero, fixed decimals."""
-    return fixed_text(float(_dec(x) * 100), decimals) + "%" if abs(x) >= 1e11 else fixed_text(_times100(x), decimals) + "%"
+    return (
+        fixed_text(float(_dec(x) * 100), decimals) + "%"
+        if abs(x) >= 1e11
+        else fixed_text(_times100(x), decimals) + "%"
+    )
 
 
 def _times100(x: float) -> float:

@@ -116,10 +116,16 @@ class Reader:
             return default
         if not check_type(value, t):
             self.ctx.error(
-                f"'{key}' must be {_type_name(t)}, found {_describe(value)}", self.key_line(key), self.sub(key)
+                f"'{key}' must be {_type_name(t)}, found {_describe(value)}",
+                self.key_line(key),
+                self.sub(key),
             )
             return None if default is _MISSING else default
-        if isinstance(value, int) and not isinstance(value, bool) and float in (t if isinstance(t, tuple) else (t,)):
+        if (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and float in (t if isinstance(t, tuple) else (t,))
+        ):
             return float(value) if int not in (t if isinstance(t, tuple) else (t,)) else value
         return value
 
@@ -127,7 +133,9 @@ class Reader:
         value = self.get(key, str, default)
         if value is not None and value not in allowed and value is not default:
             self.ctx.error(
-                f"'{key}' must be one of {', '.join(allowed)}, found '{value}'", self.key_line(key), self.sub(key)
+                f"'{key}' must be one of {', '.join(allowed)}, found '{value}'",
+                self.key_line(key),
+                self.sub(key),
             )
             return None
         return value
@@ -150,7 +158,9 @@ class Reader:
             return
         seq = self.data[key]
         if not isinstance(seq, CommentedSeq | list):
-            self.ctx.error(f"'{key}' must be a list, found {_describe(seq)}", self.key_line(key), self.sub(key))
+            self.ctx.error(
+                f"'{key}' must be a list, found {_describe(seq)}", self.key_line(key), self.sub(key)
+            )
             return
         for i, item in enumerate(seq):
             line = None

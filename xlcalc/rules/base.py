@@ -120,8 +120,12 @@ class Penalty:
 
     @classmethod
     def parse(cls, r: Reader) -> Penalty:
-        p = cls(count=r.get("count", str) or "", per=read_amount(r, "per") or 0.0, label=r.get("label", str, ""),
-                unit=r.get("unit", str, "次"))
+        p = cls(
+            count=r.get("count", str) or "",
+            per=read_amount(r, "per") or 0.0,
+            label=r.get("label", str, ""),
+            unit=r.get("unit", str, "次"),
+        )
         r.finish()
         return p
 
@@ -137,7 +141,11 @@ class Veto:
 
     @classmethod
     def parse(cls, r: Reader) -> Veto:
-        v = cls(flag=r.get("flag", str) or "", label=r.get("label", str, ""), scope_param=r.get("scope_param", str, ""))
+        v = cls(
+            flag=r.get("flag", str) or "",
+            label=r.get("label", str, ""),
+            scope_param=r.get("scope_param", str, ""),
+        )
         r.finish()
         return v
 

@@ -75,29 +75,86 @@ class Deduction(Rule):
         unit = self.unit
         if self.value:
             target = lw.val(self.target) if isinstance(self.target, str) else ir.Num(self.target or 0.0)
-            n = lw.helper(node, "short", "差额", ir.if_(lw.ready(self.refs()), ir.max_(0, target - lw.val(self.value)), ir.PENDING))
-            target_text = lw.show(self.target) if isinstance(self.target, str) else lw.show_literal(self.value, self.target or 0.0)
+            n = lw.helper(
+                node,
+                "short",
+                "差额",
+                ir.if_(lw.ready(self.refs()), ir.max_(0, target - lw.val(self.value)), ir.PENDING),
+            )
+            target_text = (
+                lw.show(self.target)
+                if isinstance(self.target, str)
+                else lw.show_literal(self.value, self.target or 0.0)
+            )
             why = ir.concat(
-                lw.label(self.value), lw.show(self.value), "，目标", target_text,
-                ir.if_(n.cmp(">", 0), ir.concat("，少", ir.num_text(n, 2), unit, "，每少1", unit, "扣",
-                                                  ir.num_text(per, 2), "分，扣", ir.num_text(n * per, 2), "分"), "，已达到"),
+                lw.label(self.value),
+                lw.show(self.value),
+                "，目标",
+                target_text,
+                ir.if_(
+                    n.cmp(">", 0),
+                    ir.concat(
+                        "，少",
+                        ir.num_text(n, 2),
+                        unit,
+                        "，每少1",
+                        unit,
+                        "扣",
+                        ir.num_text(per, 2),
+                        "分，扣",
+                        ir.num_text(n * per, 2),
+                        "分",
+                    ),
+                    "，已达到",
+                ),
             )
         elif self.count:
             n = lw.val(self.count)
             why = ir.concat(
-                lw.label(self.count), ir.num_text(n, 2), unit,
-                ir.if_(n.cmp(">", 0), ir.concat("，每", unit or "次", "扣", ir.num_text(per, 2), "分，扣",
-                                                  ir.num_text(n * per, 2), "分"), "，不扣分"),
+                lw.label(self.count),
+                ir.num_text(n, 2),
+                unit,
+                ir.if_(
+                    n.cmp(">", 0),
+                    ir.concat(
+                        "，每",
+                        unit or "次",
+                        "扣",
+                        ir.num_text(per, 2),
+                        "分，扣",
+                        ir.num_text(n * per, 2),
+                        "分",
+                    ),
+                    "，不扣分",
+                ),
             )
         else:
             hits = [ir.if_(ir.Ref(f).cmp("=", "否"), 1, 0) for f in self.count_false]
-            n = lw.helper(node, "missing", "未完成事项数", ir.if_(lw.ready(self.refs()), ir.call("SUM", *hits), ir.PENDING), "0")
-            notes = [ir.if_(ir.Ref(f).cmp("=", "否"), ir.concat("；", lw.label(f), "：否"), "") for f in self.count_false]
-            why = ir.concat(
-                "未完成事项", n, "项", *notes,
-                ir.if_(n.cmp(">", 0), ir.concat("；每项扣", ir.num_text(per, 2), "分，扣", ir.num_text(n * per, 2), "分"), ""),
+            n = lw.helper(
+                node,
+                "missing",
+                "未完成事项数",
+                ir.if_(lw.ready(self.refs()), ir.call("SUM", *hits), ir.PENDING),
+                "0",
             )
-        return Lowered(node.points - per * n, why, tuple(self.refs()), lo=self._lowest(lw, node), hi=node.points)
+            notes = [
+                ir.if_(ir.Ref(f).cmp("=", "否"), ir.concat("；", lw.label(f), "：否"), "")
+                for f in self.count_false
+            ]
+            why = ir.concat(
+                "未完成事项",
+                n,
+                "项",
+                *notes,
+                ir.if_(
+                    n.cmp(">", 0),
+                    ir.concat("；每项扣", ir.num_text(per, 2), "分，扣", ir.num_text(n * per, 2), "分"),
+                    "",
+                ),
+            )
+        return Lowered(
+            node.points - per * n, why, tuple(self.refs()), lo=self._lowest(lw, node), hi=node.points
+        )
 
     def _lowest(self, lw: Lowering, node: Node) -> float | None:
         if self.value:
@@ -160,13 +217,21 @@ class StepDeduction(Rule):
         t = ir.Num(self.threshold)
         diff = (t - a) if self.direction == "below" else (a - t)
         # ROUND(...,9) before stepping: (1-0.9)/0.05 is 1.9999999999999996 in binary.
-        gap = lw.helper(node, "gap", "差距档数（未取整）",
-                        ir.if_(lw.ready([self.value]), ir.max_(0, ir.round_(diff / self.step, 9)), ir.PENDING))
+        gap = lw.helper(
+            node,
+            "gap",
+            "差距档数（未取整）",
+            ir.if_(lw.ready([self.value]), ir.max_(0, ir.round_(diff / self.step, 9)), ir.PENDING),
+        )
         p = PARTIAL_STEP_PARAM
         steps_expr = ir.if_(
-            lw.param_is(p, "floor"), ir.call("INT", gap),
-            ir.if_(lw.param_is(p, "ceil"), ir.call("ROUNDUP", gap, 0),
-                   ir.if_(lw.param_is(p, "proportional"), gap, ir.round_(gap, 0))),
+            lw.param_is(p, "floor"),
+            ir.call("INT", gap),
+            ir.if_(
+                lw.param_is(p, "ceil"),
+                ir.call("ROUNDUP", gap, 0),
+                ir.if_(lw.param_is(p, "proportional"), gap, ir.round_(gap, 0)),
+            ),
         )
         steps = lw.helper(node, "steps", "扣分档数", ir.if_(ir.isnum(gap), steps_expr, ir.PENDING))
         full = self.full if self.full is not None else node.points
@@ -181,18 +246,39 @@ class StepDeduction(Rule):
             gap_text = ir.concat(ir.num_text(gap * self.step, 2), unit)
             step_text = f"每{xlruntime.general_text(self.step)}{unit}"
         why = ir.concat(
-            lw.label(self.value), lw.show(self.value),
+            lw.label(self.value),
+            lw.show(self.value),
             ir.if_(
                 gap.cmp(">", 0),
-                ir.concat("，", word, lw.show_literal(self.value, self.threshold), "共", gap_text, "，按", step_text,
-                          "扣", ir.num_text(self.per_step, 2), "分计（", lw.param(p), "），扣",
-                          ir.num_text(steps * self.per_step, 2), "分"),
-                ir.concat("，", "达到" if self.direction == "below" else "未超过", lw.show_literal(self.value, self.threshold)),
+                ir.concat(
+                    "，",
+                    word,
+                    lw.show_literal(self.value, self.threshold),
+                    "共",
+                    gap_text,
+                    "，按",
+                    step_text,
+                    "扣",
+                    ir.num_text(self.per_step, 2),
+                    "分计（",
+                    lw.param(p),
+                    "），扣",
+                    ir.num_text(steps * self.per_step, 2),
+                    "分",
+                ),
+                ir.concat(
+                    "，",
+                    "达到" if self.direction == "below" else "未超过",
+                    lw.show_literal(self.value, self.threshold),
+                ),
             ),
         )
         lo_v, hi_v = lw.value_range(self.value)
-        far = (self.threshold - lo_v) if self.direction == "below" and lo_v is not None else (
-            (hi_v - self.threshold) if self.direction == "above" and hi_v is not None else None)
+        far = (
+            (self.threshold - lo_v)
+            if self.direction == "below" and lo_v is not None
+            else ((hi_v - self.threshold) if self.direction == "above" and hi_v is not None else None)
+        )
         lowest = None if far is None else full - self.per_step * max(0.0, far / self.step)
         return Lowered(raw, why, (self.value,), lo=lowest, hi=full)
 
@@ -227,8 +313,14 @@ class BandedPenalty(Rule):
         lst = r.get("list", str) or ""
         bands = []
         for b in r.readers("bands", required=True):
-            bands.append(Band(read_amount(b, "min") or 0.0, read_amount(b, "max", None, required=False),
-                              read_amount(b, "per") or 0.0, b.get("label", str, "")))
+            bands.append(
+                Band(
+                    read_amount(b, "min") or 0.0,
+                    read_amount(b, "max", None, required=False),
+                    read_amount(b, "per") or 0.0,
+                    b.get("label", str, ""),
+                )
+            )
             b.finish()
         pool = r.get("pool_param", str, "")
         unit = r.get("unit", str, "人")
@@ -249,12 +341,20 @@ class BandedPenalty(Rule):
             crit: list[ir.ExprLike] = [rng, ">=" + xlruntime.general_text(b.lo)]
             if b.hi is not None:
                 crit += [rng, "<=" + xlruntime.general_text(b.hi)]
-            label = b.label or (f"{xlruntime.general_text(b.lo)}-{xlruntime.general_text(b.hi)}"
-                                if b.hi is not None else f"{xlruntime.general_text(b.lo)}以上")
+            label = b.label or (
+                f"{xlruntime.general_text(b.lo)}-{xlruntime.general_text(b.hi)}"
+                if b.hi is not None
+                else f"{xlruntime.general_text(b.lo)}以上"
+            )
             n = lw.helper(node, f"band{i + 1}", f"{label}人数", ir.call("COUNTIFS", *crit), "0")
             counts.append((n, b))
-            notes.append(ir.if_(n.cmp(">", 0), ir.concat(label, n, self.unit, "，每",
-                                                          self.unit, "扣", ir.num_text(b.per, 2), "分；"), ""))
+            notes.append(
+                ir.if_(
+                    n.cmp(">", 0),
+                    ir.concat(label, n, self.unit, "，每", self.unit, "扣", ir.num_text(b.per, 2), "分；"),
+                    "",
+                )
+            )
         penalty: ir.Expr = ir.Num(counts[0][1].per) * counts[0][0]
         for n, b in counts[1:]:
             penalty = penalty + ir.Num(b.per) * n
@@ -280,8 +380,13 @@ class Bonus(Rule):
 
     @classmethod
     def parse(cls, r: Reader) -> Bonus:
-        return cls(r.get("count", str) or "", read_amount(r, "per") or 0.0,
-                   read_amount(r, "cap", None, required=False), r.get("unit", str, "篇"), **parse_common(r))
+        return cls(
+            r.get("count", str) or "",
+            read_amount(r, "per") or 0.0,
+            read_amount(r, "cap", None, required=False),
+            r.get("unit", str, "篇"),
+            **parse_common(r),
+        )
 
     def refs(self) -> list[str]:
         return [self.count]
@@ -289,7 +394,17 @@ class Bonus(Rule):
     def lower(self, lw: Lowering, node: Node) -> Lowered:
         n = lw.val(self.count)
         cap = self.cap if self.cap is not None else node.points
-        why = ir.concat(lw.label(self.count), n, self.unit, "，每", self.unit, "得",
-                        ir.num_text(self.per, 2), "分",
-                        ir.if_((n * self.per).cmp(">", cap), ir.concat("，以", ir.num_text(ir.Num(cap), 2), "分为限"), ""))
+        why = ir.concat(
+            lw.label(self.count),
+            n,
+            self.unit,
+            "，每",
+            self.unit,
+            "得",
+            ir.num_text(self.per, 2),
+            "分",
+            ir.if_(
+                (n * self.per).cmp(">", cap), ir.concat("，以", ir.num_text(ir.Num(cap), 2), "分为限"), ""
+            ),
+        )
         return Lowered(ir.min_(cap, n * self.per), why, (self.count,), lo=0.0, hi=cap)

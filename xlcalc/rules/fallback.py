@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from xlcalc import ir
 from xlcalc.rules.base import Condition, Lowered, Rule, parse_common, read_amount, register
-from xlcalc.rules.period import give_verifier_probes
 from xlcalc.rules.threshold import _conditions, _describe_all
 from xlcalc.yamlread import Reader
 
@@ -49,7 +48,6 @@ class ThresholdOrManual(Rule):
             if lo is not None and hi is not None and lo > hi:
                 o.error(f"min {lo:g} is above max {hi:g}", "min")
             o.finish()
-        register_verifier_probes()
         return cls(when, score, lo, hi, **parse_common(r))
 
     def cond_refs(self) -> list[str]:
@@ -93,7 +91,7 @@ class ThresholdOrManual(Rule):
 
 
 # ---- verifier -------------------------------------------------------------------------------
-def _probes(pm: Any, rule: ThresholdOrManual) -> list[dict[str, Any]]:
+def verifier_probes(pm: Any, rule: ThresholdOrManual) -> list[dict[str, Any]]:
     """Each condition on its boundary, with the judged score inside, on and outside its range."""
     out: list[dict[str, Any]] = []
     for c in rule.when:
@@ -106,11 +104,3 @@ def _probes(pm: Any, rule: ThresholdOrManual) -> list[dict[str, Any]]:
     for v in (lo, (lo + hi) / 2, hi, hi + 1, None):
         out.append({rule.score: v} | {c.value: "否" for c in rule.when if c.flag})
     return out
-
-
-def register_verifier_probes() -> None:
-    """Give the verifier this kind's boundary probes (see :func:`xlcalc.rules.period.give_verifier_probes`)."""
-    give_verifier_probes(ThresholdOrManual, _probes)
-
-
-register_verifier_probes()

@@ -64,8 +64,13 @@ class Discretionary(Rule):
         parts: list[ir.ExprLike] = ["评定得分", ir.num_text(s, 2), "分"]
         if self.tier:
             parts += ["（", lw.val(self.tier), "）"]
-        parts.append(ir.if_(ir.or_(s.cmp(">", hi), s.cmp("<", lo)),
-                            ir.concat("，超出允许范围", ir.num_text(lo, 2), "-", ir.num_text(hi, 2), "分，按范围取值"), ""))
+        parts.append(
+            ir.if_(
+                ir.or_(s.cmp(">", hi), s.cmp("<", lo)),
+                ir.concat("，超出允许范围", ir.num_text(lo, 2), "-", ir.num_text(hi, 2), "分，按范围取值"),
+                "",
+            )
+        )
         if self.reason:
             reason = lw.val(self.reason)
             parts.append(ir.if_(ir.and_(s.cmp("<", w), call_len_zero(reason)), "；未填写偏差原因", ""))

@@ -24,7 +24,6 @@ from xlcalc.rules.base import (
     read_amount,
     register,
 )
-from xlcalc.rules.period import give_verifier_probes
 from xlcalc.yamlread import Reader
 
 if TYPE_CHECKING:
@@ -89,7 +88,6 @@ class Monitor(Rule):
             r.error("a monitor rule needs exactly one of 'stage' (numeric actual) or 'expect' (text actual)")
         if expect and (final is not None or tolerance):
             r.error("'final' and 'tolerance_param' apply to numeric indicators, not to 'expect'")
-        register_verifier_probes()
         return cls(actual, op, stage, expect, final, tolerance, **common)
 
     def refs(self) -> list[str]:
@@ -192,7 +190,7 @@ def lower_summary(lw: Lowering) -> None:
 
 
 # ---- verifier -------------------------------------------------------------------------------
-def _probes(pm: Any, rule: Monitor) -> list[dict[str, Any]]:
+def verifier_probes(pm: Any, rule: Monitor) -> list[dict[str, Any]]:
     """The actual on the stage target, just inside and just outside the tolerance, far off."""
     if rule.expect:
         return [{rule.actual: rule.expect}, {rule.actual: "未" + rule.expect}, {rule.actual: None}]
@@ -204,11 +202,3 @@ def _probes(pm: Any, rule: Monitor) -> list[dict[str, Any]]:
         if (p := pm.set_value(rule.actual, float(f"{s * factor:.10g}"))) is not None:
             out.append(p)
     return out
-
-
-def register_verifier_probes() -> None:
-    """Give the verifier this kind's boundary probes (see :func:`xlcalc.rules.period.give_verifier_probes`)."""
-    give_verifier_probes(Monitor, _probes)
-
-
-register_verifier_probes()

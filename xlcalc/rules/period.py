@@ -15,12 +15,7 @@ period's figure instead, when the parameter ``mode_param`` chooses 合并计算.
 from __future__ import annotations
 
 import dataclasses
-import importlib.abc
-import importlib.machinery
-import sys
-from collections.abc import Callable
 from dataclasses import dataclass
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from xlcalc import ir
@@ -142,7 +137,6 @@ class PerPeriod(Rule):
             r.error("'mode_param' is only meaningful with 'pooled'", "mode_param")
         if each is None:
             each = _Placeholder()
-        register_verifier_probes()
         return cls(each, periods, pooled, mode_param, **common)
 
     # ---- what it reads ------------------------------------------------------------------
@@ -265,7 +259,7 @@ class _SlotProbeMaker:
         return self._pm.resolution(self._slots.get(ref, ref))
 
 
-def _probes(pm: Any, rule: PerPeriod) -> list[dict[str, Any]]:
+def verifier_probes(pm: Any, rule: PerPeriod) -> list[dict[str, Any]]:
     """The per-period rule's boundary probes for each period alone, for every period on the same
     boundary at once (their deductions add up), and for the pooled figure."""
     from xlcalc.rules.deduction import Deduction
@@ -287,56 +281,3 @@ def _probes(pm: Any, rule: PerPeriod) -> list[dict[str, Any]]:
     if rule.pooled is not None:
         out += made(rule.pooled.mapping())
     return out
-
-
-def register_verifier_probes() -> None:
-    give_verifier_probes(PerPeriod, _probes)
-
-
-VERIFIER_CASES = "xlcalc.verify.cases"
-_waiting: dict[type[Rule], Callable[..., list[dict[str, Any]]]] = {}
-
-
-def give_verifier_probes(kind: type[Rule], probes: Callable[..., list[dict[str, Any]]]) -> None:
-    """Register ``probes`` as the verifier's boundary probes for the rule kind ``kind``.
-
-    The verifier keeps them in a table keyed by rule class (``register_probe`` in
-    ``xlcalc.verify.cases``). That module imports the rule kinds while it loads, so a rule module
-    cannot import it when it is itself imported: until it is loaded the registration waits for it
-    (a one-shot import hook). Rule kinds call this on import and again when a spec using them is
-    parsed, which covers the verifier being imported first.
-    """
-    cases = sys.modules.get(VERIFIER_CASES)
-    if cases is not None and hasattr(cases, "register_probe"):
-        cases.register_probe(kind, probes)
-        return
-    _waiting[kind] = probes
-    if not any(isinstance(f, _AfterVerifierLoads) for f in sys.meta_path):
-        sys.meta_path.insert(0, _AfterVerifierLoads())
-
-
-class _AfterVerifierLoads(importlib.abc.MetaPathFinder):
-    """Hands the waiting probes to ``xlcalc.verify.cases`` right after that module has run."""
-
-    def find_spec(
-        self, fullname: str, path: Any, target: Any = None
-    ) -> importlib.machinery.ModuleSpec | None:
-        if fullname != VERIFIER_CASES:
-            return None
-        sys.meta_path.remove(self)
-        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
-        if spec is None or spec.loader is None:
-            return spec
-        run = spec.loader.exec_module
-
-        def exec_module(module: ModuleType) -> None:
-            run(module)
-            for kind, probes in _waiting.items():
-                module.register_probe(kind, probes)
-            _waiting.clear()
-
-        spec.loader.exec_module = exec_module  # type: ignore[method-assign]
-        return spec
-
-
-register_verifier_probes()

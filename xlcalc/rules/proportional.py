@@ -24,7 +24,9 @@ class Conversion(Rule):
 
     KIND = "conversion"
     PATTERNS = ("P7",)
-    FIELDS_DOC = "average: id (a number, or a list whose mean is taken); scale (100); min_sample; sample_param"
+    FIELDS_DOC = (
+        "average: id (a number, or a list whose mean is taken); scale (100); min_sample; sample_param"
+    )
     average: str
     scale: float = 100.0
     min_sample: int = 0
@@ -49,23 +51,43 @@ class Conversion(Rule):
     def lower(self, lw: Lowering, node: Node) -> Lowered:
         src = lw.val(self.average)
         is_list = isinstance(src, ir.ListRange)
-        avg = lw.helper(node, "avg", "平均得分", ir.if_(lw.ready([self.average]),
-                                                    ir.round_(ir.call("AVERAGE", src), 10) if is_list else src,
-                                                    ir.PENDING))
+        avg = lw.helper(
+            node,
+            "avg",
+            "平均得分",
+            ir.if_(
+                lw.ready([self.average]),
+                ir.round_(ir.call("AVERAGE", src), 10) if is_list else src,
+                ir.PENDING,
+            ),
+        )
         raw: ir.Expr = ir.Num(node.points) * avg / self.scale
         why_parts: list[ir.ExprLike] = [
-            "平均得分", ir.num_text(avg, 2), "分（百分制），按", ir.num_text(ir.Num(node.points)), "×平均分/",
-            xlruntime.general_text(self.scale), "折算",
+            "平均得分",
+            ir.num_text(avg, 2),
+            "分（百分制），按",
+            ir.num_text(ir.Num(node.points)),
+            "×平均分/",
+            xlruntime.general_text(self.scale),
+            "折算",
         ]
         if is_list and self.min_sample and self.sample_param:
             n = ir.call("COUNT", src)
             short = n.cmp("<", self.min_sample)
             p = self.sample_param
-            factor = ir.if_(short, ir.if_(lw.param_is(p, "zero"), 0,
-                                         ir.if_(lw.param_is(p, "prorate"), n / self.min_sample, 1)), 1)
+            factor = ir.if_(
+                short,
+                ir.if_(lw.param_is(p, "zero"), 0, ir.if_(lw.param_is(p, "prorate"), n / self.min_sample, 1)),
+                1,
+            )
             raw = raw * factor
-            why_parts.append(ir.if_(short, ir.concat("；调查", n, "人，少于", str(self.min_sample),
-                                                     "人（", lw.param(p), "）"), ""))
+            why_parts.append(
+                ir.if_(
+                    short,
+                    ir.concat("；调查", n, "人，少于", str(self.min_sample), "人（", lw.param(p), "）"),
+                    "",
+                )
+            )
         lo_v, hi_v = lw.value_range(self.average)
         if is_list:
             item = lw.inputs[self.average]
@@ -84,7 +106,9 @@ class Proportional(Rule):
 
     KIND = "proportional"
     PATTERNS = ("P6", "P17", "P18", "P19", "P24")
-    FIELDS_DOC = "actual; target (amount or id); direction: positive|reverse|equal; completion; cap (default true)"
+    FIELDS_DOC = (
+        "actual; target (amount or id); direction: positive|reverse|equal; completion; cap (default true)"
+    )
     actual: str
     target: float | str | None = None
     direction: str = "positive"
@@ -102,11 +126,19 @@ class Proportional(Rule):
         if r.has("target"):
             r.used.add("target")
             raw = r.data["target"]
-            target = raw if isinstance(raw, str) and number_or_percent(raw) is None else read_amount(r, "target")
+            target = (
+                raw if isinstance(raw, str) and number_or_percent(raw) is None else read_amount(r, "target")
+            )
         elif not completion:
             r.error("a proportional rule needs 'target' unless 'completion: true'")
-        return cls(actual, target, r.choice("direction", ("positive", "reverse", "equal"), "positive") or "positive",
-                   completion, r.get("cap", bool, True), **parse_common(r))
+        return cls(
+            actual,
+            target,
+            r.choice("direction", ("positive", "reverse", "equal"), "positive") or "positive",
+            completion,
+            r.get("cap", bool, True),
+            **parse_common(r),
+        )
 
     def refs(self) -> list[str]:
         return [self.actual] + ([self.target] if isinstance(self.target, str) else [])
@@ -118,9 +150,15 @@ class Proportional(Rule):
             ratio: ir.Expr = a
             raw: ir.Expr = w * (ir.min_(1, ratio) if self.cap else ratio)
             why = ir.concat("完成率", ir.pct_text(ratio, 1), "，按完成率×分值计")
-            return Lowered(raw, why, tuple(self.refs()), lo=self._lo(lw), hi=node.points if self.cap else None)
+            return Lowered(
+                raw, why, tuple(self.refs()), lo=self._lo(lw), hi=node.points if self.cap else None
+            )
         t = lw.val(self.target) if isinstance(self.target, str) else ir.Num(self.target or 0.0)
-        t_text = lw.show(self.target) if isinstance(self.target, str) else lw.show_literal(self.actual, self.target or 0.0)
+        t_text = (
+            lw.show(self.target)
+            if isinstance(self.target, str)
+            else lw.show_literal(self.actual, self.target or 0.0)
+        )
         head = ir.concat(lw.label(self.actual), lw.show(self.actual), "，目标值", t_text)
         literal = not isinstance(self.target, str)
         t_value = float(self.target or 0.0) if literal else None
@@ -133,7 +171,11 @@ class Proportional(Rule):
             positive = ir.if_(t.cmp("<=", 0), zero_target, share)
         if self.direction == "positive":
             raw = positive
-            why = ir.concat(head, ir.if_(t.cmp(">", 0), ir.concat("，完成率", ir.pct_text(a / t, 1)), ""), "，按完成值/目标值×分值计")
+            why = ir.concat(
+                head,
+                ir.if_(t.cmp(">", 0), ir.concat("，完成率", ir.pct_text(a / t, 1)), ""),
+                "，按完成值/目标值×分值计",
+            )
         elif self.direction == "equal":
             at_zero = ir.if_(a.cmp("<=", 0), w, 0)
             if literal:
@@ -182,19 +224,31 @@ class BudgetExecution(Rule):
         for b in r.readers("bands"):
             bands.append((read_amount(b, "min") or 0.0, read_amount(b, "share") or 0.0))
             b.finish()
-        return cls(r.get("executed", str) or "", r.get("budget", str) or "", r.get("decimals", int, 1),
-                   r.choice("mode", ("linear", "banded"), "linear") or "linear",
-                   tuple(bands) or cls.bands, **parse_common(r))
+        return cls(
+            r.get("executed", str) or "",
+            r.get("budget", str) or "",
+            r.get("decimals", int, 1),
+            r.choice("mode", ("linear", "banded"), "linear") or "linear",
+            tuple(bands) or cls.bands,
+            **parse_common(r),
+        )
 
     def refs(self) -> list[str]:
         return [self.executed, self.budget]
 
     def lower(self, lw: Lowering, node: Node) -> Lowered:
         budget = lw.val(self.budget)
-        rate = lw.helper(node, "rate", "预算执行率",
-                         ir.if_(lw.ready(self.refs()), ir.if_(budget.cmp(">", 0),
-                                                              ir.round_(lw.val(self.executed) / budget, 10), ir.PENDING),
-                                ir.PENDING), "0.0%")
+        rate = lw.helper(
+            node,
+            "rate",
+            "预算执行率",
+            ir.if_(
+                lw.ready(self.refs()),
+                ir.if_(budget.cmp(">", 0), ir.round_(lw.val(self.executed) / budget, 10), ir.PENDING),
+                ir.PENDING,
+            ),
+            "0.0%",
+        )
         w = ir.Num(node.points)
         if self.mode == "linear":
             raw: ir.Expr = ir.round_(w * ir.min_(rate, 1), self.decimals)
@@ -204,6 +258,14 @@ class BudgetExecution(Rule):
             for lo, share in sorted(self.bands):
                 raw = ir.if_(rate.cmp(">=", lo), node.points * share, raw)
             rule_text = "按执行率分档计分"
-        why = ir.concat("全年执行数", ir.num_text(lw.val(self.executed), 4), "，全年预算数",
-                        ir.num_text(budget, 4), "，执行率", ir.pct_text(rate, 1), "，", rule_text)
+        why = ir.concat(
+            "全年执行数",
+            ir.num_text(lw.val(self.executed), 4),
+            "，全年预算数",
+            ir.num_text(budget, 4),
+            "，执行率",
+            ir.pct_text(rate, 1),
+            "，",
+            rule_text,
+        )
         return Lowered(raw, why, tuple(self.refs()), ready=ir.isnum(rate), lo=0.0, hi=node.points)

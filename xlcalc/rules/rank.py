@@ -69,24 +69,55 @@ class RankTiers(Rule):
         return max(t.points for t in self.tiers) if self.tiers else None
 
     def lower(self, lw: Lowering, node: Node) -> Lowered:
-        key = lw.helper(node, "key", "排名依据（按精度取舍）",
-                        ir.if_(ir.isnum(lw.val(self.key)), ir.round_(lw.val(self.key), lw.param(self.precision_param)),
-                               ir.PENDING), "0.0000", Role.RANK)
-        first = lw.helper(node, "first", "首次出现（并列只计一次）",
-                          ir.if_(ir.isnum(key), ir.if_(ir.call("COUNTIF", ir.ColumnPrefix(key.cell), key).cmp("=", 1), 1, 0), 0),
-                          "0", Role.RANK)
+        key = lw.helper(
+            node,
+            "key",
+            "排名依据（按精度取舍）",
+            ir.if_(
+                ir.isnum(lw.val(self.key)),
+                ir.round_(lw.val(self.key), lw.param(self.precision_param)),
+                ir.PENDING,
+            ),
+            "0.0000",
+            Role.RANK,
+        )
+        first = lw.helper(
+            node,
+            "first",
+            "首次出现（并列只计一次）",
+            ir.if_(
+                ir.isnum(key), ir.if_(ir.call("COUNTIF", ir.ColumnPrefix(key.cell), key).cmp("=", 1), 1, 0), 0
+            ),
+            "0",
+            Role.RANK,
+        )
         order = 0 if self.order == "desc" else 1
         cmp = ">" if self.order == "desc" else "<"
         competition = ir.call("RANK.EQ", key, ir.Column(key.cell), order)
-        dense = ir.call("SUMIFS", ir.Column(first.cell), ir.Column(key.cell), ir.concat(cmp, ir.num_text(key, 10))) + 1
-        rank = lw.helper(node, "rank", "名次",
-                         ir.if_(ir.isnum(key), ir.if_(lw.param_is(self.tie_param, "competition"), competition, dense),
-                                ir.PENDING), "0", Role.RANK)
+        dense = (
+            ir.call(
+                "SUMIFS", ir.Column(first.cell), ir.Column(key.cell), ir.concat(cmp, ir.num_text(key, 10))
+            )
+            + 1
+        )
+        rank = lw.helper(
+            node,
+            "rank",
+            "名次",
+            ir.if_(
+                ir.isnum(key),
+                ir.if_(lw.param_is(self.tie_param, "competition"), competition, dense),
+                ir.PENDING,
+            ),
+            "0",
+            Role.RANK,
+        )
         raw: ir.Expr = lw.param(self.beyond_param)
         for t in reversed(self.tiers):
             raw = ir.if_(rank.cmp("<=", t.upto), t.points, raw)
-        why = ir.concat(lw.label(self.key), lw.show(self.key), "，排名第", rank, "名（",
-                        lw.param(self.tie_param), "）")
+        why = ir.concat(
+            lw.label(self.key), lw.show(self.key), "，排名第", rank, "名（", lw.param(self.tie_param), "）"
+        )
         # The score beyond the listed ranks is a parameter: its bounds are the parameter's.
         beyond = lw.params[self.beyond_param]
         points = [t.points for t in self.tiers]

@@ -66,8 +66,13 @@ class Threshold(Rule):
         raw = ir.if_(ok, points, self.else_points)
         verdict = ir.if_(ok, "，符合得分条件", "，不符合得分条件")
         bounds = (points, self.else_points)
-        return Lowered(raw, ir.concat(_describe_all(lw, self.when), verdict), tuple(self.refs()),
-                       lo=min(bounds), hi=max(bounds))
+        return Lowered(
+            raw,
+            ir.concat(_describe_all(lw, self.when), verdict),
+            tuple(self.refs()),
+            lo=min(bounds),
+            hi=max(bounds),
+        )
 
 
 @dataclass(frozen=True)
@@ -96,7 +101,9 @@ class Tiered(Rule):
     def parse(cls, r: Reader) -> Tiered:
         tiers = []
         for t in r.readers("tiers", required=True):
-            tiers.append(Tier(_conditions(t, "when"), read_amount(t, "points") or 0.0, t.get("label", str, "")))
+            tiers.append(
+                Tier(_conditions(t, "when"), read_amount(t, "points") or 0.0, t.get("label", str, ""))
+            )
             t.finish()
         d = r.child("default")
         default_points, default_label = 0.0, "均未达标"

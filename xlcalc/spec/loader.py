@@ -111,7 +111,10 @@ def _params(r: Reader) -> tuple[ParamDef, ...]:
             integer=p.get("integer", bool, base.integer if base else False),
         )
         if pdef.choices and str(pdef.default) not in pdef.choices_codes():
-            p.error(f"default '{pdef.default}' is not one of the choices {', '.join(pdef.choices_codes())}", "default")
+            p.error(
+                f"default '{pdef.default}' is not one of the choices {', '.join(pdef.choices_codes())}",
+                "default",
+            )
         if not pdef.choices and not isinstance(pdef.default, float | int):
             p.error("a parameter without choices needs a numeric default", "default")
         p.finish()
@@ -225,8 +228,11 @@ def _node(r: Reader, level: int) -> Node:
 def _check_references(spec: Spec, r: Reader, ctx: Context) -> None:
     """Dangling ids, duplicate ids, parameters and scopes that do not exist."""
     known: dict[str, str] = {}
-    for kind, ids in (("input", [i.id for i in spec.inputs]), ("derived", [d.id for d in spec.derived]),
-                      ("indicator", [n.id for n in spec.nodes()])):
+    for kind, ids in (
+        ("input", [i.id for i in spec.inputs]),
+        ("derived", [d.id for d in spec.derived]),
+        ("indicator", [n.id for n in spec.nodes()]),
+    ):
         for i in ids:
             if not i.isidentifier() or i.isdigit():
                 ctx.error(f"id '{i}' must be a letter/underscore identifier", None, kind)
@@ -253,10 +259,20 @@ def _check_references(spec: Spec, r: Reader, ctx: Context) -> None:
                 if p is None:
                     ctx.error(f"veto scope parameter '{v.scope_param}' is not defined", n.line, where)
                 elif not set(p.choices_codes()) <= scope_ok:
-                    ctx.error(f"veto scope parameter '{v.scope_param}' must choose among this node and its ancestors",
-                              n.line, where)
-        for attr in ("pool_param", "sample_param", "tie_param", "beyond_param", "precision_param", "mode_param",
-                     "tolerance_param"):
+                    ctx.error(
+                        f"veto scope parameter '{v.scope_param}' must choose among this node and its ancestors",
+                        n.line,
+                        where,
+                    )
+        for attr in (
+            "pool_param",
+            "sample_param",
+            "tie_param",
+            "beyond_param",
+            "precision_param",
+            "mode_param",
+            "tolerance_param",
+        ):
             name = getattr(n.rule, attr, "")
             if name and name not in params:
                 ctx.error(f"rule names parameter '{name}' ({attr}), which is not defined", n.line, where)
@@ -286,11 +302,17 @@ def _check_self_evaluation(spec: Spec, ctx: Context, known: dict[str, str]) -> N
             if inp is None:
                 ctx.error(f"'{attr}' refers to unknown input '{ref}'", n.line, f"{n.path}.{attr}")
             elif inp.type not in want:
-                ctx.error(f"'{attr}' input '{ref}' must be of type {' or '.join(want)}, not {inp.type}", n.line,
-                          f"{n.path}.{attr}")
+                ctx.error(
+                    f"'{attr}' input '{ref}' must be of type {' or '.join(want)}, not {inp.type}",
+                    n.line,
+                    f"{n.path}.{attr}",
+                )
         if n.duplicate_of and (known.get(n.duplicate_of) != "indicator" or n.duplicate_of == n.id):
-            ctx.error(f"'duplicate_of' must name another indicator, found '{n.duplicate_of}'", n.line,
-                      f"{n.path}.duplicate_of")
+            ctx.error(
+                f"'duplicate_of' must name another indicator, found '{n.duplicate_of}'",
+                n.line,
+                f"{n.path}.duplicate_of",
+            )
 
 
 def load_many(paths: list[str | Path]) -> list[Spec]:

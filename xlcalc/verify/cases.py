@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xlcalc.errors import InputError
+from xlcalc.rules import fallback, monitor, period
 from xlcalc.rules.base import Condition, Rule
 from xlcalc.rules.deduction import BandedPenalty, Bonus, Deduction, StepDeduction
 from xlcalc.rules.manual import QUALITATIVE_BANDS, Discretionary
@@ -48,9 +49,8 @@ class ProbeMaker:
     def set_value(self, ref: str, value: float) -> Probe | None:
         if ref in self.inputs:
             inp = self.inputs[ref]
-            if inp.type == "integer":
-                if value != int(value):
-                    return None
+            if inp.type == "integer" and value != int(value):
+                return None
             if (inp.lo is not None and value < inp.lo) or (inp.hi is not None and value > inp.hi):
                 return None
             return {ref: value if inp.type != "integer" else int(value)}
@@ -117,7 +117,11 @@ def _deduction(pm: ProbeMaker, r: Deduction, points: float) -> list[Probe]:
     if r.value and isinstance(r.target, str):
         # Target is another input: fix it and move the value around it.
         base = 50.0
-        return [{**a, **b} for k in shorts if (a := pm.set_value(r.target, base)) and (b := pm.set_value(r.value, base - k))]
+        return [
+            {**a, **b}
+            for k in shorts
+            if (a := pm.set_value(r.target, base)) and (b := pm.set_value(r.value, base - k))
+        ]
     if r.value and isinstance(r.target, int | float):
         probes = [p for k in shorts if (p := pm.set_value(r.value, r.target - k))]
         lo = pm.inputs[r.value].lo if r.value in pm.inputs else None
@@ -149,7 +153,12 @@ def _banded(pm: ProbeMaker, r: BandedPenalty) -> list[Probe]:
     heaviest = max(r.bands, key=lambda b: b.per).lo
     # Every band edge; a few in one band; a full list in the heaviest band (a penalty large
     # enough to empty whatever indicator absorbs it).
-    return [{r.list: [e for e in edges if e >= 0]}, {r.list: [edges[1]] * 7}, {r.list: [heaviest] * full}, {r.list: []}]
+    return [
+        {r.list: [e for e in edges if e >= 0]},
+        {r.list: [edges[1]] * 7},
+        {r.list: [heaviest] * full},
+        {r.list: []},
+    ]
 
 
 def _bonus(pm: ProbeMaker, r: Bonus) -> list[Probe]:
@@ -213,6 +222,17 @@ PROBES: dict[type[Rule], Callable[..., list[Probe]]] = {
     Discretionary: _discretionary,
     RankTiers: _rank,
 }
+
+
+# Rule kinds of the other seed rubrics define their probes beside the rule (they import this
+# module lazily, inside the probe function, so no import cycle arises).
+PROBES.update(
+    {
+        fallback.ThresholdOrManual: fallback.verifier_probes,
+        monitor.Monitor: monitor.verifier_probes,
+        period.PerPeriod: period.verifier_probes,
+    }
+)
 
 
 def register_probe(kind: type[Rule], fn: Callable[..., list[Probe]]) -> None:
@@ -395,7 +415,7 @@ class CaseGenerator:
         for node, probe in self.probes:
             groups.setdefault((), []).append((probe, {}))
             for variant in self.param_variants()[1:]:
-                (name, _), = variant.items()
+                ((name, _),) = variant.items()
                 if name in related.get(node, set()):
                     groups.setdefault(tuple(variant.items()), []).append((probe, variant))
         out: list[tuple[Probe, dict[str, Any]]] = []

@@ -24,7 +24,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cases", type=int, default=200, help="cases per target and engine (default 200)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--failures", default="verify-failures", help="directory for reproducing input files")
-    p.add_argument("--mutate", action="store_true", help="mutation self-test: how many broken copies are caught")
+    p.add_argument(
+        "--mutate", action="store_true", help="mutation self-test: how many broken copies are caught"
+    )
     p.add_argument("--mutants", type=int, default=60, help="mutants per target (with --mutate)")
     p.set_defaults(func=cmd_verify)
 
@@ -33,7 +35,9 @@ def engine_names(choice: str) -> list[str]:
     return list(ENGINES_ALL) if choice == "all" else [choice]
 
 
-def verify_target(target: Target, engine: Engine, name: str, cases: int, seed: int, failures: Path) -> EngineRun:
+def verify_target(
+    target: Target, engine: Engine, name: str, cases: int, seed: int, failures: Path
+) -> EngineRun:
     gen = CaseGenerator(target.spec, target.layout.n_units, seed)
     book = engine.open(target.path)
     try:
@@ -57,8 +61,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
         try:
             for target in targets:
                 if args.mutate:
-                    report = run_mutants(target, engine.open, name, args.mutants, args.cases, args.seed,
-                                         workdir / "mutants")
+                    report = run_mutants(
+                        target, engine.open, name, args.mutants, args.cases, args.seed, workdir / "mutants"
+                    )
                     print(report.summary())
                     for m in report.survived:
                         print("  未检出：" + m.describe())

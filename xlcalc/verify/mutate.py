@@ -62,8 +62,10 @@ class MutationReport:
             k, n = by_op.get(m.operator, (0, 0))
             by_op[m.operator] = (k + (m in self.killed), n + 1)
         ops = "，".join(f"{op} {k}/{n}" for op, (k, n) in by_op.items())
-        return (f"{self.target} [{self.engine}] 变异自检：{len(self.killed)}/{len(self.mutants)} 被检出"
-                f"（{self.kill_rate:.0%}；{ops}），{self.seconds:.1f}秒")
+        return (
+            f"{self.target} [{self.engine}] 变异自检：{len(self.killed)}/{len(self.mutants)} 被检出"
+            f"（{self.kill_rate:.0%}；{ops}），{self.seconds:.1f}秒"
+        )
 
 
 def _render(tokens: list[Token]) -> str:
@@ -175,8 +177,9 @@ def write_mutant(src: Path, mutant: Mutant, dst: Path) -> None:
     wb.save(dst)
 
 
-def run_mutants(target: Target, open_book, engine: str, limit: int, cases: int, seed: int,
-                workdir: Path) -> MutationReport:
+def run_mutants(
+    target: Target, open_book, engine: str, limit: int, cases: int, seed: int, workdir: Path
+) -> MutationReport:
     """Build up to ``limit`` mutants and verify each until the first mismatch (killed) or the end."""
     report = MutationReport(target.name, engine)
     start = time.perf_counter()

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from openpyxl.utils import get_column_letter
 from ruamel.yaml import YAML
 
 from xlcalc.cells import Role
@@ -23,7 +24,6 @@ from xlcalc.scorer import UnitInputs, resolve_params
 from xlcalc.verify.cases import Case
 from xlcalc.verify.target import Target
 from xlcalc.workbook.layout import FIRST_ROW, FORM_VALUE_COL, PARAM_SHEET, SHEET_NAMES, UNIT_COL
-from openpyxl.utils import get_column_letter
 
 COMPARED_ROLES = (Role.DERIVED, Role.SCORE, Role.EXPLAIN, Role.RANK)
 REL_TOL = 1e-9
@@ -96,7 +96,9 @@ def same(expected: Any, actual: Any) -> bool:
 class Runner:
     """Drives one engine Book over a stream of cases for one target."""
 
-    def __init__(self, target: Target, book: Book, engine: str, failure_dir: Path, max_reported: int = 20) -> None:
+    def __init__(
+        self, target: Target, book: Book, engine: str, failure_dir: Path, max_reported: int = 20
+    ) -> None:
         self.t = target
         self.book = book
         self.engine = engine
@@ -184,10 +186,19 @@ class Runner:
                         sheet, addr = cell_id[1:], f"A{FIRST_ROW + u}"
                     else:
                         sheet, addr = self.layout.sheet_of(cell_id), self.layout.address(cell_id, u)
-                    run.mismatches.append(Mismatch(
-                        sheet, addr, cell_id, names[u], self.t.formulas.get((sheet, addr), ""), exp,
-                        values[u], case.label or f"第{index}例", dict(case.units[u]),
-                    ))
+                    run.mismatches.append(
+                        Mismatch(
+                            sheet,
+                            addr,
+                            cell_id,
+                            names[u],
+                            self.t.formulas.get((sheet, addr), ""),
+                            exp,
+                            values[u],
+                            case.label or f"第{index}例",
+                            dict(case.units[u]),
+                        )
+                    )
         if found:
             run.failing_cases.append(self.save_case(case, index))
         run.cases += 1
@@ -211,7 +222,9 @@ class Runner:
         return path
 
 
-def run_engine(target: Target, book: Book, engine: str, cases: Iterable[Case], failure_dir: Path) -> EngineRun:
+def run_engine(
+    target: Target, book: Book, engine: str, cases: Iterable[Case], failure_dir: Path
+) -> EngineRun:
     run = EngineRun(engine, target.name)
     runner = Runner(target, book, engine, failure_dir)
     start = time.perf_counter()

@@ -8,13 +8,12 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from xlcalc.cells import CellGraph
+from xlcalc.cells import CellGraph, Role
 from xlcalc.errors import XlcalcError
 from xlcalc.scorer import Scorer
 from xlcalc.spec.loader import load_spec
 from xlcalc.spec.model import Spec
 from xlcalc.workbook.build import build_workbook, default_units, used_params, write_workbook
-from xlcalc.cells import Role
 from xlcalc.workbook.layout import FIRST_ROW, FORMULA_SHEET, SHEET_NAMES, Layout
 from xlcalc.workbook.readback import SPEC_SHEET, make_layout, n_units_from_index, spec_from_workbook
 from xlcalc.workbook.sheets import param_rows

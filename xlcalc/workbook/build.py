@@ -39,7 +39,9 @@ def default_units(spec: Spec) -> list[str]:
 
 
 def used_params(graph: CellGraph) -> set[str]:
-    return {n.name for c in graph.cells if c.expr is not None for n in ir.walk(c.expr) if isinstance(n, ir.Param)}
+    return {
+        n.name for c in graph.cells if c.expr is not None for n in ir.walk(c.expr) if isinstance(n, ir.Param)
+    }
 
 
 def _score_sub(cell: Cell) -> str:
@@ -102,8 +104,10 @@ def formula_blocks(cells: list[tuple[str, int, int, str]], ranked: bool) -> list
         if row < span[0]:
             span[0], span[2] = row, f
         span[1] = max(span[1], row)
-    return [(sheet, f"{get_column_letter(col)}{a}:{get_column_letter(col)}{b}", f)
-            for (sheet, col), (a, b, f) in spans.items()]
+    return [
+        (sheet, f"{get_column_letter(col)}{a}:{get_column_letter(col)}{b}", f)
+        for (sheet, col), (a, b, f) in spans.items()
+    ]
 
 
 def workbook_bytes(compiled: Compiled) -> bytes:

@@ -29,7 +29,7 @@ TEXT_SHEET = "规则原文"
 FORMULA_SHEET = "_公式"
 UNIT_COL = 1  # ranked layout: column A holds the unit name
 FORM_VALUE_COL = 4  # form layout: column D holds the value
-_BAD_SHEET_CHARS = set('[]:*?/\\')
+_BAD_SHEET_CHARS = set("[]:*?/\\")
 
 
 def quote(sheet: str) -> str:
@@ -154,7 +154,9 @@ class Resolver:
 
     def unit_scores(self) -> str:
         counted = self.layout.graph.counted_scores()
-        return self._qualify(SHEET_NAMES[Role.SCORE], f"{self._address(counted[0])}:{self._address(counted[-1])}")
+        return self._qualify(
+            SHEET_NAMES[Role.SCORE], f"{self._address(counted[0])}:{self._address(counted[-1])}"
+        )
 
     def param(self, name: str) -> str:
         return param_name(name)

@@ -119,10 +119,16 @@ def read_params(spec: Spec, read: CellReader, problems: list[CellProblem]) -> di
         value = row[1] if len(row) > 1 else None
         if p.is_choice:
             if value not in [label for _, label in p.choices]:
-                problems.append(CellProblem(PARAM_SHEET, f"B{FIRST_ROW + k}", f"参数“{p.label}”的取值“{value}”不在可选值中"))
+                problems.append(
+                    CellProblem(
+                        PARAM_SHEET, f"B{FIRST_ROW + k}", f"参数“{p.label}”的取值“{value}”不在可选值中"
+                    )
+                )
                 continue
         elif not isinstance(value, int | float) or isinstance(value, bool):
-            problems.append(CellProblem(PARAM_SHEET, f"B{FIRST_ROW + k}", f"参数“{p.label}”应为数字，得到“{value}”"))
+            problems.append(
+                CellProblem(PARAM_SHEET, f"B{FIRST_ROW + k}", f"参数“{p.label}”应为数字，得到“{value}”")
+            )
             continue
         out[p.name] = value
     return out

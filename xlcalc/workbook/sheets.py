@@ -41,15 +41,30 @@ def guide_sheet(wb: Workbook, spec: Spec, layout: Layout) -> None:
     )
     lines = [
         ("谁来填", who),
-        ("怎么填", "只填黄色单元格。数字按表头中的单位填写（万元、件、人…）；百分比直接输入如 92.5%；是/否从下拉列表选择。"
-                  "明细表（如“明细-…”）每个单元格填一项。其他单元格为公式，工作表已保护（无密码）以免误改。"),
-        ("得分如何更新", "所有得分由公式实时计算：填写后“评分”“扣分说明”立即更新。缺少数据的细则显示“待填”，"
-                       "总分旁的填报状态显示待填项数，此时总分不完整、不评等级。"),
-        ("解释性参数", f"评分标准中未写明的取舍（如不足一档如何扣分、并列排名方式）列在“{PARAM_SHEET}”表，可从下拉列表更改，得分随之重算。"),
+        (
+            "怎么填",
+            "只填黄色单元格。数字按表头中的单位填写（万元、件、人…）；百分比直接输入如 92.5%；是/否从下拉列表选择。"
+            "明细表（如“明细-…”）每个单元格填一项。其他单元格为公式，工作表已保护（无密码）以免误改。",
+        ),
+        (
+            "得分如何更新",
+            "所有得分由公式实时计算：填写后“评分”“扣分说明”立即更新。缺少数据的细则显示“待填”，"
+            "总分旁的填报状态显示待填项数，此时总分不完整、不评等级。",
+        ),
+        (
+            "解释性参数",
+            f"评分标准中未写明的取舍（如不足一档如何扣分、并列排名方式）列在“{PARAM_SHEET}”表，可从下拉列表更改，得分随之重算。",
+        ),
         ("评分标准", f"每条细则的原文见“{TEXT_SHEET}”表；计算过程见“{SHEET_NAMES[Role.EXPLAIN]}”表。"),
         ("来源文件", spec.meta.source or "—"),
-        ("WPS 与 LibreOffice", "本表只使用 Excel 2010、WPS 与 LibreOffice 计算结果一致的函数，打开即自动重算，无需宏。"),
-        ("桌面 Excel", "同名 .xlsm 文件带有“重新计算”和“校验”按钮：重新计算并检查公式是否被改动；校验需安装 xlwings。"),
+        (
+            "WPS 与 LibreOffice",
+            "本表只使用 Excel 2010、WPS 与 LibreOffice 计算结果一致的函数，打开即自动重算，无需宏。",
+        ),
+        (
+            "桌面 Excel",
+            "同名 .xlsm 文件带有“重新计算”和“校验”按钮：重新计算并检查公式是否被改动；校验需安装 xlwings。",
+        ),
     ]
     if spec.meta.notes:
         lines.append(("说明", spec.meta.notes))
@@ -99,7 +114,9 @@ def params_sheet(wb: Workbook, spec: Spec, used: set[str]) -> None:
             kind = "whole" if p.integer else "decimal"
             lo = p.lo if p.lo is not None else -1e9
             hi = p.hi if p.hi is not None else 1e9
-            dv = DataValidation(type=kind, operator="between", formula1=str(lo), formula2=str(hi), allow_blank=False)
+            dv = DataValidation(
+                type=kind, operator="between", formula1=str(lo), formula2=str(hi), allow_blank=False
+            )
             dv.error = f"请输入{lo:g}到{hi:g}之间的数"
             ws.cell(row=row, column=4, value=f"{lo:g}–{hi:g}")
         dv.errorTitle = "参数无效"
@@ -134,8 +151,15 @@ def rule_text_sheet(wb: Workbook, spec: Spec) -> None:
         text = node.text
         if node.extra.get("note"):
             text = (text + "\n" if text else "") + f"注：{node.extra['note']}"
-        values = (node.id, "　" * node.level + node.label, level, node.points, text,
-                  node.rule.KIND if node.rule else "汇总", "\n".join(notes.get(node.id, [])))
+        values = (
+            node.id,
+            "　" * node.level + node.label,
+            level,
+            node.points,
+            text,
+            node.rule.KIND if node.rule else "汇总",
+            "\n".join(notes.get(node.id, [])),
+        )
         for col, v in enumerate(values, start=1):
             c = ws.cell(row=row, column=col, value=v)
             c.alignment = style.WRAP
@@ -179,7 +203,17 @@ def spec_sheet(wb: Workbook, spec: Spec) -> None:
 
 
 AUDIT_SHEET = "审核"
-AUDIT_HEADERS = ("编号", "指标", "分值（表列）", "年度指标值", "规则得分", "自评分", "自评分−规则得分", "审核标记", "结构问题")
+AUDIT_HEADERS = (
+    "编号",
+    "指标",
+    "分值（表列）",
+    "年度指标值",
+    "规则得分",
+    "自评分",
+    "自评分−规则得分",
+    "审核标记",
+    "结构问题",
+)
 
 
 def audit_sheet(wb: Workbook, spec: Spec, layout: Layout, sink: Callable[[str, str, str], None]) -> None:
@@ -238,11 +272,16 @@ def audit_sheet(wb: Workbook, spec: Spec, layout: Layout, sink: Callable[[str, s
     root = spec.root
     totals: list[tuple[str, object, str]] = [("规则计算总分", ir.Ref(root.id), style.SCORE_FORMAT)]
     if audit.frontier(spec):
-        totals += [("自评分：各项相加", ir.Ref(audit.SUM), "0.00"), ("自评分：满分减扣分", ir.Ref(audit.NET), "0.00"),
-                   ("满分减扣分算式", ir.Ref(audit.ARITH), "@")]
+        totals += [
+            ("自评分：各项相加", ir.Ref(audit.SUM), "0.00"),
+            ("自评分：满分减扣分", ir.Ref(audit.NET), "0.00"),
+            ("满分减扣分算式", ir.Ref(audit.ARITH), "@"),
+        ]
         if root.self_score:
-            totals += [("公布总分", own(root.self_score), "0.00"),
-                       ("公布总分−规则计算总分", ir.Ref(audit.RULE_GAP), "0.00")]
+            totals += [
+                ("公布总分", own(root.self_score), "0.00"),
+                ("公布总分−规则计算总分", ir.Ref(audit.RULE_GAP), "0.00"),
+            ]
         totals.append(("总分核对", ir.Ref(audit.VERDICT), "@"))
     totals += [("结构问题（总分）", m, "@") for m in findings.get(root.id, [])]
     for label, value, fmt in totals:

@@ -65,8 +65,14 @@ def style_setter(wb, kind: str, fmt: str = "General"):
     return apply
 
 
-def finish_sheet(ws: Worksheet, *, title_rows: str = "1:3", freeze: str | None = None, protect: bool = True,
-                 landscape: bool = True) -> None:
+def finish_sheet(
+    ws: Worksheet,
+    *,
+    title_rows: str = "1:3",
+    freeze: str | None = None,
+    protect: bool = True,
+    landscape: bool = True,
+) -> None:
     """A4 landscape, titles repeated on every printed page, frozen panes, protection without
     password (so users can still unprotect when they must)."""
     ws.page_setup.paperSize = ws.PAPERSIZE_A4

@@ -39,7 +39,9 @@ def _validation(inp: InputDef | None, lo: float | None, hi: float | None, intege
         kind = "whole" if integer else "decimal"
         lo_v = lo if lo is not None else -1e15
         hi_v = hi if hi is not None else 1e15
-        dv = DataValidation(type=kind, operator="between", formula1=_num(lo_v), formula2=_num(hi_v), allow_blank=True)
+        dv = DataValidation(
+            type=kind, operator="between", formula1=_num(lo_v), formula2=_num(hi_v), allow_blank=True
+        )
         what = "整数" if integer else "数字"
         if inp is not None and inp.is_percent:
             dv.error = f"请输入{_num(lo_v * 100)}%到{_num(hi_v * 100)}%之间的百分比"
@@ -58,7 +60,9 @@ _STATUS_FILLS = (("正常", "C6EFCE"), ("轻微偏差", "FFEB9C"), ("严重偏�
 def _traffic_light(ws: Worksheet, coordinate: str) -> None:
     for status, colour in _STATUS_FILLS:
         fill = PatternFill("solid", start_color=colour, end_color=colour, bgColor=colour)
-        ws.conditional_formatting.add(coordinate, CellIsRule(operator="equal", formula=[f'"{status}"'], fill=fill))
+        ws.conditional_formatting.add(
+            coordinate, CellIsRule(operator="equal", formula=[f'"{status}"'], fill=fill)
+        )
 
 
 def _num(x: float) -> str:
@@ -163,8 +167,9 @@ class TableWriter:
             ws.column_dimensions["A"].width = 16
             ws.column_dimensions["B"].width = 40
             ws.column_dimensions["C"].width = 18
-            ws.column_dimensions[get_column_letter(FORM_VALUE_COL)].width = 60 if any(
-                c.kind == "explanation" for c in cells) else 16
+            ws.column_dimensions[get_column_letter(FORM_VALUE_COL)].width = (
+                60 if any(c.kind == "explanation" for c in cells) else 16
+            )
 
     def _freeze(self) -> str:
         return f"B{FIRST_ROW}" if self.layout.ranked else f"A{FIRST_ROW}"
@@ -184,8 +189,10 @@ class TableWriter:
         if self.layout.ranked:
             self._unit_names(ws, from_inputs=True)
             for k, cell in enumerate(cells):
-                ws.cell(row=FIRST_ROW - 1, column=UNIT_COL + 1 + k, value=_label_with_unit(self.inputs[cell.id]))
-        for k, cell in enumerate(cells):
+                ws.cell(
+                    row=FIRST_ROW - 1, column=UNIT_COL + 1 + k, value=_label_with_unit(self.inputs[cell.id])
+                )
+        for cell in cells:
             inp = self.inputs[cell.id]
             dv = _validation(inp, inp.lo, inp.hi, inp.type == "integer")
             ws.add_data_validation(dv)
@@ -260,8 +267,12 @@ class TableWriter:
         chart.type = "col"
         chart.title = "各单位总分"
         chart.y_axis.title = "分"
-        data = Reference(score_sheet, min_col=col, min_row=FIRST_ROW - 1, max_row=FIRST_ROW + self.layout.n_units - 1)
-        cats = Reference(score_sheet, min_col=1, min_row=FIRST_ROW, max_row=FIRST_ROW + self.layout.n_units - 1)
+        data = Reference(
+            score_sheet, min_col=col, min_row=FIRST_ROW - 1, max_row=FIRST_ROW + self.layout.n_units - 1
+        )
+        cats = Reference(
+            score_sheet, min_col=1, min_row=FIRST_ROW, max_row=FIRST_ROW + self.layout.n_units - 1
+        )
         chart.add_data(data, titles_from_data=True)
         chart.set_categories(cats)
         chart.height = 8
