@@ -39,7 +39,8 @@ def lint(spec: Spec) -> list[Diagnostic]:
                     f"“{node.label}”的规则满分 {full:g} 分超过指标分值 {node.points:g} 分；得分以指标分值为限",
                     node,
                 )
-            if node.points == 0 and node.rule.KIND != "banded_penalty":
+            scoreless = getattr(node.rule, "SCORELESS", False) or getattr(node, "duplicate_of", "")
+            if node.points == 0 and node.rule.KIND != "banded_penalty" and not scoreless:
                 warn(f"“{node.label}”分值为0，只有扣分项才应为0分", node)
         if node.extra.get("implied"):
             parent = spec.parent_of(node.id)
@@ -63,6 +64,9 @@ def lint(spec: Spec) -> list[Diagnostic]:
             used.update(node.rule.refs())
             used.update(p.count for p in node.rule.penalties)
             used.update(v.flag for v in node.rule.vetoes)
+    for node in spec.nodes():
+        # Self-assigned scores and their reasons are read by the audit, not by a rule.
+        used.update(x for x in (getattr(node, "self_score", ""), getattr(node, "reason", "")) if x)
     for d in spec.derived:
         if d.id in used:
             used.update(d.args)

@@ -92,6 +92,10 @@ class PythonGenerator:
             return f"({self._text(e.left, a)} + {self._text(e.right, b)})"
         if e.op in "+-*/":
             return f"({a} {e.op} {b})"
+        if e.op in ("=", "<>") and (isinstance(e.left, ir.Str) or isinstance(e.right, ir.Str)):
+            # A blank cell equals "" in every spreadsheet (and never equals other text).
+            a = a if isinstance(e.left, ir.Str) else f"blank_text({a})"
+            b = b if isinstance(e.right, ir.Str) else f"blank_text({b})"
         if e.op in ("=", "<>") or _numeric(e.left) or _numeric(e.right):
             py = {"=": "==", "<>": "!="}.get(e.op, e.op)
             return f"({a} {py} {b})"

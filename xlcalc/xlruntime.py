@@ -352,6 +352,11 @@ def fixed_text(x: float, decimals: int) -> str:
     return f"{(-r if v < 0 and r != 0 else r):f}"
 
 
+def blank_text(v: Value) -> Value:
+    """A blank cell compared with text reads as "" (``A1=""`` is TRUE for an empty A1)."""
+    return "" if v is None else v
+
+
 def text_of(v: Value) -> str:
     """The text a cell shows when concatenated: numbers in General format."""
     if isinstance(v, str):
