@@ -693,23 +693,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_audit)
 
 
-def _params(pairs: Sequence[str]) -> dict[str, str]:
-    out = {}
-    for pair in pairs:
-        if "=" not in pair:
-            raise XlcalcError(f"--param 应写成 NAME=VALUE，得到“{pair}”")
-        name, value = pair.split("=", 1)
-        out[name.strip()] = value.strip()
-    return out
-
-
 def cmd_audit(args: argparse.Namespace) -> int:
+    from xlcalc.cli import param_pairs
     from xlcalc.inputs import load_inputs
     from xlcalc.spec.loader import load_spec
 
     spec = load_spec(args.spec)
     units = load_inputs(args.inputs)
-    params = _params(args.param)
+    params = param_pairs(args.param)
     try:
         audits = audit(spec, units, params)
     except XlcalcError as exc:
