@@ -75,7 +75,3 @@ def _from_csv(path: Path, text: str) -> list[UnitInputs]:
             raise InputError(f"{path}：第{reader.line_num}行的列数多于表头")
         out.append(UnitInputs(name, values))
     return out
-
-
-def with_location(path: str | Path, units: list[UnitInputs]) -> list[tuple[UnitInputs, str]]:
-    return [(u, f"{path}（单位“{u.name}”）") for u in units]

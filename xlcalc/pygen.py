@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from xlcalc import ir, xlruntime
-from xlcalc.cells import Cell, CellGraph, Role
+from xlcalc.cells import CellGraph, Role
 
 _FN = {
     "MIN": "xl_min",
@@ -209,7 +209,3 @@ def compile_graph(
     run = namespace["run"]
     run.__source__ = source  # type: ignore[attr-defined]
     return run
-
-
-def input_cells(graph: CellGraph) -> list[Cell]:
-    return graph.role(Role.INPUT)

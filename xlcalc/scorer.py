@@ -17,7 +17,7 @@ from typing import Any
 from xlcalc import ir
 from xlcalc.cells import CellGraph, Role
 from xlcalc.errors import InputError
-from xlcalc.lowering import GRADE, PENDING_COUNT, STATUS, lower
+from xlcalc.lowering import GRADE, PENDING_COUNT, lower
 from xlcalc.pygen import compile_graph
 from xlcalc.spec.model import BOOL_FALSE, BOOL_TRUE, InputDef, Node, ParamDef, Spec
 
@@ -279,6 +279,3 @@ class Scorer:
             cells=cells,
             node_keys=self._node_keys,
         )
-
-    def status_text(self, cells: dict[str, Any]) -> str:
-        return cells[STATUS]

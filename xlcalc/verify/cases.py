@@ -235,11 +235,6 @@ PROBES.update(
 )
 
 
-def register_probe(kind: type[Rule], fn: Callable[..., list[Probe]]) -> None:
-    """Rule kinds defined elsewhere add their boundary probes here."""
-    PROBES[kind] = fn
-
-
 def rule_probes(spec: Spec) -> list[tuple[str, Probe]]:
     """(node id, probe) for every rule, plus its penalties and vetoes."""
     pm = ProbeMaker(spec)
