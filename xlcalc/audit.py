@@ -35,13 +35,12 @@ from xlcalc.rules.monitor import Monitor
 from xlcalc.rules.period import PerPeriod
 from xlcalc.rules.proportional import Proportional
 from xlcalc.rules.threshold import Threshold, Tiered
-from xlcalc.scorer import Scorer, UnitInputs, resolve_params
+from xlcalc.scorer import Scorer, UnitInputs, json_envelope
 from xlcalc.spec.model import Node, Spec
 
 if TYPE_CHECKING:
     from xlcalc.lowering import Lowering
 
-JSON_FORMAT_VERSION = 1
 OVER_COMPLETION = 1.3  # 完成值达到指标值的130%及以上：指标值可能偏低（国家规定“按照偏离度适度调减分值”）
 TOL = 1e-9
 
@@ -707,11 +706,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         raise XlcalcError(f"{args.inputs}：{exc}") from None
     if args.json:
         doc = {
-            "format": "xlcalc.audit",
-            "version": JSON_FORMAT_VERSION,
-            "spec": spec.meta.id,
-            "title": spec.meta.title,
-            "params": resolve_params(spec, params),
+            **json_envelope("audit", spec, params),
             "structure": [
                 {"node": f.node, "kind": f.kind, "message": f.message} for f in structural_findings(spec)
             ],

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from xlcalc.errors import XlcalcError
 from xlcalc.lint import exit_status, lint
-from xlcalc.scorer import JSON_FORMAT_VERSION, Scorer, UnitResult, resolve_params
+from xlcalc.scorer import Scorer, UnitResult, json_envelope
 from xlcalc.spec.loader import load_many, load_spec
 
 
@@ -76,14 +76,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     except XlcalcError as exc:
         raise XlcalcError(f"{args.inputs}：{exc}") from None
     if args.json:
-        doc = {
-            "format": "xlcalc.score",
-            "version": JSON_FORMAT_VERSION,
-            "spec": spec.meta.id,
-            "title": spec.meta.title,
-            "params": resolve_params(spec, params),
-            "units": [r.to_json() for r in results],
-        }
+        doc = {**json_envelope("score", spec, params), "units": [r.to_json() for r in results]}
         print(json.dumps(doc, ensure_ascii=False, indent=2))
     else:
         print(format_table(results))

@@ -31,7 +31,7 @@ class Lowering:
         self.inputs = {i.id: i for i in spec.inputs}
         self.derived = {d.id: d for d in spec.derived}
         self.params = {p.name: p for p in spec.params}
-        self.pooled: dict[str, tuple[str, str]] = {}  # rule node id -> (param, default node)
+        self.pooled: dict[str, str] = {}  # pure-penalty rule node id -> parameter choosing its pool
         self.lowest: dict[str, float | None] = {}  # node id -> lowest possible score (None: unbounded)
 
     # ---- values -------------------------------------------------------------------------
@@ -144,7 +144,7 @@ class Lowering:
 
     def pool(self, node: Node, param: str) -> None:
         """Declare a pure-penalty rule whose deduction lands on the node a parameter picks."""
-        self.pooled[node.id] = (param, node.id)
+        self.pooled[node.id] = param
 
     # ---- graph ----------------------------------------------------------------------------
     def build(self) -> CellGraph:
@@ -351,7 +351,7 @@ class Lowering:
             if child.id not in self.pooled:
                 terms.append(ir.Ref(child.id))
                 lows.append(self.lowest.get(child.id))
-        for rule_id, (param, _) in self.pooled.items():
+        for rule_id, param in self.pooled.items():
             if node.id in self.params[param].choices_codes() and any(n.id == rule_id for n in node.walk()):
                 terms.append(ir.if_(self.param_is(param, node.id), ir.Ref(rule_id), 0))
                 lows.append(None)

@@ -117,6 +117,17 @@ class UnitResult:
         }
 
 
+def json_envelope(kind: str, spec: Spec, params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The head every stable JSON output shares: format, version, spec and resolved parameters."""
+    return {
+        "format": f"xlcalc.{kind}",
+        "version": JSON_FORMAT_VERSION,
+        "spec": spec.meta.id,
+        "title": spec.meta.title,
+        "params": resolve_params(spec, params),
+    }
+
+
 def resolve_params(spec: Spec, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Parameter values as the workbook holds them: labels for choices, floats for numbers.
 

@@ -21,6 +21,7 @@ from openpyxl.formula.tokenizer import Token, Tokenizer
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
 
 from xlcalc.engines import Book
+from xlcalc.scorer import UnitInputs, resolve_params
 from xlcalc.verify.cases import CaseGenerator
 from xlcalc.verify.runner import EngineRun, Runner
 from xlcalc.verify.target import Target
@@ -187,9 +188,10 @@ def run_mutants(
     case_list = list(gen.cases(cases, target.scorer))
     # Values of case 1 (a filled one) give the "overwritten by a number" mutants their constants.
     probe_case = case_list[1] if len(case_list) > 1 else case_list[0]
-    rows = [target.scorer.normalize(_unit(target, u, probe_case)) for u in range(target.layout.n_units)]
-    from xlcalc.scorer import resolve_params
-
+    rows = [
+        target.scorer.normalize(UnitInputs(target.units[u], probe_case.units[u]))
+        for u in range(target.layout.n_units)
+    ]
     values = target.scorer.evaluate(rows, resolve_params(target.spec, probe_case.params))
     expected_first = {}
     for cid in target.layout.positions:
@@ -218,9 +220,3 @@ def run_mutants(
         (report.killed if run.mismatches else report.survived).append(m)
     report.seconds = time.perf_counter() - start
     return report
-
-
-def _unit(target: Target, u: int, case):
-    from xlcalc.scorer import UnitInputs
-
-    return UnitInputs(target.units[u], case.units[u])

@@ -114,10 +114,10 @@ class Runner:
         sheet = SHEET_NAMES[Role.INPUT]
         if inputs:
             if lay.ranked:
-                block = [[_cell_value(rows[u].get(c.id)) for c in inputs] for u in range(self.n)]
+                block = [[rows[u].get(c.id) for c in inputs] for u in range(self.n)]
                 self.book.write(sheet, f"{get_column_letter(UNIT_COL + 1)}{FIRST_ROW}", block)
             else:
-                block = [[_cell_value(rows[0].get(c.id))] for c in inputs]
+                block = [[rows[0].get(c.id)] for c in inputs]
                 self.book.write(sheet, f"{get_column_letter(FORM_VALUE_COL)}{FIRST_ROW}", block)
         for li in lay.graph.lists:
             name = lay.list_sheets[li.id]
@@ -232,10 +232,6 @@ def run_engine(
         runner.run_case(case, run, k)
     run.seconds = time.perf_counter() - start
     return run
-
-
-def _cell_value(v: Any) -> Any:
-    return None if v is None else v
 
 
 def _pad(items: list[Any], n: int) -> list[Any]:
