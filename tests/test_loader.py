@@ -50,7 +50,12 @@ BROKEN = [
         "must choose among this rule's ancestors",
         None,
     ),
-    ("- {id: trainings,", "- {id: staff,", "id 'staff' is used by both", None),
+    (
+        "- {id: trainings,",
+        "- {id: staff,",
+        "id 'staff' is already used by the input at line 66",
+        "label: 开展法律援助案件质量",
+    ),
 ]
 
 
@@ -83,7 +88,7 @@ def test_yaml_syntax_error_has_a_line(tmp_path):
 
 
 def test_missing_file_is_a_located_error(tmp_path):
-    with pytest.raises(SpecError, match="无法读取文件"):
+    with pytest.raises(SpecError, match="无法读取规格文件"):
         load_spec(tmp_path / "nope.yaml")
 
 

@@ -3,14 +3,20 @@ rule snippets' hand-computed values."""
 
 from __future__ import annotations
 
+import io
+import re
+import tokenize
+from pathlib import Path
+
 import pytest
 from rule_snippets import RULES, rule_spec
 
-from xlcalc import ir
+from xlcalc import ir, xlruntime
 from xlcalc.excelgen import ExcelGenerator
 from xlcalc.lowering import lower
 from xlcalc.pygen import PythonGenerator, compile_graph, generate_source
 from xlcalc.scorer import Scorer, UnitInputs
+from xlcalc.spec.loader import load_spec
 
 
 @pytest.mark.parametrize("node_type", ir.NODE_TYPES, ids=lambda t: t.__name__)
@@ -25,7 +31,7 @@ def test_unknown_node_is_a_loud_error():
         pass
 
     with pytest.raises(NotImplementedError, match="Unsupported IR node type Odd"):
-        PythonGenerator({}, []).gen(Odd())
+        PythonGenerator({}, [], {}).gen(Odd())
 
 
 def test_generated_source_compiles_for_every_rule_kind(tmp_path):
@@ -91,3 +97,40 @@ def test_compile_refuses_to_skip_a_cell_others_read(tmp_path):
     graph = lower(rule_spec("deduction", tmp_path))
     with pytest.raises(ValueError, match="reads skipped cells"):
         compile_graph(graph, frozenset({Role.DERIVED}))
+
+
+# Names the generated scorer may contain: Python syntax, the Excel runtime, a few builtins, its own
+# locals (c0, c1... for cells, p0, p1... for parameters). Spec text only ever appears inside literals.
+_VOCABULARY = {
+    *("def", "return", "for", "in", "if", "else", "and", "or", "not", "is", "True", "False", "None"),
+    *("run", "U", "P", "n", "V", "COL", "i", "j", "u", "v", "get", "update", "_"),
+    *("len", "dict", "range", "min", "max", "abs", "bool", "float", "type"),
+    *(name for name in dir(xlruntime) if not name.startswith("_")),
+}
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _names_outside_vocabulary(source: str) -> set[str]:
+    names = {
+        t.string for t in tokenize.generate_tokens(io.StringIO(source).readline) if t.type == tokenize.NAME
+    }
+    return {n for n in names if n not in _VOCABULARY and not re.fullmatch(r"[cp]\d+", n)}
+
+
+@pytest.mark.parametrize("spec_path", sorted(ROOT.glob("rubric_specs/*.yaml")), ids=lambda p: p.stem)
+def test_generated_source_uses_only_the_allowed_vocabulary(spec_path):
+    assert _names_outside_vocabulary(generate_source(lower(load_spec(spec_path)))) == set()
+
+
+def test_hostile_parameter_name_cannot_reach_generated_code():
+    """Even if a name slipped past the loader, the generated code names parameters by slot."""
+    evil = "monitor_tolerance[__import__('os').system('touch /tmp/xlcalc-pwned')]"
+    graph_source = PythonGenerator({}, [], {evil: "p0"}).gen(ir.Param(evil))
+    assert graph_source == "p0"
+
+
+def test_unknown_operator_is_refused():
+    with pytest.raises(NotImplementedError, match="Unsupported operator"):
+        PythonGenerator({}, [], {}).gen(ir.BinOp("+ __import__('os') +", ir.Num(1), ir.Num(2)))

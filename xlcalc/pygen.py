@@ -32,14 +32,20 @@ _FN = {
 }
 
 _NUMERIC_FUNCS = frozenset(_FN) - {"ISNUMBER"}
+_ARITHMETIC = frozenset("+-*/")
+# Every operator the IR may carry, spelled in Python; anything else is refused, never pasted.
+_COMPARISON = {"=": "==", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 
 
 class PythonGenerator:
     """IR → Python expression source, one method per IR node kind."""
 
-    def __init__(self, local_names: dict[str, str], scores: list[str]) -> None:
+    def __init__(self, local_names: dict[str, str], scores: list[str], param_slots: dict[str, str]) -> None:
         self.local_names = local_names
         self.scores = scores
+        # Parameter names are spec text: the generated code names them by slot (p0, p1...), never by
+        # pasting the name into an identifier; the name itself only appears as a repr() literal.
+        self.param_slots = param_slots
 
     def gen(self, e: ir.Expr) -> str:
         method = getattr(self, type(e).__name__.lower(), None)
@@ -60,7 +66,7 @@ class PythonGenerator:
         return self.local_names.get(e.cell) or f"v[{e.cell!r}]"
 
     def param(self, e: ir.Param) -> str:
-        return f"p_{e.name}"
+        return self.param_slots[e.name]
 
     def column(self, e: ir.Column) -> str:
         return f"COL[{e.cell!r}]"
@@ -78,26 +84,28 @@ class PythonGenerator:
         return f"(-{self.gen(e.operand)})"
 
     def numtext(self, e: ir.NumText) -> str:
-        return f"num_text({self.gen(e.value)}, {e.decimals})"
+        return f"num_text({self.gen(e.value)}, {int(e.decimals)})"
 
     def pcttext(self, e: ir.PctText) -> str:
-        return f"pct_text({self.gen(e.value)}, {e.decimals})"
+        return f"pct_text({self.gen(e.value)}, {int(e.decimals)})"
 
     def fixedtext(self, e: ir.FixedText) -> str:
-        return f"fixed_text({self.gen(e.value)}, {e.decimals})"
+        return f"fixed_text({self.gen(e.value)}, {int(e.decimals)})"
 
     def binop(self, e: ir.BinOp) -> str:
+        if e.op != "&" and e.op not in _ARITHMETIC and e.op not in _COMPARISON:
+            raise NotImplementedError(f"Unsupported operator {e.op!r}")
         a, b = self.gen(e.left), self.gen(e.right)
         if e.op == "&":
             return f"({self._text(e.left, a)} + {self._text(e.right, b)})"
-        if e.op in "+-*/":
+        if e.op in _ARITHMETIC:
             return f"({a} {e.op} {b})"
         if e.op in ("=", "<>") and (isinstance(e.left, ir.Str) or isinstance(e.right, ir.Str)):
             # A blank cell equals "" in every spreadsheet (and never equals other text).
             a = a if isinstance(e.left, ir.Str) else f"blank_text({a})"
             b = b if isinstance(e.right, ir.Str) else f"blank_text({b})"
         if e.op in ("=", "<>") or _numeric(e.left) or _numeric(e.right):
-            py = {"=": "==", "<>": "!="}.get(e.op, e.op)
+            py = _COMPARISON[e.op]
             return f"({a} {py} {b})"
         return f"compare({e.op!r}, {a}, {b})"
 
@@ -142,7 +150,7 @@ def _numeric(e: ir.Expr) -> bool:
     if isinstance(e, ir.Num):
         return True
     if isinstance(e, ir.BinOp):
-        return e.op in "+-*/"
+        return e.op in _ARITHMETIC
     if isinstance(e, ir.Call):
         return e.fn in _NUMERIC_FUNCS
     return isinstance(e, ir.Neg)
@@ -153,13 +161,14 @@ def generate_source(graph: CellGraph, skip_roles: frozenset[Role] = frozenset())
 
     ``skip_roles`` leaves out cells nothing else reads (explanations, when only scores are wanted).
     """
+    param_slots = {name: f"p{k}" for k, name in enumerate(sorted(_param_names(graph)))}
     lines = [
         "def run(U, P):",
         "    n = len(U)",
         "    V = [dict() for _ in range(n)]",
         "    COL = {}",
         "    reset_cache()",
-        *[f"    p_{name} = P[{name!r}]" for name in sorted(_param_names(graph))],
+        *[f"    {slot} = P[{name!r}]" for name, slot in param_slots.items()],
     ]
     computed: set[str] = set()
     for stratum in graph.strata:
@@ -172,7 +181,7 @@ def generate_source(graph: CellGraph, skip_roles: frozenset[Role] = frozenset())
         lines.append("        u = U[i]")
         lines.append("        v = V[i]")
         local: dict[str, str] = {}
-        gen = PythonGenerator(local, graph.counted_scores())
+        gen = PythonGenerator(local, graph.counted_scores(), param_slots)
         stored: list[str] = []
         for k, cell in enumerate(stratum):
             if cell.role in skip_roles:

@@ -8,6 +8,8 @@ its own arithmetic and its own sentence of explanation.
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -29,16 +31,19 @@ def number_or_percent(value: object) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value)
+        number = float(value) if abs(value) <= 1e15 else math.nan
+        return number if math.isfinite(number) else None
     if isinstance(value, str):
-        text = value.strip()
-        try:
-            if text.endswith("%"):
-                return float(text[:-1]) / 100
-            return float(text)
-        except ValueError:
+        # A plain decimal as the rubric prints it: no NaN/inf, no Python-only underscores.
+        m = _SPEC_NUMBER.fullmatch(value.strip())
+        if m is None:
             return None
+        number = float(m.group(1)) / (100 if m.group(2) else 1)
+        return number if math.isfinite(number) and abs(number) <= 1e15 else None
     return None
+
+
+_SPEC_NUMBER = re.compile(r"([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?)(%?)")
 
 
 def read_amount(r: Reader, key: str, default: object = None, required: bool = True) -> float | None:

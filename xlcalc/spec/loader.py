@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from xlcalc.errors import Diagnostic, SpecError
+from xlcalc.errors import SpecError
 from xlcalc.rules import REGISTRY
 from xlcalc.rules.base import read_amount
 from xlcalc.spec.model import (
@@ -21,7 +21,7 @@ from xlcalc.spec.model import (
     Spec,
 )
 from xlcalc.spec.params import STANDARD_PARAMS
-from xlcalc.yamlread import Context, Reader, load_yaml
+from xlcalc.yamlread import Context, Reader, load_yaml, read_spec_text
 
 DERIVED_KINDS = {"ratio": 2, "mean": 1, "count": 1, "count_between": 1, "sum": None, "difference": 2}
 AGGREGATES = ("sum", "deductions")
@@ -32,10 +32,7 @@ def load_spec(path: str | Path, text: str | None = None) -> Spec:
     raises :class:`SpecError` listing every problem."""
     path = Path(path)
     if text is None:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise SpecError([Diagnostic("error", f"无法读取文件：{exc.strerror}", str(path))]) from exc
+        text = read_spec_text(path)
     data, ctx = load_yaml(path, text)
     spec = _build(Reader(data, ctx, ""), ctx, str(path))
     ctx.raise_if_errors()
@@ -73,7 +70,7 @@ def _meta(r: Reader | None) -> Meta | None:
     if len(set(units)) != len(units):
         r.error("units must be distinct", "units")
     meta = Meta(
-        id=r.get("id", str) or "",
+        id=_file_id(r),
         title=r.get("title", str) or "",
         issuer=r.get("issuer", str, ""),
         year=str(r.get("year", (str, int), "")),
@@ -89,11 +86,24 @@ def _meta(r: Reader | None) -> Meta | None:
     return meta
 
 
+# Names Windows reserves for devices: a workbook called CON.xlsx cannot be created there.
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{k}" for k in range(10)), *(f"LPT{k}" for k in range(10))}
+
+
+def _file_id(r: Reader) -> str:
+    """meta.id names the built files, so it is an identifier and no reserved device name."""
+    value = r.ident("id", "spec")
+    if value.upper() in _RESERVED:
+        r.error(f"'id' '{value}' is a name Windows reserves for a device", "id")
+        return ""
+    return value
+
+
 def _params(r: Reader) -> tuple[ParamDef, ...]:
     """Standard parameters every rubric has, then the spec's own (which may override defaults)."""
     params: dict[str, ParamDef] = {p.name: p for p in STANDARD_PARAMS}
     for p in r.readers("params"):
-        name = p.get("name", str) or ""
+        name = p.ident("name", "parameter")
         choices = []
         for c in p.readers("choices"):
             choices.append((c.get("code", str) or "", c.get("label", str) or ""))
@@ -125,7 +135,7 @@ def _params(r: Reader) -> tuple[ParamDef, ...]:
 def _input(r: Reader) -> InputDef:
     itype = r.choice("type", INPUT_TYPES) or "number"
     inp = InputDef(
-        id=r.get("id", str) or "",
+        id=r.ident("id", "input"),
         label=r.get("label", str) or "",
         unit=r.get("unit", str, "" if itype in ("bool", "text") else ("%" if itype == "percent" else "")),
         type=itype,
@@ -153,7 +163,7 @@ def _derived(r: Reader) -> DerivedDef:
         r.error(f"derived kind '{kind}' takes {want} operand(s) in 'of', found {len(args)}", "of")
     on_zero = r.get("on_zero", (str, float), "pending")
     d = DerivedDef(
-        id=r.get("id", str) or "",
+        id=r.ident("id", "derived"),
         label=r.get("label", str) or "",
         kind=kind,
         unit=r.get("unit", str, ""),
@@ -173,7 +183,7 @@ def _derived(r: Reader) -> DerivedDef:
 
 def _choice(r: Reader) -> Choice:
     c = Choice(
-        id=r.get("id", str) or "",
+        id=r.ident("id", "choice"),
         topic=r.get("topic", str) or "",
         decision=r.get("decision", str) or "",
         reason=r.get("reason", str) or "",
@@ -201,7 +211,7 @@ def _node(r: Reader, level: int) -> Node:
     if rule is None and not children and rr is None:
         r.error("a leaf indicator needs a 'rule'")
     node = Node(
-        id=r.get("id", str) or "",
+        id=r.ident("id", "indicator"),
         label=r.get("label", str) or "",
         points=read_amount(r, "points") or 0.0,
         level=level,
@@ -228,17 +238,22 @@ def _node(r: Reader, level: int) -> Node:
 def _check_references(spec: Spec, r: Reader, ctx: Context) -> None:
     """Dangling ids, duplicate ids, parameters and scopes that do not exist."""
     known: dict[str, str] = {}
-    for kind, ids in (
-        ("input", [i.id for i in spec.inputs]),
-        ("derived", [d.id for d in spec.derived]),
-        ("indicator", [n.id for n in spec.nodes()]),
-    ):
-        for i in ids:
-            if not i.isidentifier() or i.isdigit():
-                ctx.error(f"id '{i}' must be a letter/underscore identifier", None, kind)
+    first: dict[str, tuple[int | None, str]] = {}
+    for kind in ("input", "derived", "indicator"):
+        for i, line, where in ctx.ids.get(kind, []):
             if i in known:
-                ctx.error(f"id '{i}' is used by both an {known[i]} and an {kind}", None, kind)
+                at = f"line {first[i][0]}, {first[i][1]}" if first[i][0] else first[i][1]
+                ctx.error(f"id '{i}' is already used by the {known[i]} at {at}", line, where)
+                continue
             known[i] = kind
+            first[i] = (line, where)
+    seen_params: dict[str, int | None] = {}
+    for name, line, where in ctx.ids.get("parameter", []):
+        if name in seen_params:
+            ctx.error(
+                f"parameter '{name}' is declared twice (first at line {seen_params[name]})", line, where
+            )
+        seen_params[name] = line
     values = {i.id for i in spec.inputs} | {d.id for d in spec.derived}
     params = {p.name: p for p in spec.params}
     for d in spec.derived:
