@@ -102,3 +102,17 @@ def test_every_rule_kind_has_a_golden_formula():
 
 # Kinds added for the other seed rubrics carry their own golden tests in their rule test modules.
 EXTRA_KINDS_TESTED_ELSEWHERE = ("per_period", "monitor", "threshold_or_manual")
+
+
+LITERALS = [
+    ("短", '"短"'),
+    ("a" * 255, '"' + "a" * 255 + '"'),
+    ("a" * 256, '("' + "a" * 255 + '"&"a")'),
+    ('"' * 300, '("' + '""' * 255 + '"&"' + '""' * 45 + '")'),
+    ("😀" * 128, '("' + "😀" * 127 + '"&"😀")'),  # outside the BMP: two UTF-16 units each
+]
+
+
+@pytest.mark.parametrize(("text", "formula"), LITERALS)
+def test_string_literals_stay_within_excels_255_characters(text, formula):
+    assert ExcelGenerator(Flat()).gen(ir.Str(text)) == formula

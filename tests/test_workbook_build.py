@@ -170,3 +170,46 @@ def test_example_inputs_evaluate_without_errors_and_match(anqing):
         assert totals == pytest.approx(expected)
     finally:
         book.close()
+
+
+_HOSTILE_TEXTS = {
+    # where in the 安庆 spec, what it becomes
+    "  title: 2023年度全市法律援助工作绩效评价指标（征求意见稿）\n": '  title: \'=HYPERLINK("http://evil.example","点击")\'\n',
+    "  units: [迎江区, 大观区,": "  units: [\"=cmd|'/c calc'!A1\", 大观区,",
+    "    label: 排名第10名及以后的得分\n": "    label: '@SUM(1+1)*cmd|calc'\n",
+    "  issuer: 安庆市司法局\n": "  issuer: '=1+1'\n",
+}
+
+
+def test_spec_text_starting_with_equals_is_never_a_formula(tmp_path):
+    """Formula injection: titles, unit names, labels that start with "=" or "@" stay text in every sheet."""
+    text = ANQING.read_text(encoding="utf-8")
+    for old, new in _HOSTILE_TEXTS.items():
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    spec_path = tmp_path / "hostile.yaml"
+    spec_path.write_text(text, encoding="utf-8")
+    out = write_workbook(build_workbook(load_spec(spec_path)), tmp_path / "hostile.xlsx")
+    wb = load_workbook(out)
+    formulas = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    assert formulas, "the workbook should still hold its compiled formulas"
+    for f in formulas:
+        assert "cmd|" not in f and "HYPERLINK" not in f and not f.startswith("=1+1"), f
+    texts = {c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.data_type == "s"}
+    assert "=cmd|'/c calc'!A1" in texts
+    assert '=HYPERLINK("http://evil.example","点击")' in texts
+
+
+def test_excel_limits_are_located_errors(compiled):
+    from xlcalc.workbook.build import excel_limit_problems
+
+    wb = compiled.workbook
+    problems = excel_limit_problems(wb, [("评分", 5, 3, "=" + "1+" * 4100 + "1")])
+    assert problems == [problems[0]] and problems[0].startswith("评分!C5：公式长 8,202 字符")
+    ws = wb.create_sheet("长文本")
+    ws["A1"] = "长" * 32_768
+    assert any(
+        p.startswith("长文本!A1：文字达到 Excel 单元格的 32,767 字符上限")
+        for p in excel_limit_problems(wb, [])
+    )
+    wb.remove(ws)

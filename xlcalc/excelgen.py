@@ -39,6 +39,23 @@ def format_number(x: float) -> str:
     return repr(float(x))
 
 
+MAX_LITERAL = 255  # characters in one string literal of a formula (Excel's limit)
+MAX_FORMULA = 8192  # characters in one formula (Excel's limit)
+
+
+def _utf16_pieces(text: str, limit: int) -> list[str]:
+    """``text`` cut into pieces of at most ``limit`` UTF-16 code units (Excel counts those)."""
+    pieces, start, units = [], 0, 0
+    for k, ch in enumerate(text):
+        width = 2 if ord(ch) > 0xFFFF else 1
+        if units + width > limit:
+            pieces.append(text[start:k])
+            start, units = k, 0
+        units += width
+    pieces.append(text[start:])
+    return pieces
+
+
 class ExcelGenerator:
     """IR → Excel formula text (without the leading ``=``)."""
 
@@ -61,7 +78,10 @@ class ExcelGenerator:
         return f"({text})" if e.value < 0 and parent_prec > 0 else text
 
     def str(self, e: ir.Str) -> str:
-        return '"' + e.value.replace('"', '""') + '"'
+        # Excel refuses a string literal longer than 255 characters: longer text is joined from pieces.
+        pieces = _utf16_pieces(e.value, MAX_LITERAL)
+        quoted = ['"' + p.replace('"', '""') + '"' for p in pieces]
+        return quoted[0] if len(quoted) == 1 else "(" + "&".join(quoted) + ")"
 
     def bool(self, e: ir.Bool) -> str:
         return "TRUE" if e.value else "FALSE"

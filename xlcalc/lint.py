@@ -7,8 +7,9 @@ a rule whose stated full marks exceed its points, implied maxima, unused inputs)
 
 from __future__ import annotations
 
-from xlcalc.errors import Diagnostic
+from xlcalc.errors import Diagnostic, SpecError
 from xlcalc.spec.model import Node, Spec
+from xlcalc.workbook.build import build_workbook
 
 TOLERANCE = 1e-9
 
@@ -73,6 +74,10 @@ def lint(spec: Spec) -> list[Diagnostic]:
     for inp in spec.inputs:
         if inp.id not in used:
             out.append(Diagnostic("warning", f"输入项“{inp.label}”（{inp.id}）未被任何规则使用", file))
+    try:  # Excel's limits (formula and text length, sheet size) show only in the compiled workbook
+        build_workbook(spec)
+    except SpecError as exc:
+        out.extend(exc.diagnostics)
     return out
 
 

@@ -16,6 +16,8 @@ from openpyxl.workbook.properties import CalcProperties
 
 from xlcalc import ir
 from xlcalc.cells import Cell, CellGraph, Role
+from xlcalc.errors import Diagnostic, SpecError
+from xlcalc.excelgen import MAX_FORMULA
 from xlcalc.lowering import lower
 from xlcalc.spec.model import Spec
 from xlcalc.workbook import sheets
@@ -87,10 +89,53 @@ def build_workbook(spec: Spec, units: list[str] | None = None) -> Compiled:
     blocks = formula_blocks(formula_cells, layout.ranked)
     sheets.formula_index_sheet(wb, blocks)
     sheets.spec_sheet(wb, spec)
+    _text_is_never_a_formula(wb, formula_cells)
+    problems = excel_limit_problems(wb, formula_cells)
+    if problems:
+        raise SpecError([Diagnostic("error", p, spec.file) for p in problems])
     # Store no cached values and ask every engine for a full recalculation on load.
     wb.calculation = CalcProperties(fullCalcOnLoad=True)
     wb.active = wb.sheetnames.index("填报") if "填报" in wb.sheetnames else 0
     return Compiled(spec, graph, layout, units, wb, blocks)
+
+
+def _text_is_never_a_formula(wb: Workbook, formulas: list[tuple[str, int, int, str]]) -> None:
+    """Only the compiler's own formulas are formulas: any other text that openpyxl took for one (a unit
+    name, label or title starting with "=", e.g. a DDE ``=cmd|'/c calc'!A1``) is written as a string."""
+    compiled = {(sheet, row, col) for sheet, row, col, _ in formulas}
+    for ws in wb.worksheets:
+        for (row, col), c in ws._cells.items():
+            if c.data_type == "f" and (ws.title, row, col) not in compiled:
+                c.data_type = "s"
+
+
+MAX_ROWS, MAX_COLUMNS, MAX_CELL_TEXT = 1_048_576, 16_384, 32_767
+
+
+def excel_limit_problems(wb: Workbook, formulas: list[tuple[str, int, int, str]]) -> list[str]:
+    """Where a built workbook exceeds what Excel can open: formula length, text length, sheet size."""
+    problems: list[str] = []
+    long_columns: set[tuple[str, int]] = set()
+    for sheet, row, col, f in formulas:
+        if len(f) > MAX_FORMULA and (sheet, col) not in long_columns:
+            long_columns.add((sheet, col))
+            problems.append(
+                f"{sheet}!{get_column_letter(col)}{row}：公式长 {len(f):,} 字符，超过 Excel 的 {MAX_FORMULA:,} 字符上限"
+                f"（请缩短该规则的说明文字或拆分规则）"
+            )
+    for ws in wb.worksheets:
+        if ws.max_row > MAX_ROWS or ws.max_column > MAX_COLUMNS:
+            problems.append(
+                f"{ws.title}：需要 {ws.max_row:,} 行 × {ws.max_column:,} 列，超过 Excel 的 {MAX_ROWS:,} 行 × {MAX_COLUMNS:,} 列"
+            )
+        for (row, col), c in ws._cells.items():
+            # openpyxl silently cuts longer text to exactly the limit, so reaching it means text was lost.
+            if c.data_type == "s" and isinstance(c.value, str) and len(c.value) >= MAX_CELL_TEXT:
+                problems.append(
+                    f"{ws.title}!{get_column_letter(col)}{row}：文字达到 Excel 单元格的 {MAX_CELL_TEXT:,} 字符上限，"
+                    f"超出部分会被截断（请缩短）"
+                )
+    return problems
 
 
 def formula_blocks(cells: list[tuple[str, int, int, str]], ranked: bool) -> list[tuple[str, str, str]]:

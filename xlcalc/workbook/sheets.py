@@ -194,10 +194,8 @@ def spec_sheet(wb: Workbook, spec: Spec) -> None:
 
     ws = wb.create_sheet(SPEC_SHEET)
     for k, line in enumerate(spec.source_text.splitlines(), start=1):
-        # A leading "=" would turn a YAML line into a formula; such a line is kept as text.
-        c = ws.cell(row=k, column=1, value=line if line else None)
-        if line.startswith("="):
-            c.data_type = "s"
+        # A line starting with "=" stays text: build_workbook makes every non-compiled formula a string.
+        ws.cell(row=k, column=1, value=line if line else None)
     ws.sheet_state = "hidden"
     ws.protection.sheet = True
 
