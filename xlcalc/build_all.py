@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from xlcalc.cells import Role
+from xlcalc.paths import inside
 from xlcalc.spec.model import Spec
 from xlcalc.workbook.build import build_workbook, template_name, write_workbook
 from xlcalc.workbook.layout import SHEET_NAMES
@@ -19,7 +20,7 @@ def build_specs(specs: list[Spec], out: Path, xlsm: bool = True) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for spec in specs:
-        xlsx = write_workbook(build_workbook(spec), out / template_name(spec))
+        xlsx = write_workbook(build_workbook(spec), inside(out, template_name(spec)))
         written.append(xlsx)
         if xlsm:
             target = xlsx.with_suffix(".xlsm")

@@ -20,6 +20,7 @@ from ruamel.yaml import YAML
 
 from xlcalc.cells import Role
 from xlcalc.engines import Book, ErrorValue
+from xlcalc.paths import inside
 from xlcalc.scorer import UnitInputs, resolve_params
 from xlcalc.verify.cases import Case
 from xlcalc.verify.target import Target
@@ -207,7 +208,7 @@ class Runner:
     def save_case(self, case: Case, index: int) -> Path:
         """A YAML inputs file that ``xlcalc score`` accepts, reproducing the failing case."""
         self.failure_dir.mkdir(parents=True, exist_ok=True)
-        path = self.failure_dir / f"{self.t.name}-{self.engine}-case{index}.yaml"
+        path = inside(self.failure_dir, f"{self.t.name}-{self.engine}-case{index}.yaml")
         doc = {
             "units": [{"unit": self.t.units[u], "inputs": _plain(case.units[u])} for u in range(self.n)],
         }
