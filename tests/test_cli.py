@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from conftest import ANQING, ROOT
 
 from xlcalc.cli import main
@@ -61,3 +62,31 @@ def test_user_errors_have_no_traceback(tmp_path, capsys):
     err = capsys.readouterr().err
     assert str(bad) in err and "超出允许范围" in err and "Traceback" not in err
     assert main(["score", str(ANQING), "--inputs", str(EXAMPLE), "--param", "oops"]) == 2
+
+
+BAD_PARAMS = [
+    ("rank_beyond=nan", "应为有限的数字"),
+    ("rank_beyond=inf", "应为有限的数字"),
+    ("rank_beyond=1e999", "应为有限的数字"),
+    ("rank_beyond=abc", "应为数字"),
+    ("no_such_param=1", "未知参数"),
+    ("rank_beyond", "NAME=VALUE"),
+]
+
+
+@pytest.mark.parametrize(("pair", "message"), BAD_PARAMS)
+def test_bad_param_is_a_clean_error(capsys, pair, message):
+    assert main(["score", str(ANQING), "--inputs", str(EXAMPLE), "--param", pair]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_build_refuses_a_spec_whose_id_escapes(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        ANQING.read_text(encoding="utf-8").replace("  id: anqing_2023\n", "  id: ../../escaped\n"),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    assert main(["build", str(bad), "--out", str(out), "--no-xlsm"]) == 2
+    assert "must be ASCII" in capsys.readouterr().err
+    assert not (tmp_path.parent / "escaped.xlsx").exists() and not any(tmp_path.rglob("*.xlsx"))

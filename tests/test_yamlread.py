@@ -126,3 +126,8 @@ def test_scalar_problem(value, problem):
 
 def test_alias_expansion_bound_is_above_honest_specs():
     assert MAX_NODES >= 100_000
+
+
+def test_a_reused_anchor_is_refused(tmp_path):
+    with pytest.raises(SpecError, match="锚点“&a”重复定义"):
+        _load(tmp_path, "x: &a 1\ny: &a 2\n")

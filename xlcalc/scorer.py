@@ -155,8 +155,10 @@ def _param_value(p: ParamDef, raw: Any) -> Any:
             raise InputError(f"参数 {p.name} 的取值“{raw}”无效；可选：{allowed}") from None
     try:
         value = float(raw)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise InputError(f"参数 {p.name} 应为数字，得到“{raw}”") from None
+    if not math.isfinite(value):
+        raise InputError(f"参数 {p.name} 应为有限的数字，得到“{raw}”")
     if (
         (p.lo is not None and value < p.lo)
         or (p.hi is not None and value > p.hi)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import yaml as pyyaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
@@ -21,6 +22,7 @@ from xlcalc.errors import Diagnostic, SpecError, XlcalcError
 from xlcalc.textfile import read_text
 
 _MISSING = object()
+_FAST_LOADER = getattr(pyyaml, "CSafeLoader", pyyaml.SafeLoader)
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
 
@@ -93,41 +95,58 @@ def _check_shape(text: str, file: str) -> None:
     for k, line in enumerate(text.splitlines()):
         if len(line) > MAX_LINE_CHARS:
             raise SpecError([Diagnostic("error", f"一行超过 {MAX_LINE_CHARS:,} 个字符", file, k + 1)])
-    sizes: dict[str, int] = {}  # anchor -> nodes in its expansion
-    stack: list[tuple[str | None, int]] = []  # open collections: (anchor, nodes so far)
-    total = 0
+    try:  # libyaml's C parser walks the events ten times faster than ruamel.yaml's pure-Python one
+        _check_events(pyyaml.parse(text, Loader=_FAST_LOADER), file)
+        return
+    except pyyaml.YAMLError:
+        pass  # a dialect difference or a real error: ruamel.yaml decides below
+    except RecursionError:
+        raise SpecError([Diagnostic("error", f"嵌套超过 {MAX_DEPTH} 层", file)]) from None
     try:
-        for event in YAML(typ="rt").parse(text):
-            name = type(event).__name__
-            line = event.start_mark.line + 1 if event.start_mark is not None else None
-            if name in ("MappingStartEvent", "SequenceStartEvent"):
-                stack.append((event.anchor, 1))
-                if len(stack) > MAX_DEPTH:
-                    raise SpecError([Diagnostic("error", f"嵌套超过 {MAX_DEPTH} 层", file, line)])
-                continue
-            if name in ("MappingEndEvent", "SequenceEndEvent"):
-                anchor, count = stack.pop()
-                if anchor:
-                    sizes[anchor] = count
-            elif name == "ScalarEvent":
-                count = 1
-                if event.anchor:
-                    sizes[event.anchor] = 1
-            elif name == "AliasEvent":
-                count = sizes.get(event.anchor, 1)
-            else:
-                continue
-            if stack:
-                stack[-1] = (stack[-1][0], stack[-1][1] + count)
-            total += count
-            if total > MAX_NODES:
-                raise SpecError(
-                    [Diagnostic("error", f"展开别名后超过 {MAX_NODES:,} 个节点（别名炸弹？）", file, line)]
-                )
+        _check_events(YAML(typ="rt").parse(text), file)
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         raise SpecError([Diagnostic("error", f"YAML 语法错误：{exc}", file, line)]) from None
+
+
+def _check_events(events: Iterable[Any], file: str) -> None:
+    """Depth and alias expansion, counted in one pass over the parse events."""
+    sizes: dict[str, int] = {}  # anchor -> nodes in its expansion
+    stack: list[tuple[str | None, int]] = []  # open collections: (anchor, nodes so far)
+    total = 0
+    for event in events:
+        name = type(event).__name__
+        line = event.start_mark.line + 1 if event.start_mark is not None else None
+        anchor = getattr(event, "anchor", None)
+        if anchor and name != "AliasEvent" and anchor in sizes:
+            raise SpecError([Diagnostic("error", f"锚点“&{anchor}”重复定义", file, line)])
+        if name in ("MappingStartEvent", "SequenceStartEvent"):
+            if anchor:
+                sizes[anchor] = 1  # until it closes (an alias inside its own anchor is an error anyway)
+            stack.append((event.anchor, 1))
+            if len(stack) > MAX_DEPTH:
+                raise SpecError([Diagnostic("error", f"嵌套超过 {MAX_DEPTH} 层", file, line)])
+            continue
+        if name in ("MappingEndEvent", "SequenceEndEvent"):
+            anchor, count = stack.pop()
+            if anchor:
+                sizes[anchor] = count
+        elif name == "ScalarEvent":
+            count = 1
+            if event.anchor:
+                sizes[event.anchor] = 1
+        elif name == "AliasEvent":
+            count = sizes.get(event.anchor, 1)
+        else:
+            continue
+        if stack:
+            stack[-1] = (stack[-1][0], stack[-1][1] + count)
+        total += count
+        if total > MAX_NODES:
+            raise SpecError(
+                [Diagnostic("error", f"展开别名后超过 {MAX_NODES:,} 个节点（别名炸弹？）", file, line)]
+            )
 
 
 def _check_scalars(data: Any, ctx: Context) -> None:
