@@ -100,7 +100,8 @@ class Lowering:
         return ir.and_(*checks)
 
     def value_range(self, ref: str) -> tuple[float | None, float | None]:
-        """Smallest and largest value a quantity can take given the declared input ranges."""
+        """Smallest and largest value a quantity can take given the declared input ranges (None: no
+        bound known). Derived quantities follow by interval arithmetic, never by assumption."""
         if ref in self.inputs:
             inp = self.inputs[ref]
             if inp.is_list:
@@ -110,16 +111,33 @@ class Lowering:
         if d is None:
             return (None, None)
         ranges = [self.value_range(a) for a in d.args]
-        nonneg = all(lo is not None and lo >= 0 for lo, _ in ranges)
+        lo: float | None
+        hi: float | None
         match d.kind:
             case "ratio":
-                return (0.0 if nonneg else None, d.cap)
+                (a_lo, _), (b_lo, _) = ranges
+                nonneg = a_lo is not None and a_lo >= 0 and b_lo is not None and b_lo >= 0
+                lo, hi = (0.0 if nonneg else None), None
+                if d.on_zero != "pending" and lo is not None:
+                    lo = min(lo, float(d.on_zero))
             case "mean":
                 inp = self.inputs.get(d.args[0])
-                return (inp.lo, inp.hi) if inp is not None else (None, None)
+                lo, hi = (inp.lo, inp.hi) if inp is not None else (None, None)
             case "count" | "count_between":
-                return ranges[0] if ranges else (None, None)
-        return (0.0 if nonneg else None, None)
+                lo, hi = ranges[0] if ranges else (None, None)
+            case "sum":
+                lo = None if any(r[0] is None for r in ranges) else sum(r[0] for r in ranges)  # type: ignore[misc]
+                hi = None if any(r[1] is None for r in ranges) else sum(r[1] for r in ranges)  # type: ignore[misc]
+            case "difference":
+                (a_lo, a_hi), (b_lo, b_hi) = ranges
+                lo = None if a_lo is None or b_hi is None else a_lo - b_hi
+                hi = None if a_hi is None or b_lo is None else a_hi - b_lo
+            case _:
+                lo, hi = None, None
+        if d.cap is not None:  # MIN(cap, value)
+            lo = None if lo is None else min(lo, d.cap)
+            hi = d.cap if hi is None else min(hi, d.cap)
+        return (lo, hi)
 
     def base_inputs(self, deps: list[str]) -> list[str]:
         """The inputs behind a list of quantities (derived ones expanded), for 待填 messages."""

@@ -407,4 +407,8 @@ class Bonus(Rule):
                 (n * self.per).cmp(">", cap), ir.concat("，以", ir.num_text(ir.Num(cap), 2), "分为限"), ""
             ),
         )
-        return Lowered(ir.min_(cap, n * self.per), why, (self.count,), lo=0.0, hi=cap)
+        # A count is not always non-negative (a derived difference can fall below zero): the lowest
+        # score follows from the count's declared range.
+        least, _ = lw.value_range(self.count)
+        lo = None if least is None else min(cap, least * self.per)
+        return Lowered(ir.min_(cap, n * self.per), why, (self.count,), lo=lo, hi=cap)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from xlcalc.errors import SpecError
 from xlcalc.rules import REGISTRY
-from xlcalc.rules.base import read_amount
+from xlcalc.rules.base import number_or_percent, read_amount
 from xlcalc.spec.model import (
     INPUT_TYPES,
     Choice,
@@ -162,6 +162,9 @@ def _derived(r: Reader) -> DerivedDef:
     if want is not None and len(args) != want:
         r.error(f"derived kind '{kind}' takes {want} operand(s) in 'of', found {len(args)}", "of")
     on_zero = r.get("on_zero", (str, float), "pending")
+    if on_zero != "pending" and number_or_percent(on_zero) is None:
+        r.error(f"'on_zero' must be 'pending' or a number, found '{on_zero}'", "on_zero")
+        on_zero = "pending"
     d = DerivedDef(
         id=r.ident("id", "derived"),
         label=r.get("label", str) or "",
