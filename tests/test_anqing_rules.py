@@ -117,6 +117,15 @@ CASES = [
     ("sat_1", {"survey_scores": [90] * 19}, {}, 18, "调查19人，少于20人"),
     ("sat_1", {"survey_scores": [90] * 19}, {"survey_sample": "prorate"}, 17.1, ""),
     ("sat_1", {"survey_scores": [90] * 19}, {"survey_sample": "zero"}, 0, ""),
+    # 20 × (1050.5/19)/100 × 19/20 = 10.505 exactly: rounded once, at the end, to 10.51.
+    ("sat_1", {"survey_scores": [55] * 18 + [60.5]}, {"survey_sample": "prorate"}, 10.51, ""),
+    (
+        "sat_1",
+        {"survey_scores": [90] * 20, "bribery_verified": "是"},
+        {"veto_scope": "satisfaction"},
+        18,
+        "上级指标整项不得分，得18分",
+    ),
     ("sat_1", {"survey_scores": [95, 85] * 10 + [88.5]}, {}, 17.99, "平均得分89.93分"),
     ("sat_2", {"complaints": 1}, {}, 2, "1起，每起扣1分"),
     ("sat_2", {"complaints": 4}, {}, 0, "扣完为止"),

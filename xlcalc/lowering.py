@@ -276,12 +276,25 @@ class Lowering:
         veto_texts: list[ir.Expr] = []
         for v in rule.vetoes:
             hit = ir.Ref(v.flag).cmp("=", "是")
+            what = v.label or self.label(v.flag)
             if v.scope_param:
                 here = self.param_is(v.scope_param, node.id)
                 score = ir.if_(ir.and_(hit, here), 0, score)
+                # The veto may act on an ancestor (a parameter decides): say so, never "本项不得分，得20分".
+                veto_texts.append(
+                    ir.if_(
+                        hit,
+                        ir.if_(
+                            here,
+                            ir.concat("；", what, "，本项不得分"),
+                            ir.concat("；", what, "，上级指标整项不得分"),
+                        ),
+                        "",
+                    )
+                )
             else:
                 score = ir.if_(hit, 0, score)
-            veto_texts.append(ir.if_(hit, ir.concat("；", v.label or self.label(v.flag), "，本项不得分"), ""))
+                veto_texts.append(ir.if_(hit, ir.concat("；", what, "，本项不得分"), ""))
         score_ref = self.add(
             Cell(
                 node.id,

@@ -75,12 +75,14 @@ class Conversion(Rule):
             n = ir.call("COUNT", src)
             short = n.cmp("<", self.min_sample)
             p = self.sample_param
-            factor = ir.if_(
+            # Pro-rated: points × average/scale × n/min_sample = points × SUM/(scale × min_sample). Taken
+            # from the sum, so the rounded average is not multiplied back up (round once, at the end).
+            prorated = ir.Num(node.points) * ir.call("SUM", src) / (self.scale * self.min_sample)
+            raw = ir.if_(
                 short,
-                ir.if_(lw.param_is(p, "zero"), 0, ir.if_(lw.param_is(p, "prorate"), n / self.min_sample, 1)),
-                1,
+                ir.if_(lw.param_is(p, "zero"), 0, ir.if_(lw.param_is(p, "prorate"), prorated, raw)),
+                raw,
             )
-            raw = raw * factor
             why_parts.append(
                 ir.if_(
                     short,
