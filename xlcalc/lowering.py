@@ -76,6 +76,17 @@ class Lowering:
             return ir.pct_text(value, 1)
         return ir.concat(ir.num_text(value, 2), self.unit(key) if key else "")
 
+    def show_against(self, ref: str, than: ir.Expr) -> ir.Expr:
+        """``show(ref)``, with more digits where the usual ones would make it look equal to what it is
+        compared with (0.3999 is not shown as "0.4元，未达到0.4元")."""
+        value = self.val(ref)
+        if self.is_percent(ref):
+            usual, digits = 3, ir.concat(ir.num_text(value * 100, 6), "%")
+        else:
+            usual, digits = 2, ir.concat(ir.num_text(value, 8), self.unit(ref))
+        looks_equal = ir.round_(value, usual).cmp("=", ir.round_(than, usual))
+        return ir.if_(looks_equal, digits, self.show(ref))
+
     def show_literal(self, like: str, value: float) -> ir.Expr:
         if self.is_percent(like):
             return ir.Str(xlruntime.pct_text(value, 1).replace(".0%", "%"))

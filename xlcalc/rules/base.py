@@ -111,7 +111,9 @@ class Condition:
         else:
             than_text = lw.show_literal(self.value, self.than or 0.0)
         words = OP_WORDS if passed else OP_FAIL_WORDS
-        return ir.concat(lw.label(self.value), lw.show(self.value), "，", words[self.op], than_text)
+        than = lw.val(self.than) if isinstance(self.than, str) else ir.Num(self.than or 0.0)
+        shown = lw.show_against(self.value, than)
+        return ir.concat(lw.label(self.value), shown, "，", words[self.op], than_text)
 
 
 @dataclass(frozen=True)
