@@ -48,6 +48,9 @@ SNIPPET_CASES = [
     ("threshold", {"a": 109, "flag": "是"}, 0),
     ("threshold", {"a": 200, "flag": "否"}, 0),
     ("threshold", {"a": 200}, None),
+    # decided as Excel's AND decides it: one condition false on filled values, the other blank
+    ("threshold", {"a": 100}, 0),
+    ("threshold", {"flag": "否"}, 0),
     ("tiered", {"a": 100}, 10),
     ("tiered", {"a": 99}, 9),
     ("tiered", {"a": 0}, 8),

@@ -214,10 +214,13 @@ def if_(cond: ExprLike, then: ExprLike, other: ExprLike) -> Call:
 
 
 def _flat(fn: str, conds: tuple[ExprLike, ...]) -> list[Expr]:
+    """Operands of a nested AND/OR, flattened; a repeated operand adds nothing and is dropped."""
     out: list[Expr] = []
     for c in conds:
         node = lift(c)
-        out.extend(node.args if isinstance(node, Call) and node.fn == fn else (node,))
+        for arg in node.args if isinstance(node, Call) and node.fn == fn else (node,):
+            if arg not in out:
+                out.append(arg)
     return out
 
 

@@ -92,23 +92,36 @@ class Lowering:
             return ir.Str(xlruntime.pct_text(value, 1).replace(".0%", "%"))
         return ir.Str(xlruntime.general_text(value) + self.unit(like))
 
-    def ready(self, deps: list[str] | tuple[str, ...]) -> ir.Expr | None:
-        """All of ``deps`` filled in: numbers are numbers, 是/否 answered, lists non-empty."""
-        checks: list[ir.Expr] = []
-        for d in dict.fromkeys(deps):
-            spec_input = self.inputs.get(d)
-            if spec_input is not None and spec_input.is_list:
-                checks.append(ir.call("COUNT", ir.ListRange(d)).cmp(">", 0))
-            elif spec_input is not None and spec_input.is_bool:
-                x = ir.Ref(d)
-                checks.append(ir.or_(x.cmp("=", "是"), x.cmp("=", "否")))
-            elif spec_input is not None and spec_input.is_text:
-                continue
-            else:
-                checks.append(ir.isnum(ir.Ref(d)))
-        if not checks:
+    def filled(self, ref: str) -> ir.Expr | None:
+        """``ref`` filled in: a number is a number, 是/否 answered, a list non-empty (None: text, which
+        is never required)."""
+        spec_input = self.inputs.get(ref)
+        if spec_input is not None and spec_input.is_list:
+            return ir.call("COUNT", ir.ListRange(ref)).cmp(">", 0)
+        if spec_input is not None and spec_input.is_bool:
+            x = ir.Ref(ref)
+            return ir.or_(x.cmp("=", "是"), x.cmp("=", "否"))
+        if spec_input is not None and spec_input.is_text:
             return None
-        return ir.and_(*checks)
+        return ir.isnum(ir.Ref(ref))
+
+    def ready(self, deps: list[str] | tuple[str, ...]) -> ir.Expr | None:
+        """All of ``deps`` filled in."""
+        checks = [c for c in (self.filled(d) for d in dict.fromkeys(deps)) if c is not None]
+        return ir.and_(*checks) if checks else None
+
+    def missing_text(self, deps: list[str]) -> ir.Expr:
+        """ "待填：请填写甲、乙", naming only the inputs still blank (no TEXTJOIN: each name carries its
+        "、" when a name before it is shown)."""
+        names = [d for d in dict.fromkeys(self.base_inputs(deps)) if self.filled(d) is not None]
+        parts: list[ir.ExprLike] = ["待填：请填写"]
+        blanks: list[ir.Expr] = []
+        for d in names:
+            blank = ir.call("NOT", self.filled(d))
+            sep: ir.ExprLike = ir.if_(ir.or_(*blanks), "、", "") if blanks else ""
+            parts.append(ir.if_(blank, ir.concat(sep, self.label(d)), ""))
+            blanks.append(blank)
+        return ir.concat(*parts)
 
     def value_range(self, ref: str) -> tuple[float | None, float | None]:
         """Smallest and largest value a quantity can take given the declared input ranges (None: no
@@ -253,8 +266,14 @@ class Lowering:
 
     def _leaf(self, node: Node, rule: Rule) -> None:
         low: Lowered = rule.lower(self, node)
-        deps = list(low.deps) + [p.count for p in rule.penalties] + [v.flag for v in rule.vetoes]
+        extra = [p.count for p in rule.penalties] + [v.flag for v in rule.vetoes]
+        deps = list(low.deps) + extra
         ready = self.ready(deps)
+        if low.decided is not None and ready is not None:
+            own = self.ready(list(low.deps))
+            ready = (
+                ir.and_(self.ready(extra), ir.or_(own, low.decided)) if extra else ir.or_(own, low.decided)
+            )
         if low.ready is not None:
             ready = ir.and_(ready, low.ready) if ready is not None else low.ready
         raw_expr = low.raw
@@ -370,9 +389,8 @@ class Lowering:
         else:
             parts += ["共扣", -score_ref, "分"]
         pending_text = getattr(rule, "pending_text", None)
-        missing = "、".join(self.label(d) for d in dict.fromkeys(self.base_inputs(deps)))
         pending: ir.ExprLike = (
-            pending_text(self, node) if pending_text is not None else f"待填：请填写{missing}"
+            pending_text(self, node) if pending_text is not None else self.missing_text(deps)
         )
         self.add(
             Cell(

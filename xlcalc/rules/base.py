@@ -101,6 +101,25 @@ class Condition:
         than = lw.val(self.than) if isinstance(self.than, str) else ir.Num(self.than or 0.0)
         return lw.val(self.value).cmp(self.op, than)
 
+    def filled(self, lw: Lowering) -> ir.Expr | None:
+        """Every quantity the condition reads is filled in (None: nothing to fill)."""
+        return lw.ready(self.refs())
+
+    def holds(self, lw: Lowering) -> ir.Expr:
+        """Filled and true: safe to evaluate on blank inputs in both back ends (never compares a blank)."""
+        if self.flag:  # a blank never equals 是 or 否
+            return self.expr(lw)
+        filled = self.filled(lw)
+        return ir.and_(filled, self.expr(lw)) if filled is not None else self.expr(lw)
+
+    def fails(self, lw: Lowering) -> ir.Expr:
+        """Filled and false: the condition is decided against."""
+        if self.flag:
+            return lw.val(self.value).cmp("=", "否" if self.expect else "是")
+        filled = self.filled(lw)
+        not_ok = ir.call("NOT", self.expr(lw))
+        return ir.and_(filled, not_ok) if filled is not None else not_ok
+
     def describe(self, lw: Lowering, passed: bool) -> ir.Expr:
         """e.g. "每10万人办案数105.3件，未达到110件"."""
         if self.flag:
@@ -165,6 +184,9 @@ class Lowered:
     why: ir.Expr
     deps: tuple[str, ...]
     ready: ir.Expr | None = None  # extra readiness condition beyond "every dep filled"
+    # True when the score is decided although some deps are blank (a condition already false makes
+    # an all-or-nothing rule fail whatever the blank would say, as Excel's AND does).
+    decided: ir.Expr | None = None
     clamp: bool = True  # False for pure penalties whose score is ≤ 0 by design
     # Bounds of ``raw`` over every valid input (None: unbounded or unknown). The floor and the
     # cap are emitted only where they can bite, so no formula carries dead code.

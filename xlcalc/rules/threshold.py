@@ -26,8 +26,26 @@ def _describe_all(lw: Lowering, conds: tuple[Condition, ...]) -> ir.Expr:
     for i, c in enumerate(conds):
         if i:
             parts.append("；")
-        parts.append(ir.if_(c.expr(lw), c.describe(lw, True), c.describe(lw, False)))
+        told = ir.if_(c.expr(lw), c.describe(lw, True), c.describe(lw, False))
+        filled = c.filled(lw)
+        # A blank condition is shown as 待填 (the rule may be decided by another one already).
+        parts.append(
+            ir.if_(filled, told, ir.concat(c.label or lw.label(c.value), "待填")) if filled else told
+        )
     return ir.concat(*parts)
+
+
+def _several_quantities(conds: tuple[Condition, ...]) -> bool:
+    """Only conditions on two or more quantities can be decided while one of them is blank."""
+    return len({ref for c in conds for ref in c.refs()}) > 1
+
+
+def _all_hold(lw: Lowering, conds: tuple[Condition, ...], guarded: bool = True) -> ir.Expr:
+    return ir.and_(*((c.holds(lw) if guarded else c.expr(lw)) for c in conds))
+
+
+def _some_fails(lw: Lowering, conds: tuple[Condition, ...]) -> ir.Expr:
+    return ir.or_(*(c.fails(lw) for c in conds))
 
 
 @register
@@ -61,7 +79,8 @@ class Threshold(Rule):
         return [x for c in self.when for x in c.refs()]
 
     def lower(self, lw: Lowering, node: Node) -> Lowered:
-        ok = ir.and_(*(c.expr(lw) for c in self.when))
+        several = _several_quantities(self.when)
+        ok = _all_hold(lw, self.when, guarded=several)
         points = self.full if self.full is not None else node.points
         raw = ir.if_(ok, points, self.else_points)
         verdict = ir.if_(ok, "，符合得分条件", "，不符合得分条件")
@@ -70,6 +89,7 @@ class Threshold(Rule):
             raw,
             ir.concat(_describe_all(lw, self.when), verdict),
             tuple(self.refs()),
+            decided=_some_fails(lw, self.when) if several else None,
             lo=min(bounds),
             hi=max(bounds),
         )
@@ -120,13 +140,24 @@ class Tiered(Rule):
         return max([t.points for t in self.tiers] + [self.default_points])
 
     def lower(self, lw: Lowering, node: Node) -> Lowered:
+        several = _several_quantities(tuple(c for t in self.tiers for c in t.when))
         raw: ir.Expr = ir.Num(self.default_points)
         label: ir.Expr = ir.Str(self.default_label)
         for t in reversed(self.tiers):
-            ok = ir.and_(*(c.expr(lw) for c in t.when))
+            ok = _all_hold(lw, t.when, guarded=several)
             raw = ir.if_(ok, t.points, raw)
             label = ir.if_(ok, t.label, label)
         first = self.tiers[0].when if self.tiers else ()
         why = ir.concat(_describe_all(lw, first), "，", label) if first else label
         values = [t.points for t in self.tiers] + [self.default_points]
-        return Lowered(raw, why, tuple(self.refs()), lo=min(values), hi=max(values))
+        # Decided when some tier holds on filled values and every tier before it fails on filled
+        # values, or every tier fails (the default): blanks elsewhere cannot change the first match.
+        decided = None
+        if several:
+            options, earlier_fail = [], []
+            for t in self.tiers:
+                options.append(ir.and_(*earlier_fail, _all_hold(lw, t.when)))
+                earlier_fail.append(_some_fails(lw, t.when))
+            options.append(ir.and_(*earlier_fail))
+            decided = ir.or_(*options)
+        return Lowered(raw, why, tuple(self.refs()), decided=decided, lo=min(values), hi=max(values))
