@@ -30,7 +30,13 @@ BROKEN = [
         "per_stp: 1",
     ),
     ("  total: 100\n", "  total: hundred\n", "'total' must be a number", "total: hundred"),
-    ("of: [cases, population]", "of: [cases, populaton]", "unknown quantity 'populaton'", None),
+    (
+        "of: [cases, population]",
+        "of: [cases, populaton]",
+        "unknown quantity 'populaton'",
+        "of: [cases, populaton]",
+    ),
+    ("    nodes: [sat_1]\n", "    nodes: [sat_9]\n", "names unknown node 'sat_9'", "  - id: survey_sample"),
     (
         "kind: bonus, count: adopted_cases",
         "kind: bonuss, count: adopted_cases",

@@ -262,7 +262,8 @@ def _check_references(spec: Spec, r: Reader, ctx: Context) -> None:
     for d in spec.derived:
         for a in d.args:
             if a not in {i.id for i in spec.inputs} | {x.id for x in spec.derived}:
-                ctx.error(f"derived '{d.id}' refers to unknown quantity '{a}'", None, f"derived.{d.id}")
+                line, where = _site(ctx, "derived", d.id, f"derived.{d.id}")
+                ctx.error(f"derived '{d.id}' refers to unknown quantity '{a}'", line, where)
     for n in spec.nodes():
         if n.rule is None:
             continue
@@ -301,11 +302,20 @@ def _check_references(spec: Spec, r: Reader, ctx: Context) -> None:
                 ctx.error(f"pool parameter '{pool}' must choose among this rule's ancestors", n.line, where)
     _check_self_evaluation(spec, ctx, known)
     for c in spec.choices:
+        line, where = _site(ctx, "choice", c.id, "choices")
         if c.param and c.param not in params:
-            ctx.error(f"choice '{c.id}' names unknown parameter '{c.param}'", None, "choices")
+            ctx.error(f"choice '{c.id}' names unknown parameter '{c.param}'", line, where)
         for nid in c.nodes:
             if nid not in known:
-                ctx.error(f"choice '{c.id}' names unknown node '{nid}'", None, "choices")
+                ctx.error(f"choice '{c.id}' names unknown node '{nid}'", line, where)
+
+
+def _site(ctx: Context, kind: str, ident: str, fallback: str) -> tuple[int | None, str]:
+    """Line and YAML path where an id of ``kind`` was declared (for errors about that entry)."""
+    for i, line, where in ctx.ids.get(kind, []):
+        if i == ident:
+            return line, where.rsplit(".", 1)[0]
+    return None, fallback
 
 
 def _check_self_evaluation(spec: Spec, ctx: Context, known: dict[str, str]) -> None:
