@@ -94,7 +94,7 @@ def test_yaml_syntax_error_has_a_line(tmp_path):
 
 
 def test_missing_file_is_a_located_error(tmp_path):
-    with pytest.raises(SpecError, match="无法读取规格文件"):
+    with pytest.raises(SpecError, match="无法读取"):
         load_spec(tmp_path / "nope.yaml")
 
 

@@ -55,7 +55,7 @@ HOSTILE = [
     ("very deep nesting", None, "a: [" + "\n  [" * 100_000 + "\n  ]" * 100_000 + "]\n", "嵌套超过", True),
     ("alias bomb", None, _alias_bomb(9), "别名炸弹", True),
     ("not a mapping", None, "- 1\n- 2\n", "expected a mapping", False),
-    ("binary garbage", None, "\x00\x01\x02", "YAML 语法错误", False),
+    ("binary garbage", None, "\x00\x01\x02", "无法识别文件编码", False),
     ("empty", None, "", "expected a mapping", False),
 ]
 
@@ -91,7 +91,7 @@ def test_specs_saved_by_chinese_windows_tools_load(tmp_path, encoding):
 def test_undecodable_spec_names_the_encodings(tmp_path):
     p = tmp_path / "spec.yaml"
     p.write_bytes(b"meta:\n  id: \xff\xfe\xfd\x80\x00\x81\n")
-    with pytest.raises(SpecError, match="编码无法识别"):
+    with pytest.raises(SpecError, match="无法识别文件编码"):
         load_spec(p)
 
 

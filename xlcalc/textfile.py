@@ -1,9 +1,11 @@
-"""Reading a text file a user gave: bounded size, and the encodings Chinese office software saves in.
+"""Reading a text file a user sent: bounded in size, its encoding detected or refused by name.
 
-Excel and Notepad on Chinese Windows save CSV and text as GB18030/GBK or UTF-16 as often as UTF-8, with
-or without a byte-order mark. A byte-order mark decides; otherwise strict UTF-8, then GB18030 (a
-superset of GBK and GB2312 that decodes nearly any byte string, so it is accepted only when the text
-it yields contains no control characters). Anything else is refused with the encoding named.
+Excel and WPS save CSV as GBK/GB18030 on Chinese Windows, as UTF-8 with a BOM when asked for
+“CSV UTF-8”, and “Unicode 文本” as UTF-16 with a BOM. Detection goes from the most to the least
+certain: a byte-order mark, then strict UTF-8, then GB18030 (a superset of GBK and GB2312). Bytes
+neither reads are refused, naming charset-normalizer's guess so the user knows what to re-save
+from (its guesses are never used to decode: GB18030 already reads any Big5 text, and a guessed
+BOM-less UTF-16 turns random bytes into plausible-looking Chinese).
 """
 
 from __future__ import annotations
@@ -11,44 +13,63 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
-from xlcalc.errors import XlcalcError
+from xlcalc.errors import InputError
 
+MAX_BYTES = 50 * 1024 * 1024  # 50 MB: about 400,000 units of a 40-input rubric in CSV
+
+# Longest first: the UTF-32 LE mark begins with the UTF-16 LE one.
 _BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
+    (codecs.BOM_UTF32_LE, "utf-32", "UTF-32"),
+    (codecs.BOM_UTF32_BE, "utf-32", "UTF-32"),
+    (codecs.BOM_UTF8, "utf-8-sig", "UTF-8"),
+    (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"),
+    (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"),
 )
 
 
-def read_text(path: Path, limit: int, what: str, error: type[XlcalcError] = XlcalcError) -> str:
-    """The text of ``path`` (at most ``limit`` bytes), decoded; ``error`` carries a Chinese message."""
+def read_text(path: Path, limit: int = MAX_BYTES) -> str:
+    """The decoded text of ``path``; InputError (in Chinese, naming the file) when it cannot be read."""
     try:
-        with path.open("rb") as fh:
-            data = fh.read(limit + 1)
+        with path.open("rb") as f:
+            data = f.read(limit + 1)
     except OSError as exc:
-        raise error(f"{path}：无法读取{what}（{exc.strerror or exc}）") from exc
+        raise InputError(f"{path}：无法读取（{exc.strerror or exc}）") from None
     if len(data) > limit:
-        raise error(f"{path}：{what}超过 {limit // 1_000_000} MB，拒绝读取")
-    return decode(data, str(path), what, error)
+        raise InputError(f"{path}：文件过大（超过{limit // (1024 * 1024)} MB），请拆分后分别评分")
+    return decode(data, str(path))
 
 
-def decode(data: bytes, where: str, what: str, error: type[XlcalcError] = XlcalcError) -> str:
-    for bom, encoding in _BOMS:
+def decode(data: bytes, name: str) -> str:
+    """Bytes → text by BOM, strict UTF-8 or GB18030; refused with charset-normalizer's guess named."""
+    for bom, codec, label in _BOMS:
         if data.startswith(bom):
             try:
-                return data.decode(encoding)
+                return _no_nul(data.decode(codec), name)
             except UnicodeDecodeError as exc:
-                raise error(f"{where}：{what}以 {encoding} 标记开头，但第{exc.start}字节无法解码") from exc
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("gb18030")
-    except UnicodeDecodeError:
-        text = ""
-    if text and not any(ord(ch) < 32 and ch not in "\t\r\n" for ch in text):
-        return text
-    raise error(f"{where}：{what}的编码无法识别（应为 UTF-8、GB18030/GBK 或带标记的 UTF-16）")
+                raise InputError(
+                    f"{name}：文件以 {label} 字节序标记开头，但第{exc.start + 1}字节起不是有效的 {label}"
+                ) from None
+    for codec in ("utf-8", "gb18030"):
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" not in text:  # UTF-16 without a mark decodes as UTF-8 full of NULs
+            return text
+    guess = _guess(data)
+    seen = f"（疑似 {guess}）" if guess else ""
+    raise InputError(f"{name}：无法识别文件编码{seen}：请另存为 UTF-8 或 GB18030（GBK）编码后重试")
+
+
+def _guess(data: bytes) -> str | None:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[: 1024 * 1024]).best()
+    return best.encoding if best is not None else None
+
+
+def _no_nul(text: str, name: str) -> str:
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise InputError(f"{name}:{line}：文件含空字符（NUL），不是文本文件或编码有误")
+    return text

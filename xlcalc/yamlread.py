@@ -83,7 +83,7 @@ def load_yaml(path: Path, text: str | None = None) -> tuple[Any, Context]:
 def read_spec_text(path: Path) -> str:
     """A spec file's text: at most MAX_SPEC_BYTES, UTF-8 or the encodings Chinese Windows saves in."""
     try:
-        return read_text(path, MAX_SPEC_BYTES, "规格文件", XlcalcError)
+        return read_text(path, MAX_SPEC_BYTES)
     except XlcalcError as exc:
         raise SpecError([Diagnostic("error", str(exc).split("：", 1)[-1], str(path))]) from None
 
