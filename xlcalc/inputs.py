@@ -52,7 +52,7 @@ def load_inputs(path: str | Path) -> list[UnitInputs]:
     first: dict[str, str] = {}
     for u in units:
         if u.name in first:
-            raise InputError(f"{path}：单位名称“{u.name}”重复：{first[u.name]} 与 {u.where}")
+            raise InputError(f"{u.where}：单位名称“{u.name}”与 {first[u.name]} 重复")
         first[u.name] = u.where
     return units
 

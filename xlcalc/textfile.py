@@ -2,8 +2,10 @@
 
 Excel and WPS save CSV as GBK/GB18030 on Chinese Windows, as UTF-8 with a BOM when asked for
 “CSV UTF-8”, and “Unicode 文本” as UTF-16 with a BOM. Detection goes from the most to the least
-certain: a byte-order mark, then strict UTF-8, then GB18030 (a superset of GBK and GB2312), then
-charset-normalizer, whose guess is taken only for encodings such files really come in.
+certain: a byte-order mark, then strict UTF-8, then GB18030 (a superset of GBK and GB2312). Bytes
+neither reads are refused, naming charset-normalizer's guess so the user knows what to re-save
+from (its guesses are never used to decode: GB18030 already reads any Big5 text, and a guessed
+BOM-less UTF-16 turns random bytes into plausible-looking Chinese).
 """
 
 from __future__ import annotations
@@ -23,8 +25,6 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"),
     (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"),
 )
-# charset-normalizer guesses trusted without a BOM: UTF-16/32 saved without a mark, Big5 (繁体).
-_TRUSTED_GUESSES = ("utf_16", "utf_16_le", "utf_16_be", "utf_32", "utf_32_le", "utf_32_be", "big5", "cp950")
 
 
 def read_text(path: Path, limit: int = MAX_BYTES) -> str:
@@ -40,7 +40,7 @@ def read_text(path: Path, limit: int = MAX_BYTES) -> str:
 
 
 def decode(data: bytes, name: str) -> str:
-    """Bytes → text by BOM, strict UTF-8, GB18030, then charset-normalizer; refused with the encoding named."""
+    """Bytes → text by BOM, strict UTF-8 or GB18030; refused with charset-normalizer's guess named."""
     for bom, codec, label in _BOMS:
         if data.startswith(bom):
             try:
@@ -57,11 +57,6 @@ def decode(data: bytes, name: str) -> str:
         if "\x00" not in text:  # UTF-16 without a mark decodes as UTF-8 full of NULs
             return text
     guess = _guess(data)
-    if guess in _TRUSTED_GUESSES:
-        try:
-            return _no_nul(data.decode(guess), name)
-        except UnicodeDecodeError:
-            pass
     seen = f"（疑似 {guess}）" if guess else ""
     raise InputError(f"{name}：无法识别文件编码{seen}：请另存为 UTF-8 或 GB18030（GBK）编码后重试")
 

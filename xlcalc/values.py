@@ -150,7 +150,10 @@ def _number(inp: InputDef, raw: Any, where: str, integer: bool) -> float:
     if integer and not value.is_integer():
         raise InputError(f"{where}：“{inp.label}”应为整数，得到 {show(raw)}")
     if inp.lo is not None and value < inp.lo or inp.hi is not None and value > inp.hi:
-        unit = inp.unit if not inp.is_percent else ""
+        if inp.is_percent:
+            bounds = f"{_fmt(inp.lo, 2)}%–{_fmt(inp.hi, 2)}%"
+            raise InputError(f"{where}：“{inp.label}”={show(raw)} 超出允许范围 {bounds}")
+        unit = inp.unit
         raise InputError(
             f"{where}：“{inp.label}”={show(raw)}{unit} 超出允许范围 {_fmt(inp.lo)}–{_fmt(inp.hi)}{unit}"
         )
@@ -197,7 +200,8 @@ def _written(inp: InputDef, text: str, where: str) -> float:
     return value
 
 
-def _fmt(x: float | None) -> str:
+def _fmt(x: float | None, shift: int = 0) -> str:
+    """A bound as written in a message; ``shift=2`` shows a fraction as percent points."""
     if x is None:
         return "∞"
-    return str(int(x)) if x == int(x) else str(x)
+    return f"{Decimal(repr(x)).scaleb(shift).normalize():f}"
