@@ -24,16 +24,24 @@ CHUNK = 1000
 def iter_results(
     scorer: Scorer, units: Sequence[UnitInputs], params: Mapping[str, Any] | None = None, chunk: int = CHUNK
 ) -> Iterator[UnitResult]:
-    """The results of ``scorer.score(units, params)``, one by one, in order."""
+    """The results of ``scorer.score(units, params)`` one by one; raises at once for any bad input or parameter."""
     resolved = resolve_params(scorer.spec, params)
     if len(scorer.graph.strata) > 1:  # cross-unit cells (rankings): one evaluation over the cohort
-        cells: list[Any] = scorer.evaluate([scorer.normalize(u) for u in units], resolved)
-        for k, u in enumerate(units):
-            yield scorer.result(u.name, cells[k])
-            cells[k] = None
-        return
-    for u in units:  # validate everything before the first result is used
+        return _released(scorer, units, scorer.evaluate([scorer.normalize(u) for u in units], resolved))
+    for u in units:  # validate every unit before the caller writes anything
         scorer.normalize(u)
+    return _chunked(scorer, units, resolved, chunk)
+
+
+def _released(scorer: Scorer, units: Sequence[UnitInputs], cells: list[Any]) -> Iterator[UnitResult]:
+    for k, u in enumerate(units):
+        yield scorer.result(u.name, cells[k])
+        cells[k] = None  # this unit's cells are no longer needed once its result is written
+
+
+def _chunked(
+    scorer: Scorer, units: Sequence[UnitInputs], resolved: dict[str, Any], chunk: int
+) -> Iterator[UnitResult]:
     for start in range(0, len(units), chunk):
         part = units[start : start + chunk]
         rows = scorer.evaluate([scorer.normalize(u) for u in part], resolved)
