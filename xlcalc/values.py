@@ -108,7 +108,7 @@ def _bool(inp: InputDef, raw: Any, where: str) -> str:
 
 
 def _text(inp: InputDef, raw: Any, where: str) -> str:
-    if isinstance(raw, dict | list | tuple):
+    if isinstance(raw, dict | list | tuple) or (isinstance(raw, int) and not -(10**40) < raw < 10**40):
         raise InputError(f"{where}：“{inp.label}”应为文字，得到{show(raw)}")
     text = str(raw)
     if len(text) > MAX_TEXT_CHARS:
