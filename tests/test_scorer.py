@@ -27,23 +27,27 @@ def test_bad_values_are_named(anqing, changes, message):
 
 
 @pytest.mark.parametrize(
-    ("raw", "expected"),
-    [(True, "是"), ("否", "否"), ("92.5%", 0.925), ("1,200", 1200.0), ("95;90", [95.0, 90.0]), ("", None)],
+    ("unit", "location"),
+    [
+        (UnitInputs("迎江区", {**PERFECT, "staff": "三"}), "迎江区，输入项 staff："),
+        (UnitInputs("甲", {**PERFECT, "staff": "三"}, "u.csv:4"), "u.csv:4 单位“甲”，输入项 staff："),
+    ],
 )
-def test_values_are_normalised(anqing, raw, expected):
-    from xlcalc.scorer import normalize_value
+def test_errors_name_the_unit_its_location_and_the_input(anqing, unit, location):
+    with pytest.raises(InputError) as exc:
+        anqing.normalize(unit)
+    assert str(exc.value).startswith(location) and "应为数字" in str(exc.value)
 
-    key = {
-        True: "in_budget",
-        "否": "in_budget",
-        "92.5%": "h1_avg",
-        "1,200": "cases",
-        "95;90": "survey_scores",
-        "": "cases",
-    }[raw]
-    inp = anqing.spec.input(key)
-    value = normalize_value(inp, raw, "x")
-    assert value == ([] if expected is None and inp.is_list else (expected if key != "h1_avg" else 0.925))
+
+def test_inputs_files_give_text_and_typed_values_score_alike(anqing):
+    text = {k: (";".join(map(str, v)) if isinstance(v, list) else str(v)) for k, v in PERFECT.items()}
+    assert anqing.normalize(UnitInputs("甲", text)) == anqing.normalize(UnitInputs("甲", PERFECT))
+
+
+def test_unknown_inputs_listed_briefly(anqing):
+    with pytest.raises(InputError) as exc:
+        anqing.normalize(UnitInputs("甲", {f"x{k}": 1 for k in range(50)}))
+    assert "未知的输入项 x0、x1" in str(exc.value) and "x49" not in str(exc.value)
 
 
 def test_params_by_code_or_label(anqing_spec):

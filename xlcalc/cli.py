@@ -6,7 +6,6 @@ User mistakes print a located Chinese/English message and exit non-zero without 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -66,20 +65,19 @@ def format_table(results: list[UnitResult]) -> str:
 
 def cmd_score(args: argparse.Namespace) -> int:
     from xlcalc.inputs import load_inputs
+    from xlcalc.stream import iter_results, write_json
 
     spec = load_spec(args.spec)
     scorer = Scorer(spec)
-    units = load_inputs(args.inputs)
     params = param_pairs(args.param)
-    try:
-        results = scorer.score(units, params)
-    except XlcalcError as exc:
-        raise XlcalcError(f"{args.inputs}：{exc}") from None
+    units = load_inputs(args.inputs)  # every unit carries its file location for error messages
+    # Results are written as they are scored: memory stays bounded however many units there are.
+    results = iter_results(scorer, units, params)
     if args.json:
-        doc = {**json_envelope("score", spec, params), "units": [r.to_json() for r in results]}
-        print(json.dumps(doc, ensure_ascii=False, indent=2))
+        write_json(sys.stdout, json_envelope("score", spec, params), results)
     else:
-        print(format_table(results))
+        for r in results:
+            print(format_table([r]))
     return 0
 
 

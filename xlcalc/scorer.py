@@ -8,7 +8,6 @@ score, max, status, deduction and explanation; a missing input makes the rules t
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -19,17 +18,19 @@ from xlcalc.cells import CellGraph, Role
 from xlcalc.errors import InputError
 from xlcalc.lowering import GRADE, PENDING_COUNT, lower
 from xlcalc.pygen import compile_graph
-from xlcalc.spec.model import BOOL_FALSE, BOOL_TRUE, InputDef, Node, ParamDef, Spec
+from xlcalc.spec.model import Node, ParamDef, Spec
+from xlcalc.values import normalize_value
 
 JSON_FORMAT_VERSION = 1
 
 
 @dataclass(frozen=True)
 class UnitInputs:
-    """One unit's raw inputs, keyed by input id."""
+    """One unit's raw inputs, keyed by input id; ``where`` locates the unit in its file (``u.csv:3``)."""
 
     name: str
     values: Mapping[str, Any]
+    where: str = ""
 
 
 @dataclass(slots=True)
@@ -168,81 +169,6 @@ def _param_value(p: ParamDef, raw: Any) -> Any:
     return value
 
 
-def normalize_value(inp: InputDef, raw: Any, where: str) -> Any:
-    """One raw input value → the value a workbook cell holds (None when blank).
-
-    Raises InputError naming ``where`` when the value has the wrong type or is out of range.
-    """
-    t = type(raw)
-    if (t is float or t is int) and inp.type in ("number", "integer", "percent"):
-        # Fast path for the common case: a number already, within range.
-        value = float(raw)
-        if (
-            (inp.lo is None or value >= inp.lo)
-            and (inp.hi is None or value <= inp.hi)
-            and (inp.type != "integer" or value.is_integer())
-        ):
-            return value
-    if t is list and inp.is_list and len(raw) <= inp.capacity:
-        lo = -math.inf if inp.lo is None else inp.lo
-        hi = math.inf if inp.hi is None else inp.hi
-        whole = inp.item_type == "integer"
-        if all(
-            (type(x) is float or type(x) is int) and lo <= x <= hi and (not whole or x == int(x)) for x in raw
-        ):
-            return [float(x) for x in raw]
-    if raw is None or (isinstance(raw, str) and raw.strip() == ""):
-        return [] if inp.is_list else None
-    if inp.is_bool:
-        if raw is True or raw in (BOOL_TRUE, "true", "True", "yes", "1", 1):
-            return BOOL_TRUE
-        if raw is False or raw in (BOOL_FALSE, "false", "False", "no", "0", 0):
-            return BOOL_FALSE
-        raise InputError(f"{where}：“{inp.label}”应填“是”或“否”，得到“{raw}”")
-    if inp.is_text:
-        return str(raw)
-    if inp.is_list:
-        items = raw
-        if isinstance(raw, str):
-            items = [x for x in raw.replace("；", ";").replace(",", ";").split(";") if x.strip()]
-        if not isinstance(items, Sequence):
-            raise InputError(f"{where}：“{inp.label}”应为数字列表，得到“{raw}”")
-        if len(items) > inp.capacity:
-            raise InputError(f"{where}：“{inp.label}”最多{inp.capacity}项，得到{len(items)}项")
-        return [
-            _number(inp, x, f"{where}第{k + 1}项", inp.item_type == "integer") for k, x in enumerate(items)
-        ]
-    return _number(inp, raw, where, inp.type == "integer")
-
-
-def _number(inp: InputDef, raw: Any, where: str, integer: bool) -> float:
-    value: float
-    if isinstance(raw, bool):
-        raise InputError(f"{where}：“{inp.label}”应为数字，得到“{raw}”")
-    if isinstance(raw, int | float):
-        value = float(raw)
-    else:
-        text = str(raw).strip().replace(",", "")
-        try:
-            value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
-        except ValueError:
-            raise InputError(f"{where}：“{inp.label}”应为数字，得到“{raw}”") from None
-    if integer and value != int(value):
-        raise InputError(f"{where}：“{inp.label}”应为整数，得到 {raw}")
-    if inp.lo is not None and value < inp.lo or inp.hi is not None and value > inp.hi:
-        unit = inp.unit if not inp.is_percent else ""
-        raise InputError(
-            f"{where}：“{inp.label}”={raw}{unit} 超出允许范围 {_fmt(inp.lo)}–{_fmt(inp.hi)}{unit}"
-        )
-    return value
-
-
-def _fmt(x: float | None) -> str:
-    if x is None:
-        return "∞"
-    return str(int(x)) if x == int(x) else str(x)
-
-
 class Scorer:
     """Compiled reference scorer for one spec."""
 
@@ -258,12 +184,22 @@ class Scorer:
         return list(self.spec.nodes())
 
     def normalize(self, unit: UnitInputs, where: str = "") -> dict[str, Any]:
-        unknown = [k for k in unit.values if k not in self.inputs]
+        """Every input of one unit as its workbook cell holds it; errors name the unit and the input id."""
+        base = where or (f"{unit.where} 单位“{unit.name}”" if unit.where else unit.name)
+        unknown = [str(k) for k in unit.values if k not in self.inputs]
         if unknown:
-            raise InputError(f"{where or unit.name}：未知的输入项 {', '.join(unknown)}")
+            shown = "、".join(unknown[:10]) + ("等" if len(unknown) > 10 else "")
+            raise InputError(f"{base}：未知的输入项 {shown}")
         out: dict[str, Any] = {}
+        values = unit.values
         for inp in self.spec.inputs:
-            out[inp.id] = normalize_value(inp, unit.values.get(inp.id), where or unit.name)
+            raw = values.get(inp.id)
+            try:
+                out[inp.id] = normalize_value(inp, raw, base)
+            except InputError:
+                # Located messages are built only for the rare bad value: re-read it naming the input.
+                normalize_value(inp, raw, f"{base}，输入项 {inp.id}")
+                raise
         return out
 
     def evaluate(self, rows: list[dict[str, Any]], params: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -146,7 +146,10 @@ def _input(r: Reader) -> InputDef:
         capacity=r.get("capacity", int, 50 if itype == "list" else 0),
         item_type=r.choice("item_type", ("integer", "number"), "number") or "number",
         period=str(r.get("period", (str, int), "")),
+        percent_points=r.get("percent_points", bool, False),
     )
+    if inp.percent_points and itype != "percent":
+        r.error("'percent_points' applies only to percent inputs", "percent_points")
     if inp.lo is not None and inp.hi is not None and inp.lo > inp.hi:
         r.error(f"min {inp.lo} is above max {inp.hi}", "min")
     if itype == "list" and inp.capacity <= 0:

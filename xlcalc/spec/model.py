@@ -90,6 +90,9 @@ class InputDef:
     capacity: int = 0  # list inputs: how many items the workbook has room for
     item_type: str = "number"  # list inputs: integer or number
     period: str = ""
+    # percent inputs: a bare number written in an inputs file is percent points (98 → 98%);
+    # without it a bare number above 1 is refused as ambiguous (5% or 500%?).
+    percent_points: bool = False
 
     @property
     def is_list(self) -> bool:
