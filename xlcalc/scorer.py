@@ -8,6 +8,7 @@ score, max, status, deduction and explanation; a missing input makes the rules t
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
