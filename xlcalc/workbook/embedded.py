@@ -114,7 +114,9 @@ def trusted_spec(embedded_text: str, where: str, spec: Spec | None, use_embedded
         if path is not None:
             return load_spec(path), f"规格：{path}（按内嵌规格的 meta.id“{ident}”找到）"
     if use_embedded:
-        return load_spec(where, text=embedded_text), "注意：使用了工作簿内嵌的规格（不可信，仅按大小上限解析）"
+        return load_spec(
+            where, text=embedded_text
+        ), "注意：使用了工作簿内嵌的规格（不可信，仅按大小上限解析）"
     shown = f"meta.id 为“{ident}”的" if ident else "与之对应的"
     raise XlcalcError(
         f"{where}：未指定规格（--spec），且在 ./rubric_specs 中找不到{shown}规格文件；"

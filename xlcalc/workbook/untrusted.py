@@ -25,7 +25,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 from xml.sax import SAXException
@@ -145,7 +145,9 @@ class UntrustedBook:
         if data.startswith(_OLE_MAGIC):
             if _ENCRYPTED in data:
                 raise self.fail("工作簿已加密（设置了打开密码），无法检查；请去掉密码后另存为 .xlsx 再发送")
-            raise self.fail("这是旧版 .xls（或其他 Office 二进制）文件，不是 .xlsx；请在 Excel/WPS 中另存为 .xlsx")
+            raise self.fail(
+                "这是旧版 .xls（或其他 Office 二进制）文件，不是 .xlsx；请在 Excel/WPS 中另存为 .xlsx"
+            )
         if not data.startswith(b"PK"):
             raise self.fail("不是 .xlsx/.xlsm 工作簿（文件不是 zip 包，可能是改了扩展名的其他文件）")
         try:
@@ -240,7 +242,9 @@ class UntrustedBook:
 
     def _read_structure(self) -> None:
         root_rels = self._rels("")
-        wb_part = next((t for kind, t, _ in root_rels.values() if kind == "officeDocument"), "xl/workbook.xml")
+        wb_part = next(
+            (t for kind, t, _ in root_rels.values() if kind == "officeDocument"), "xl/workbook.xml"
+        )
         if not self.has(wb_part):
             raise self.fail("zip 包中没有工作簿部件（xl/workbook.xml），不是 .xlsx 工作簿")
         self.workbook_part = wb_part
@@ -261,7 +265,9 @@ class UntrustedBook:
         if root.find(f"{{{MAIN_NS}}}externalReferences") is not None and not self.external_links:
             self.external_links.append("externalReferences")
         self.external_links += [
-            n for n in self._zip.namelist() if n.startswith("xl/externalLinks/") and n not in self.external_links
+            n
+            for n in self._zip.namelist()
+            if n.startswith("xl/externalLinks/") and n not in self.external_links
         ]
         sst = [t for kind, t, _ in rels.values() if kind == "sharedStrings" and self.has(t)]
         self.sst_part = sst[0] if sst else None
@@ -346,9 +352,7 @@ class UntrustedBook:
         coords = {(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
         self.load({sheet: coords})
         store = self._cells.get(sheet, {})
-        return [
-            [(store.get((r, c)) or Cell()).value for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)
-        ]
+        return [[(store.get((r, c)) or Cell()).value for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
 
     def formula(self, sheet: str, row: int, col: int) -> str | None:
         return self.cell(sheet, row, col).formula
@@ -371,7 +375,11 @@ class _SheetHandler(ContentHandler):
     """Collects the wanted cells of one worksheet stream; stops past the last wanted row."""
 
     def __init__(
-        self, book: UntrustedBook, sheet: str, wanted: set[tuple[int, int]], store: dict[tuple[int, int], Cell]
+        self,
+        book: UntrustedBook,
+        sheet: str,
+        wanted: set[tuple[int, int]],
+        store: dict[tuple[int, int], Cell],
     ) -> None:
         super().__init__()
         self.book, self.sheet, self.wanted, self.store = book, sheet, wanted, store
@@ -448,7 +456,9 @@ class _SheetHandler(ContentHandler):
             cell.value = "".join(self.text)
         elif local == "c":
             if self.size > self.cap:
-                self.book.problems.append((self.sheet, self._a1(), f"单元格内容超过 {self.cap} 个字符，已截断"))
+                self.book.problems.append(
+                    (self.sheet, self._a1(), f"单元格内容超过 {self.cap} 个字符，已截断")
+                )
             if (self.row, self.col) in self.wanted:
                 self.store[(self.row, self.col)] = cell
             self.cell = None
@@ -472,6 +482,8 @@ class _SheetHandler(ContentHandler):
 
     def _value(self, cell: Cell, text: str) -> None:
         kind = self.kind
+        if text == "" and kind != "str":
+            return  # openpyxl writes an empty <v/> for a formula with no cached value
         if kind == "s":
             idx = _int(text)
             if idx < 0:
