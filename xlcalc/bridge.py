@@ -38,14 +38,16 @@ from openpyxl.utils import get_column_letter
 from xlcalc.errors import InputError, XlcalcError
 from xlcalc.lowering import GRADE, STATUS
 from xlcalc.scorer import Scorer, UnitResult, resolve_params
+from xlcalc.spec.model import Spec
+from xlcalc.workbook.embedded import same_spec, trusted_spec
 from xlcalc.workbook.layout import FIRST_ROW, FORMULA_SHEET, PARAM_SHEET, Layout
 from xlcalc.workbook.readback import (
     SPEC_SHEET,
     CellProblem,
+    embedded_spec_text,
     make_layout,
     n_units_from_index,
     read_inputs,
-    spec_from_workbook,
 )
 
 __all__ = [
@@ -625,7 +627,9 @@ def _read_cells(book: BookAdapter, layout: Layout, ids: list[str]) -> dict[tuple
     return out
 
 
-def verify_book(book: BookAdapter, *, recalc: bool = True) -> BridgeReport:
+def verify_book(
+    book: BookAdapter, *, recalc: bool = True, spec: Spec | None = None, use_embedded: bool = True
+) -> BridgeReport:
     """Re-score a workbook with the reference scorer and compare it cell by cell.
 
     Reads the spec embedded in ``_规格``, the number of unit rows from ``_公式``, the inputs
@@ -633,9 +637,16 @@ def verify_book(book: BookAdapter, *, recalc: bool = True) -> BridgeReport:
     score cell (and its ``__why`` explanation cell where it has one) for every unit, then the
     status and grade cells. Nothing is written to the workbook.
 
+    The embedded spec is untrusted: it is read within the size limits and the reference scores with
+    ``spec``, else the trusted spec its ``meta.id`` names (:mod:`xlcalc.workbook.embedded`), else
+    (``use_embedded``, the 校验 button in a workbook the user opened) the embedded spec itself. An
+    embedded spec differing from the one used is reported as a problem of ``_规格!A1``.
+
     Args:
         book: The open workbook.
         recalc: Recalculate the workbook before reading it.
+        spec: The trusted spec.
+        use_embedded: Fall back on the embedded spec when no trusted one is known.
 
     Returns:
         The report.
@@ -651,13 +662,19 @@ def verify_book(book: BookAdapter, *, recalc: bool = True) -> BridgeReport:
     if recalc:
         book.recalc()
     try:
-        spec = spec_from_workbook(book.read, book.used_rows(SPEC_SHEET), book.name)
+        embedded = embedded_spec_text(book.read, book.used_rows(SPEC_SHEET), book.name)
+        spec, _ = trusted_spec(embedded, f"{book.name}!{SPEC_SHEET}", spec, use_embedded)
     except XlcalcError as exc:
         raise BridgeError(f"无法读取工作簿内嵌的评分规格（{SPEC_SHEET}）：{exc}") from exc
+    problems: list[CellProblem] = []
+    if not same_spec(spec, embedded):
+        problems.append(
+            CellProblem(SPEC_SHEET, "A1", f"工作簿内嵌的规格与所用规格（{spec.meta.id}）内容不同")
+        )
     default_units = len(spec.meta.units) if spec.meta.ranked else 1
     layout = make_layout(spec, _index_units(book, spec.meta.ranked, default_units))
     readback = read_inputs(spec, layout, book.read)
-    problems = list(readback.problems)
+    problems += readback.problems
     params = _safe_params(book, spec, readback.params, problems)
     scorer = Scorer(spec)
     try:
@@ -946,12 +963,21 @@ def write_runner(workbook: str | Path) -> Path:
 # ---------------------------------------------------------------------------------- without Excel
 
 
-def check_file(path: str | Path, out: str | Path) -> BridgeReport:
+def check_file(
+    path: str | Path, out: str | Path, spec: Spec | None = None, *, use_embedded: bool = False
+) -> BridgeReport:
     """Verify a workbook in LibreOffice (no Excel needed) and save a copy holding the 校验 sheet.
+
+    The file is untrusted: before LibreOffice opens it, the bounded reader of ``xlcalc check``
+    (:func:`xlcalc.check.open_returned`) screens it and refuses, with the located problems, a damaged
+    or hostile package, deleted or renamed sheets, links to other files, formulas in input cells and
+    an embedded spec differing from the trusted one.
 
     Args:
         path: The filled workbook (.xlsx or .xlsm); it is not modified.
         out: Where to save the checked copy (.xlsx; .xlsm keeps the macros).
+        spec: The trusted spec (default: found by the embedded ``meta.id``, as ``xlcalc check``).
+        use_embedded: Without a known spec, use the workbook's own (untrusted) one.
 
     Returns:
         The report.
@@ -959,13 +985,19 @@ def check_file(path: str | Path, out: str | Path) -> BridgeReport:
     Raises:
         BridgeError: As :func:`verify_book`, or if LibreOffice is not available.
     """
+    from xlcalc.check import open_returned
     from xlcalc.engines import EngineUnavailable, get_engine
 
+    screened = open_returned(path, spec, use_embedded=use_embedded)
+    unsafe = screened.report.unsafe
+    if unsafe:
+        shown = "\n  ".join(unsafe[:20]) + (f"\n  …另有{len(unsafe) - 20}处" if len(unsafe) > 20 else "")
+        raise BridgeError(f"{path}：工作簿未通过安全检查，未用 LibreOffice 打开：\n  {shown}")
     engine = get_engine("libreoffice")
     try:
         with engine.open(path) as opened:
             adapter = EngineBook(opened, name=Path(path).name)
-            report = verify_book(adapter)
+            report = verify_book(adapter, spec=screened.spec, use_embedded=False)
             write_check_sheet(adapter, report)
             adapter.save_as(out)
     except EngineUnavailable as exc:
@@ -982,6 +1014,8 @@ def cli(argv: Sequence[str] | None = None) -> int:
     p = sub.add_parser("check", help="用 LibreOffice 重算并校验工作簿，另存一份带“校验”表的副本")
     p.add_argument("workbook")
     p.add_argument("--out", help="副本路径（默认：<文件名>_校验.xlsx）")
+    p.add_argument("--spec", help="可信的评分规格（默认：按内嵌 meta.id 在 ./rubric_specs 中查找）")
+    p.add_argument("--embedded", action="store_true", help="找不到规格时使用工作簿内嵌的（不可信）规格")
     p = sub.add_parser("runner", help="在工作簿旁写入 <文件名>.py，供 xlwings 加载项的“Run main”使用")
     p.add_argument("workbook")
     args = parser.parse_args(argv)
@@ -991,7 +1025,10 @@ def cli(argv: Sequence[str] | None = None) -> int:
             return 0
         source = Path(args.workbook)
         out = Path(args.out) if args.out else source.with_name(f"{source.stem}_校验.xlsx")
-        report = check_file(source, out)
+        from xlcalc.spec.loader import load_spec
+
+        spec = load_spec(args.spec) if args.spec else None
+        report = check_file(source, out, spec, use_embedded=args.embedded)
     except XlcalcError as exc:
         sys.stderr.write(f"{exc}\n")
         return 2

@@ -1,9 +1,13 @@
-"""``xlcalc check FILLED.xlsx``: audit a workbook a user filled and saved in Excel, WPS or
-LibreOffice, without modifying it.
+"""``xlcalc check FILLED.xlsx [--spec SPEC.yaml]``: audit a workbook a user filled and saved in Excel,
+WPS or LibreOffice, without modifying it.
 
-Reports, in Chinese: formulas overwritten or edited (against what the embedded spec compiles to),
-inputs outside their declared ranges or of the wrong type, and scores the spreadsheet saved that
-differ from what the reference scorer computes from the same inputs.
+The file is untrusted: it is read with the bounded reader (:mod:`xlcalc.workbook.untrusted`), only at
+the cells the spec's layout names, and checked against a trusted spec (see
+:mod:`xlcalc.workbook.embedded` for how it is found when ``--spec`` is absent). Reports, in Chinese,
+each with its sheet and cell: sheets deleted, renamed or added; links to other files; an embedded spec
+that differs from the trusted one; formulas overwritten or edited; formulas typed into input cells;
+inputs outside their declared ranges or of the wrong type; parameters differing from the spec's
+defaults; scores the spreadsheet saved that differ from what the reference scorer computes.
 """
 
 from __future__ import annotations
@@ -15,37 +19,56 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
+from openpyxl.utils.cell import get_column_letter, range_boundaries
 
-from xlcalc.errors import XlcalcError
+from xlcalc.cells import Role
+from xlcalc.errors import InputError, XlcalcError
 from xlcalc.scorer import Scorer, resolve_params
-from xlcalc.verify.target import load_target
-from xlcalc.workbook.build import build_workbook
-from xlcalc.workbook.readback import read_inputs
+from xlcalc.spec.model import Spec
+from xlcalc.workbook.build import Compiled, build_workbook, used_params
+from xlcalc.workbook.embedded import meta_id, same_spec, trusted_spec
+from xlcalc.workbook.layout import FIRST_ROW, FORMULA_SHEET, PARAM_SHEET, SHEET_NAMES, Layout
+from xlcalc.workbook.readback import SPEC_SHEET, read_inputs
+from xlcalc.workbook.sheets import param_rows
+from xlcalc.workbook.untrusted import Limits, UntrustedBook, cells_of
 
 _STRING = re.compile(r'"(?:[^"]|"")*"')
+OPTIONAL_SHEETS = {"校验"}  # written by the bridge into a checked copy
 
 
 @dataclass
 class CheckReport:
     path: str
+    structure_problems: list[str] = field(default_factory=list)
     formula_problems: list[str] = field(default_factory=list)
+    input_formula_problems: list[str] = field(default_factory=list)
     input_problems: list[str] = field(default_factory=list)
+    param_problems: list[str] = field(default_factory=list)
     value_problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
+    def sections(self) -> tuple[tuple[str, list[str]], ...]:
+        return (
+            ("文件结构与规格来源", self.structure_problems),
+            ("公式被修改或覆盖", self.formula_problems),
+            ("输入单元格含公式", self.input_formula_problems),
+            ("输入不合规", self.input_problems),
+            ("参数与规格默认值不同", self.param_problems),
+            ("保存的得分与参考评分不一致", self.value_problems),
+        )
+
     @property
     def ok(self) -> bool:
-        return not (self.formula_problems or self.input_problems or self.value_problems)
+        return not any(items for _, items in self.sections())
+
+    @property
+    def unsafe(self) -> list[str]:
+        """Findings that make the file unfit to open in a spreadsheet engine for re-scoring."""
+        return self.structure_problems + self.input_formula_problems
 
     def render(self) -> str:
         lines = [f"检查 {self.path}"]
-        sections = (
-            ("公式被修改或覆盖", self.formula_problems),
-            ("输入不合规", self.input_problems),
-            ("保存的得分与参考评分不一致", self.value_problems),
-        )
-        for title, items in sections:
+        for title, items in self.sections():
             lines.append(f"{title}：{len(items)}处" if items else f"{title}：无")
             lines += [f"  {x}" for x in items[:50]]
             if len(items) > 50:
@@ -80,55 +103,234 @@ def _same_value(expected: Any, saved: Any) -> bool:
     return math.isclose(float(expected), float(saved), rel_tol=1e-9, abs_tol=1e-9)
 
 
-def check_workbook(path: str | Path) -> CheckReport:
+@dataclass
+class Returned:
+    """A returned workbook opened against its trusted spec: what check, verify and the bridge share."""
+
+    book: UntrustedBook
+    spec: Spec
+    expected: Compiled  # the workbook the trusted spec compiles to, with as many unit rows
+    report: CheckReport
+    formulas: dict[tuple[str, str], str] = field(default_factory=dict)  # expected cells: file's text
+
+    @property
+    def layout(self) -> Layout:
+        return self.expected.layout
+
+
+def open_returned(
+    path: str | Path, spec: Spec | None = None, *, use_embedded: bool = False, limits: Limits | None = None
+) -> Returned:
+    """Open a returned workbook, resolve its trusted spec, and check its structure and formulas."""
     path = Path(path)
-    target = load_target(path)  # embedded spec, layout and the file's formulas; never writes
+    book = UntrustedBook(path, limits)
     report = CheckReport(str(path))
-    expected_wb = build_workbook(target.spec, [f"u{k}" for k in range(target.layout.n_units)]).workbook
-    for ws in expected_wb.worksheets:
+    names = set(book.sheet_names)
+    if spec is None and not {SPEC_SHEET, FORMULA_SHEET} <= names:
+        missing = SPEC_SHEET if SPEC_SHEET not in names else FORMULA_SHEET
+        raise XlcalcError(f"{path}：缺少隐藏工作表“{missing}”，不是 xlcalc 生成的工作簿")
+    embedded = book.spec_text(SPEC_SHEET) if SPEC_SHEET in names else ""
+    spec, how = trusted_spec(embedded, f"{path}!{SPEC_SHEET}", spec, use_embedded)
+    report.notes.append(how)
+    if SPEC_SHEET in names and not same_spec(spec, embedded):
+        other = meta_id(embedded)
+        report.structure_problems.append(
+            f"{SPEC_SHEET}!A1：工作簿内嵌的规格与所用规格（{spec.meta.id}）内容不同"
+            + (f"（内嵌规格为“{other}”）" if other and other != spec.meta.id else "")
+            + "，工作簿可能来自另一规格或被修改"
+        )
+    n = _unit_count(book, spec, report)
+    expected = build_workbook(spec, [f"u{k}" for k in range(n)])
+    returned = Returned(book, spec, expected, report)
+    _check_sheets(returned)
+    _check_links(returned)
+    _check_formulas(returned)
+    return returned
+
+
+def _unit_count(book: UntrustedBook, spec: Spec, report: CheckReport) -> int:
+    """Unit rows of a ranked workbook: the ``_公式`` index's claim, bounded by the stated maximum and
+    by the rows the 填报 sheet really has."""
+    if not spec.meta.ranked:
+        return 1
+    cap = book.limits.units
+    claim = 0
+    if FORMULA_SHEET in book.sheet_names:
+        for k, row in enumerate(book.read(FORMULA_SHEET, "A2:B61")):
+            if isinstance(row[1], str) and ":" in row[1]:
+                try:
+                    _, r1, _, r2 = range_boundaries(row[1])
+                except (ValueError, TypeError):
+                    report.structure_problems.append(f"{FORMULA_SHEET}!B{k + 2}：公式索引区域“{row[1]}”无效")
+                    break
+                claim = int(r2 or 0) - int(r1 or 0) + 1
+                if claim > cap:
+                    report.structure_problems.append(
+                        f"{FORMULA_SHEET}!B{k + 2}：公式索引声称有{claim}个单位，超过上限{cap}，只检查前{cap}行"
+                    )
+                break
+    input_sheet = SHEET_NAMES[Role.INPUT]
+    want = min(max(claim, 1), cap) if claim else cap
+    book.read(input_sheet, f"A{FIRST_ROW}:A{FIRST_ROW + want - 1}")
+    real = max(book.rows_seen.get(input_sheet, 0) - FIRST_ROW + 1, 0)
+    if claim and real < min(claim, cap):
+        report.structure_problems.append(
+            f"{FORMULA_SHEET}!B2：公式索引声称有{claim}个单位，但“{input_sheet}”表只有{real}行单位"
+        )
+    return max(1, min(real, want))
+
+
+def _check_sheets(r: Returned) -> None:
+    want = r.expected.workbook.sheetnames
+    have = r.book.sheet_names
+    missing = [s for s in want if s not in have]
+    extra = [s for s in have if s not in want and s not in OPTIONAL_SHEETS]
+    for s in missing:
+        k = want.index(s)
+        renamed = have[k] if k < len(have) and have[k] in extra else None
+        if renamed:
+            r.report.structure_problems.append(f"{s}：工作表被改名为“{renamed}”")
+            extra.remove(renamed)
+        else:
+            r.report.structure_problems.append(f"{s}：工作表被删除（或改名）")
+    r.report.structure_problems += [f"{s}：多出的工作表（模板中没有）" for s in extra]
+    for info in r.book.sheets:
+        if info.name in want and info.part is None:
+            r.report.structure_problems.append(f"{info.name}：工作表的内容部件缺失")
+
+
+def _check_links(r: Returned) -> None:
+    book, report = r.book, r.report
+    for target in book.external_links:
+        report.structure_problems.append(f"{book.workbook_part}：含有指向其他文件的外部链接（{target}）")
+    want = r.expected.workbook.defined_names
+    for name, dn in want.items():
+        got = book.defined_names.get(name)
+        if got is None or normalize_formula(got) != normalize_formula(dn.attr_text or ""):
+            report.structure_problems.append(
+                f"名称 {name}：应指向 {dn.attr_text}，文件中为 {got if got is not None else '（已删除）'}"
+            )
+
+
+def _input_coords(r: Returned) -> dict[str, set[tuple[int, int]]]:
+    """Cells a user types values into: inputs, list items, unit names, parameter values."""
+    lay, spec = r.layout, r.spec
+    out: dict[str, set[tuple[int, int]]] = {}
+    input_sheet = SHEET_NAMES[Role.INPUT]
+    for u in range(lay.n_units):
+        for cell in lay.role_cells[Role.INPUT]:
+            out.setdefault(input_sheet, set()).add(lay.row_col(cell.id, u))
+        for li in lay.graph.lists:
+            sheet, rng = lay.list_range(li.id, u)
+            out.setdefault(sheet, set()).update(cells_of(rng))
+        if lay.ranked:
+            out[input_sheet].add((FIRST_ROW + u, 1))
+    rows = param_rows(spec, used_params(lay.graph))
+    out.setdefault(PARAM_SHEET, set()).update((row, 2) for row in rows.values())
+    return out
+
+
+def _check_formulas(r: Returned) -> None:
+    book, report = r.book, r.report
+    present = set(book.sheet_names)
+    wanted: dict[str, set[tuple[int, int]]] = {}
+    expected: list[tuple[str, int, int, str]] = []
+    for ws in r.expected.workbook.worksheets:
+        if ws.title not in present:
+            continue
         for row in ws.iter_rows():
             for c in row:
-                want = c.value
-                if not (isinstance(want, str) and want.startswith("=")):
-                    continue
-                got = target.formulas.get((ws.title, c.coordinate))
-                if got is None:
-                    report.formula_problems.append(
-                        f"{ws.title}!{c.coordinate}：公式被覆盖或删除（应为 {want}）"
-                    )
-                elif normalize_formula(got) != normalize_formula(want):
-                    report.formula_problems.append(
-                        f"{ws.title}!{c.coordinate}：公式被修改为 {got}（应为 {want}）"
-                    )
-    try:
-        values_wb = load_workbook(path, data_only=True, read_only=False)
-    except Exception as exc:  # openpyxl raises many kinds for damaged files
-        raise XlcalcError(f"{path}：无法读取保存的计算结果（{exc}）") from exc
+                if isinstance(c.value, str) and c.value.startswith("="):
+                    expected.append((ws.title, c.row, c.column, c.value))
+                    wanted.setdefault(ws.title, set()).add((c.row, c.column))
+    inputs = _input_coords(r)
+    for sheet, coords in inputs.items():
+        if sheet in present:
+            wanted.setdefault(sheet, set()).update(coords)
+    param_count = len(r.spec.params) + 2
+    wanted.setdefault(PARAM_SHEET, set()).update(cells_of(f"A{FIRST_ROW}:B{FIRST_ROW + param_count}"))
+    book.load(wanted)
+    for sheet, row, col, want in expected:
+        addr = f"{_col(col)}{row}"
+        got = book.formula(sheet, row, col)
+        if got is None:
+            report.formula_problems.append(f"{sheet}!{addr}：公式被覆盖或删除（应为 {want}）")
+        else:
+            r.formulas[(sheet, addr)] = got
+            if normalize_formula(got) != normalize_formula(want):
+                report.formula_problems.append(f"{sheet}!{addr}：公式被修改为 {got}（应为 {want}）")
+    for sheet, coords in inputs.items():
+        for row, col in sorted(coords):
+            if sheet in present and (f := book.formula(sheet, row, col)) is not None:
+                report.input_formula_problems.append(
+                    f"{sheet}!{_col(col)}{row}：输入单元格应填写数值，却含有公式 {f}"
+                )
+    for sheet, cell, message in book.problems:
+        report.structure_problems.append(f"{sheet}!{cell}：{message}")
 
-    def read(sheet: str, rng: str) -> list[list[Any]]:
-        return [[c.value for c in row] for row in values_wb[sheet][rng]]
 
-    back = read_inputs(target.spec, target.layout, read)
+def _col(col: int) -> str:
+    return get_column_letter(col)
+
+
+def _params(r: Returned, file_params: dict[str, Any], expected: dict[str, Any]) -> dict[str, Any]:
+    """Parameters the reference accepts; differences from the expected values are reported."""
+    rows = param_rows(r.spec, used_params(r.layout.graph))
+    ok: dict[str, Any] = {}
+    for name, value in file_params.items():
+        p = r.spec.param(name)
+        where = f"{PARAM_SHEET}!B{rows.get(name, FIRST_ROW)}"
+        try:
+            got = resolve_params(r.spec, {name: value})[name]
+        except InputError as exc:
+            r.report.param_problems.append(f"{where}：{exc}，参考评分按规格默认值计算")
+            continue
+        ok[name] = value
+        if not _same_param(got, expected[name]):
+            r.report.param_problems.append(
+                f"{where}：参数“{p.label}”为 {got!r}，规格默认值为 {expected[name]!r}"
+            )
+    return ok
+
+
+def _same_param(a: Any, b: Any) -> bool:
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return math.isclose(float(a), float(b), rel_tol=1e-12, abs_tol=1e-12)
+    return a == b
+
+
+def check_workbook(
+    path: str | Path,
+    spec: Spec | None = None,
+    *,
+    params: dict[str, Any] | None = None,
+    use_embedded: bool = False,
+    limits: Limits | None = None,
+) -> CheckReport:
+    """Check a returned workbook (read-only). ``params`` are the parameter values the reviewer
+    expects (default: the spec's defaults)."""
+    r = open_returned(path, spec, use_embedded=use_embedded, limits=limits)
+    report, book, spec, lay = r.report, r.book, r.spec, r.layout
+    back = read_inputs(spec, lay, book.read)
     report.input_problems += [str(p) for p in back.problems]
-    scorer = Scorer(target.spec)
-    params = resolve_params(target.spec, back.params)
+    file_params = _params(r, back.params, resolve_params(spec, params))
+    scorer = Scorer(spec)
     rows = []
     for u in back.units:
         try:
             rows.append(scorer.normalize(u))
         except XlcalcError:
-            rows.append({i.id: None for i in target.spec.inputs})
-    cells = scorer.evaluate(rows, params)
-    lay = target.layout
+            rows.append({i.id: None for i in spec.inputs})
+    cells = scorer.evaluate(rows, resolve_params(spec, file_params))
     any_cached = False
     for cid in lay.positions:
-        cell = target.graph.by_id[cid]
+        cell = lay.graph.by_id[cid]
         if cell.expr is None or cell.kind not in ("score", "indicator", "grade", "status"):
             continue
         sheet = lay.sheet_of(cid)
         for u in range(lay.n_units):
             addr = lay.address(cid, u)
-            saved = values_wb[sheet][addr].value
+            saved = book.cell(sheet, *lay.row_col(cid, u)).value
             if saved is None:
                 continue
             any_cached = True
@@ -145,16 +347,33 @@ def check_workbook(path: str | Path) -> CheckReport:
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "check", help="check a filled workbook: edited formulas, bad inputs, saved scores (read-only)"
+        "check", help="check a filled workbook against its spec: structure, formulas, inputs, saved scores"
     )
     p.add_argument("workbooks", nargs="+")
+    p.add_argument("--spec", help="the trusted spec (default: ./rubric_specs/<embedded meta.id>.yaml)")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="expected parameter")
+    p.add_argument(
+        "--embedded", action="store_true", help="without a known spec, use the workbook's own (untrusted)"
+    )
     p.set_defaults(func=cmd_check)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from xlcalc.cli import param_pairs
+    from xlcalc.spec.loader import load_spec
+
+    spec = load_spec(args.spec) if args.spec else None
+    params = param_pairs(args.param)
+    if spec is not None:
+        resolve_params(spec, params)  # an unknown name or bad value is the reviewer's error: say so now
     status = 0
     for wb in args.workbooks:
-        report = check_workbook(wb)
+        try:
+            report = check_workbook(wb, spec, params=params, use_embedded=args.embedded)
+        except XlcalcError as exc:
+            print(f"检查 {wb}\n{exc}\n结论：无法检查")
+            status = 2
+            continue
         print(report.render())
         status = max(status, 0 if report.ok else 1)
     return status

@@ -6,16 +6,13 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openpyxl import load_workbook
-
 from xlcalc.cells import CellGraph, Role
 from xlcalc.errors import XlcalcError
 from xlcalc.scorer import Scorer
 from xlcalc.spec.loader import load_spec
 from xlcalc.spec.model import Spec
 from xlcalc.workbook.build import build_workbook, default_units, used_params, write_workbook
-from xlcalc.workbook.layout import FIRST_ROW, FORMULA_SHEET, SHEET_NAMES, Layout
-from xlcalc.workbook.readback import SPEC_SHEET, make_layout, n_units_from_index, spec_from_workbook
+from xlcalc.workbook.layout import FIRST_ROW, SHEET_NAMES, Layout
 from xlcalc.workbook.sheets import param_rows
 
 
@@ -44,8 +41,16 @@ class Target:
         return self.spec.meta.id
 
 
-def load_target(path: str | Path, workdir: Path | None = None, units: list[str] | None = None) -> Target:
-    """A spec (.yaml) is compiled into a temporary workbook; a workbook is read as it is."""
+def load_target(
+    path: str | Path,
+    workdir: Path | None = None,
+    units: list[str] | None = None,
+    *,
+    spec: Spec | None = None,
+    use_embedded: bool = False,
+) -> Target:
+    """A spec (.yaml) is compiled into a temporary workbook; a workbook (untrusted) is read as it is,
+    against ``spec`` or the trusted spec its embedded ``meta.id`` names."""
     path = Path(path)
     if path.suffix.lower() in (".yaml", ".yml"):
         spec = load_spec(path)
@@ -62,30 +67,24 @@ def load_target(path: str | Path, workdir: Path | None = None, units: list[str] 
         return Target(spec, compiled.layout, xlsx, compiled.units, formulas)
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise XlcalcError(f"{path}：应为规格文件（.yaml）或工作簿（.xlsx/.xlsm）")
-    try:
-        wb = load_workbook(path, keep_vba=False)
-    except Exception as exc:  # openpyxl raises many types for damaged files
-        raise XlcalcError(f"{path}：无法打开工作簿（{exc}）") from exc
-    for required in (SPEC_SHEET, FORMULA_SHEET):
-        if required not in wb.sheetnames:
-            raise XlcalcError(f"{path}：缺少隐藏工作表“{required}”，不是 xlcalc 生成的工作簿")
+    return _workbook_target(path, spec, use_embedded)
 
-    def read(sheet: str, rng: str) -> list[list]:
-        return [[c.value for c in row] for row in wb[sheet][rng]]
 
-    spec = spec_from_workbook(read, wb[SPEC_SHEET].max_row, str(path))
-    n = n_units_from_index(read(FORMULA_SHEET, f"A2:C{max(2, wb[FORMULA_SHEET].max_row)}"))
-    layout = make_layout(spec, n)
-    formulas = {
-        (ws.title, c.coordinate): c.value
-        for ws in wb.worksheets
-        for row in ws.iter_rows()
-        for c in row
-        if isinstance(c.value, str) and c.value.startswith("=")
-    }
-    if spec.meta.ranked:
-        col = read(SHEET_NAMES[Role.INPUT], f"A{FIRST_ROW}:A{FIRST_ROW + n - 1}")
+def _workbook_target(path: Path, spec: Spec | None, use_embedded: bool) -> Target:
+    """A built workbook, read with the bounded reader against its trusted spec (see
+    :mod:`xlcalc.workbook.embedded`); a workbook whose structure, links or embedded spec are wrong
+    cannot be verified and is refused with its located problems."""
+    from xlcalc.check import open_returned
+
+    returned = open_returned(path, spec, use_embedded=use_embedded)
+    unsafe = returned.report.unsafe
+    if unsafe:
+        shown = "\n  ".join(unsafe[:20]) + (f"\n  …另有{len(unsafe) - 20}处" if len(unsafe) > 20 else "")
+        raise XlcalcError(f"{path}：工作簿不能用于校验：\n  {shown}")
+    lay = returned.layout
+    if lay.ranked:
+        col = returned.book.read(SHEET_NAMES[Role.INPUT], f"A{FIRST_ROW}:A{FIRST_ROW + lay.n_units - 1}")
         names = [str(r[0]) if r[0] not in (None, "") else f"第{k + 1}行单位" for k, r in enumerate(col)]
     else:
-        names = default_units(spec)
-    return Target(spec, layout, path, names, formulas)
+        names = default_units(returned.spec)
+    return Target(returned.spec, lay, path, names, returned.formulas)

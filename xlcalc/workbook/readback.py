@@ -18,6 +18,7 @@ from xlcalc.errors import InputError
 from xlcalc.scorer import UnitInputs, normalize_value
 from xlcalc.spec.model import Spec
 from xlcalc.workbook.layout import FIRST_ROW, PARAM_SHEET, SHEET_NAMES, Layout
+from xlcalc.workbook.untrusted import Limits
 
 SPEC_SHEET = "_规格"
 
@@ -42,13 +43,29 @@ class ReadBack:
     problems: list[CellProblem] = field(default_factory=list)
 
 
+def embedded_spec_text(read: CellReader, used_rows: int, origin: str, limits: Limits | None = None) -> str:
+    """The YAML text of a workbook's hidden ``_规格`` sheet, at most ``limits.spec_lines`` rows and
+    ``limits.spec_chars`` characters (the sheet's claimed size is not trusted)."""
+    lim = limits or Limits()
+    if used_rows > lim.spec_lines:
+        raise InputError(f"{origin}!{SPEC_SHEET}：内嵌规格超过 {lim.spec_lines} 行，超出检查上限")
+    rows = read(SPEC_SHEET, f"A1:A{max(used_rows, 1)}")
+    text = (
+        "\n".join("" if not r or r[0] is None else str(r[0])[: lim.cell_chars] for r in rows).rstrip() + "\n"
+    )
+    if len(text) > lim.spec_chars:
+        raise InputError(f"{origin}!{SPEC_SHEET}：内嵌规格超过 {lim.spec_chars} 个字符，超出检查上限")
+    return text
+
+
 def spec_from_workbook(read: CellReader, max_lines: int, origin: str) -> Spec:
-    """The spec embedded in a workbook's hidden ``_规格`` sheet."""
+    """The spec embedded in a workbook's hidden ``_规格`` sheet, read within the size limits.
+
+    The result is untrusted: use :func:`xlcalc.workbook.embedded.trusted_spec` to decide which spec
+    to score with."""
     from xlcalc.spec.loader import load_spec
 
-    rows = read(SPEC_SHEET, f"A1:A{max_lines}")
-    text = "\n".join("" if not r or r[0] is None else str(r[0]) for r in rows).rstrip() + "\n"
-    return load_spec(f"{origin}!{SPEC_SHEET}", text=text)
+    return load_spec(f"{origin}!{SPEC_SHEET}", text=embedded_spec_text(read, max_lines, origin))
 
 
 def make_layout(spec: Spec, n_units: int) -> Layout:
@@ -134,10 +151,15 @@ def read_params(spec: Spec, read: CellReader, problems: list[CellProblem]) -> di
     return out
 
 
-def n_units_from_index(index_rows: list[list[Any]]) -> int:
-    """Number of unit rows, from the first ranged block of the formula index."""
+def n_units_from_index(index_rows: list[list[Any]], cap: int | None = None) -> int:
+    """Number of unit rows, from the first ranged block of the formula index (at most ``cap``,
+    default :attr:`Limits.units`: the index is part of an untrusted file)."""
+    cap = cap or Limits().units
     for row in index_rows:
         if row and len(row) > 1 and isinstance(row[1], str) and ":" in row[1]:
-            _, min_row, _, max_row = range_boundaries(row[1])
-            return int(max_row) - int(min_row) + 1
+            try:
+                _, min_row, _, max_row = range_boundaries(row[1])
+            except (ValueError, TypeError):
+                return 1
+            return max(1, min(int(max_row or 0) - int(min_row or 0) + 1, cap))
     return 1

@@ -1,0 +1,581 @@
+"""Bounded reading of returned .xlsx/.xlsm files, which are untrusted input.
+
+A workbook sent back by a county may be damaged or hostile. This reader never trusts what the file
+says about itself (declared sizes, a sheet's ``<dimension>``, row counts): it
+
+* reads at most ``Limits.file_bytes`` of the file and recognises empty files, .xls/encrypted files
+  (OLE compound documents) and non-zip files with one Chinese message each;
+* checks the zip directory (entry count, duplicate names, each member's declared size, the total,
+  the compression ratio) and caps every member while decompressing it, so a zip bomb or a lying
+  size field stops at ``Limits.member_bytes`` / ``Limits.total_bytes`` of output;
+* parses XML with defusedxml (expat, no DTD, no entities, no network), as a stream (SAX);
+* reads only the cells it is asked for, stopping each sheet's stream at the first row past the
+  last requested one, so a stray cell in row 1048576 costs nothing;
+* keeps only the shared strings those cells use, and caps every cell's text at Excel's own limit.
+
+Bounds for a hostile file, with the default limits: time linear in the bytes actually decompressed,
+at most ``total_bytes`` (160 MB, about 3 s of parsing on one core); memory: the file itself (at most
+64 MB) plus the requested cells (each at most 32,767 characters) plus one small XML part at a time.
+``bench/hostile_files.py`` measures both for the known hostile files.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+from xml.sax import SAXException
+from xml.sax.handler import ContentHandler, feature_namespaces
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+from defusedxml.expatreader import create_parser
+from openpyxl.formula.translate import Translator
+from openpyxl.utils.cell import column_index_from_string, get_column_letter, range_boundaries
+
+from xlcalc.errors import InputError
+
+MB = 1 << 20
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
+_CELL_REF = re.compile(r"^([A-Z]{1,3})([0-9]{1,7})$")
+_STRING = re.compile(r'"(?:[^"]|"")*"')
+_EXTERNAL = re.compile(r"\[\d+\]")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Hard caps for one returned workbook (real templates use under 1% of each)."""
+
+    file_bytes: int = 64 * MB
+    entries: int = 4096
+    member_bytes: int = 32 * MB  # decompressed, per zip member
+    total_bytes: int = 160 * MB  # decompressed, all members read together
+    ratio: int = 200  # declared/compressed size, checked for members over 1 MB
+    xml_part_bytes: int = 4 * MB  # workbook.xml, relationships: parsed as one tree
+    cell_chars: int = 32767  # Excel's own limit for a cell's text
+    shared_formulas: int = 100_000
+    spec_lines: int = 20_000  # rows of _规格 read
+    spec_chars: int = 1_000_000  # characters of _规格 text passed to the YAML loader
+    units: int = 1000  # unit rows a ranked workbook may claim
+
+
+@dataclass
+class SheetInfo:
+    name: str
+    state: str
+    part: str | None  # zip member; None when the relationship is missing
+
+
+@dataclass
+class Cell:
+    value: Any = None
+    formula: str | None = None  # with the leading "=", as openpyxl gives it
+    sst: int | None = None  # shared-string index, resolved after the sheet pass
+    shared: str | None = None  # shared-formula id of a dependent cell
+
+
+class _Stop(Exception):
+    """Raised inside the SAX handler to end a sheet's stream early."""
+
+
+def external_ref(formula: str) -> bool:
+    """Whether a formula refers to another file (``[1]Sheet!A1``), string literals aside."""
+    return bool(_EXTERNAL.search(_STRING.sub("", formula)))
+
+
+class _Capped(io.RawIOBase):
+    """A decompressing stream that fails once it has produced more than its cap."""
+
+    def __init__(self, raw: Any, cap: int, on_exceed: Any) -> None:
+        self.raw, self.cap, self.count, self.on_exceed = raw, cap, 0, on_exceed
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        data = self.raw.read(min(len(b), self.cap - self.count + 1))
+        self.count += len(data)
+        if self.count > self.cap:
+            self.on_exceed()
+        b[: len(data)] = data
+        return len(data)
+
+
+class UntrustedBook:
+    """One returned workbook, opened for bounded, read-only access by sheet and cell."""
+
+    def __init__(self, path: str | Path, limits: Limits | None = None) -> None:
+        self.path = Path(path)
+        self.limits = limits or Limits()
+        self.used = 0  # decompressed bytes so far
+        self.problems: list[tuple[str, str, str]] = []  # (sheet or part, cell, message): non-fatal
+        self.external_links: list[str] = []
+        self._cells: dict[str, dict[tuple[int, int], Cell]] = {}
+        self._loaded: dict[str, set[tuple[int, int]]] = {}
+        self.rows_seen: dict[str, int] = {}  # last row holding cells within each streamed region
+        self.shared_formulas: dict[str, dict[str, tuple[str, int, int]]] = {}
+        self._zip = self._open_zip()
+        self._read_structure()
+
+    # ---- errors ----------------------------------------------------------------------------
+    def fail(self, message: str, part: str = "") -> InputError:
+        where = f"{self.path}（{part}）" if part else str(self.path)
+        return InputError(f"{where}：{message}")
+
+    # ---- the package -----------------------------------------------------------------------
+    def _open_zip(self) -> zipfile.ZipFile:
+        lim = self.limits
+        try:
+            with self.path.open("rb") as fh:
+                data = fh.read(lim.file_bytes + 1)
+        except OSError as exc:
+            raise self.fail(f"无法读取文件（{exc.strerror or exc}）") from exc
+        if not data:
+            raise self.fail("文件为空（0 字节），不是工作簿")
+        if len(data) > lim.file_bytes:
+            raise self.fail(f"文件超过 {lim.file_bytes // MB} MB，超出检查上限，未读取")
+        if data.startswith(_OLE_MAGIC):
+            if _ENCRYPTED in data:
+                raise self.fail("工作簿已加密（设置了打开密码），无法检查；请去掉密码后另存为 .xlsx 再发送")
+            raise self.fail(
+                "这是旧版 .xls（或其他 Office 二进制）文件，不是 .xlsx；请在 Excel/WPS 中另存为 .xlsx"
+            )
+        if not data.startswith(b"PK"):
+            raise self.fail("不是 .xlsx/.xlsm 工作簿（文件不是 zip 包，可能是改了扩展名的其他文件）")
+        try:
+            zf = zipfile.ZipFile(io.BytesIO(data))
+            infos = zf.infolist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+            raise self.fail(f"工作簿已损坏（zip 包无法读取：{exc}）") from exc
+        if len(infos) > lim.entries:
+            raise self.fail(f"zip 包有 {len(infos)} 个部件，超过上限 {lim.entries}，拒绝读取")
+        names = [i.filename for i in infos]
+        if len(set(names)) != len(names):
+            raise self.fail("zip 包中有重名部件，工作簿可能被篡改，拒绝读取")
+        total = 0
+        for info in infos:
+            if info.file_size > lim.member_bytes:
+                raise self.fail(
+                    f"部件声明解压后 {info.file_size // MB} MB，超过上限 {lim.member_bytes // MB} MB（可能是压缩炸弹）",
+                    info.filename,
+                )
+            if info.file_size > MB and info.file_size > lim.ratio * max(info.compress_size, 1):
+                raise self.fail(f"压缩比超过 {lim.ratio}:1，可能是压缩炸弹，拒绝读取", info.filename)
+            total += info.file_size
+        if total > lim.total_bytes:
+            raise self.fail(f"解压后共 {total // MB} MB，超过上限 {lim.total_bytes // MB} MB，拒绝读取")
+        return zf
+
+    def has(self, part: str) -> bool:
+        try:
+            self._zip.getinfo(part)
+        except KeyError:
+            return False
+        return True
+
+    def _stream(self, part: str) -> io.BufferedReader:
+        """A member, decompressed lazily, failing past the member cap or the total cap."""
+        cap = min(self.limits.member_bytes, self.limits.total_bytes - self.used)
+
+        def exceeded() -> None:
+            raise self.fail(
+                f"解压后超过 {self.limits.member_bytes // MB} MB（或全部部件超过 "
+                f"{self.limits.total_bytes // MB} MB），可能是压缩炸弹，已停止读取",
+                part,
+            )
+
+        try:
+            raw = self._zip.open(part)
+        except (KeyError, zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError) as exc:
+            raise self.fail(f"无法解压部件（{exc}）", part) from exc
+        capped = _Capped(raw, cap, exceeded)
+        return io.BufferedReader(capped, buffer_size=64 * 1024)
+
+    def _read_part(self, part: str) -> bytes:
+        with self._stream(part) as fh:
+            data = self._guard(part, lambda: fh.read(self.limits.xml_part_bytes + 1))
+        self.used += len(data)
+        if len(data) > self.limits.xml_part_bytes:
+            raise self.fail(f"部件超过 {self.limits.xml_part_bytes // MB} MB，超出检查上限", part)
+        return data
+
+    def _guard(self, part: str, fn: Any) -> Any:
+        """Run a read or parse step, turning zip/XML errors into one located message."""
+        try:
+            return fn()
+        except InputError:
+            raise
+        except (DefusedXmlException, SAXException) as exc:
+            raise self.fail(f"XML 无效或含有不允许的内容（DTD/实体）：{exc}", part) from exc
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError, RuntimeError) as exc:
+            raise self.fail(f"部件已损坏，无法解压（{exc}）", part) from exc
+        except Exception as exc:  # expat's ParseError and friends
+            raise self.fail(f"XML 无法解析（{type(exc).__name__}：{exc}）", part) from exc
+
+    def _xml(self, part: str) -> Any:
+        data = self._read_part(part)
+        return self._guard(part, lambda: fromstring(data, forbid_dtd=True))
+
+    def _rels(self, part: str) -> dict[str, tuple[str, str, str]]:
+        """Relationships of a part: id -> (type suffix, resolved target, target mode)."""
+        p = PurePosixPath(part)
+        rels_part = str(p.parent / "_rels" / (p.name + ".rels")).lstrip("./")
+        if not self.has(rels_part):
+            return {}
+        out = {}
+        for rel in self._xml(rels_part).iter(f"{{{PKG_REL_NS}}}Relationship"):
+            target = rel.get("Target", "")
+            mode = rel.get("TargetMode", "Internal")
+            if mode != "External":
+                base = PurePosixPath("/") if target.startswith("/") else PurePosixPath("/") / p.parent
+                target = _normpath(str(base / target.lstrip("/")))
+            out[rel.get("Id", "")] = (rel.get("Type", "").rsplit("/", 1)[-1], target, mode)
+        return out
+
+    def _read_structure(self) -> None:
+        root_rels = self._rels("")
+        wb_part = next(
+            (t for kind, t, _ in root_rels.values() if kind == "officeDocument"), "xl/workbook.xml"
+        )
+        if not self.has(wb_part):
+            raise self.fail("zip 包中没有工作簿部件（xl/workbook.xml），不是 .xlsx 工作簿")
+        self.workbook_part = wb_part
+        rels = self._rels(wb_part)
+        root = self._xml(wb_part)
+        self.sheets: list[SheetInfo] = []
+        for el in root.iter(f"{{{MAIN_NS}}}sheet"):
+            rid = el.get(f"{{{REL_NS}}}id", "")
+            target = rels.get(rid)
+            part = target[1] if target and target[0] == "worksheet" and self.has(target[1]) else None
+            self.sheets.append(SheetInfo(el.get("name", ""), el.get("state", "visible"), part))
+        self.defined_names = {
+            el.get("name", ""): (el.text or "") for el in root.iter(f"{{{MAIN_NS}}}definedName")
+        }
+        for kind, target, mode in rels.values():
+            if kind == "externalLink" or mode == "External":
+                self.external_links.append(target)
+        if root.find(f"{{{MAIN_NS}}}externalReferences") is not None and not self.external_links:
+            self.external_links.append("externalReferences")
+        self.external_links += [
+            n
+            for n in self._zip.namelist()
+            if n.startswith("xl/externalLinks/") and n not in self.external_links
+        ]
+        sst = [t for kind, t, _ in rels.values() if kind == "sharedStrings" and self.has(t)]
+        self.sst_part = sst[0] if sst else None
+
+    @property
+    def sheet_names(self) -> list[str]:
+        return [s.name for s in self.sheets]
+
+    def sheet(self, name: str) -> SheetInfo | None:
+        return next((s for s in self.sheets if s.name == name), None)
+
+    # ---- cells -----------------------------------------------------------------------------
+    def load(self, wanted: dict[str, set[tuple[int, int]]]) -> None:
+        """Read the given (row, col) cells of each sheet, one stream per sheet, then their strings."""
+        pending: list[Cell] = []
+        for name, cells in wanted.items():
+            info = self.sheet(name)
+            missing = cells - self._loaded.setdefault(name, set())
+            if info is None or info.part is None or not missing:
+                continue
+            store = self._cells.setdefault(name, {})
+            handler = _SheetHandler(self, name, missing, store)
+            self._parse(info.part, handler)
+            self._loaded[name] |= missing
+            self.rows_seen[name] = max(self.rows_seen.get(name, 0), handler.last_row)
+            pending += [c for c in store.values() if c.sst is not None]
+            self._translate_shared(name, store)
+        if pending:
+            self._resolve_strings(pending)
+
+    def _parse(self, part: str, handler: ContentHandler) -> None:
+        parser = create_parser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        parser.setFeature(feature_namespaces, True)
+        parser.setContentHandler(handler)
+        with self._stream(part) as fh:
+
+            def run() -> None:
+                try:
+                    while chunk := fh.read(64 * 1024):
+                        self.used += len(chunk)
+                        parser.feed(chunk)
+                    parser.close()
+                except _Stop:
+                    pass
+
+            self._guard(part, run)
+
+    def _translate_shared(self, sheet: str, store: dict[tuple[int, int], Cell]) -> None:
+        masters = self.shared_formulas.get(sheet, {})
+        for (row, col), cell in store.items():
+            if cell.shared is None or cell.formula is not None:
+                continue
+            master = masters.get(cell.shared)
+            if master is None:
+                self.problems.append((sheet, _a1(row, col), "共享公式缺少主单元格，无法读取公式"))
+                cell.formula = "=#共享公式缺失"
+                continue
+            text, mrow, mcol = master
+            try:
+                cell.formula = Translator(text, origin=_a1(mrow, mcol)).translate_formula(_a1(row, col))
+            except Exception:  # openpyxl's tokenizer rejects malformed text in many ways
+                cell.formula = text
+
+    def _resolve_strings(self, cells: list[Cell]) -> None:
+        need = {c.sst for c in cells if c.sst is not None}
+        found: dict[int, str] = {}
+        if self.sst_part is not None:
+            self._parse(self.sst_part, _StringsHandler(need, found, self.limits.cell_chars))
+        for c in cells:
+            if c.sst is not None:
+                c.value = found.get(c.sst)
+                c.sst = None
+
+    def cell(self, sheet: str, row: int, col: int) -> Cell:
+        if (row, col) not in self._loaded.get(sheet, set()):
+            self.load({sheet: {(row, col)}})
+        return self._cells.get(sheet, {}).get((row, col)) or Cell()
+
+    def read(self, sheet: str, rng: str) -> list[list[Any]]:
+        """Values of an A1 range as rows (a :data:`~xlcalc.workbook.readback.CellReader`)."""
+        c1, r1, c2, r2 = range_boundaries(rng)
+        coords = {(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
+        self.load({sheet: coords})
+        store = self._cells.get(sheet, {})
+        return [[(store.get((r, c)) or Cell()).value for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
+
+    def formula(self, sheet: str, row: int, col: int) -> str | None:
+        return self.cell(sheet, row, col).formula
+
+    def spec_text(self, sheet: str) -> str:
+        """Column A of the embedded-spec sheet as text, within the line and character caps."""
+        lim = self.limits
+        rows = self.read(sheet, f"A1:A{lim.spec_lines}")
+        last = max((r for r in range(len(rows)) if rows[r][0] not in (None, "")), default=-1)
+        lines = ["" if v is None else str(v) for (v,) in rows[: last + 1]]
+        if self.rows_seen.get(sheet, 0) > lim.spec_lines:
+            raise self.fail(f"内嵌规格超过 {lim.spec_lines} 行，超出检查上限", sheet)
+        text = "\n".join(lines).rstrip() + "\n"
+        if len(text) > lim.spec_chars:
+            raise self.fail(f"内嵌规格超过 {lim.spec_chars} 个字符，超出检查上限", sheet)
+        return text
+
+
+class _SheetHandler(ContentHandler):
+    """Collects the wanted cells of one worksheet stream; stops past the last wanted row."""
+
+    def __init__(
+        self,
+        book: UntrustedBook,
+        sheet: str,
+        wanted: set[tuple[int, int]],
+        store: dict[tuple[int, int], Cell],
+    ) -> None:
+        super().__init__()
+        self.book, self.sheet, self.wanted, self.store = book, sheet, wanted, store
+        self.max_row = max(r for r, _ in wanted)
+        self.cap = book.limits.cell_chars
+        self.row = 0
+        self.col = 0
+        self.last_row = 0
+        self.cell: Cell | None = None
+        self.kind = "n"
+        self.text: list[str] = []
+        self.size = 0
+        self.collect: str | None = None  # "v", "f" or "t" while inside one
+        self.in_phonetic = False
+        self.f_attrs: dict[str, str] = {}
+        self.masters = book.shared_formulas.setdefault(sheet, {})
+
+    def startElementNS(self, name: tuple[str | None, str], qname: Any, attrs: Any) -> None:
+        local = name[1]
+        if local == "row":
+            r = attrs.get((None, "r"))
+            self.row = _int(r) if r is not None else self.row + 1
+            self.col = 0
+            if self.row > self.max_row:
+                raise _Stop
+        elif local == "c":
+            ref = attrs.get((None, "r"))
+            m = _CELL_REF.match(ref or "")
+            if m:
+                self.col = column_index_from_string(m.group(1))
+                self.row = int(m.group(2))
+                if self.row > self.max_row:
+                    raise _Stop
+            else:
+                self.col += 1
+            self.last_row = max(self.last_row, self.row)
+            self.kind = attrs.get((None, "t"), "n")
+            self.cell = Cell()
+            self.text = []
+            self.size = 0
+        elif self.cell is not None and local in ("v", "f", "t"):
+            if local == "f":
+                self.f_attrs = {k[1]: v for k, v in attrs.items()}
+            self.collect = local
+            self.text = [] if local != "t" else self.text
+            if local != "t":
+                self.size = 0
+        elif local == "rPh":
+            self.in_phonetic = True
+
+    def characters(self, content: str) -> None:
+        if self.collect is None or self.in_phonetic:
+            return
+        if self.size < self.cap:
+            self.text.append(content[: self.cap - self.size])
+        self.size += len(content)
+
+    def endElementNS(self, name: tuple[str | None, str], qname: Any) -> None:
+        local = name[1]
+        cell = self.cell
+        if local == "rPh":
+            self.in_phonetic = False
+        elif cell is None:
+            return
+        elif local == "f":
+            self._formula(cell, "".join(self.text))
+            self.collect = None
+        elif local == "v":
+            self._value(cell, "".join(self.text))
+            self.collect = None
+        elif local == "t":
+            self.collect = None
+        elif local == "is":
+            cell.value = "".join(self.text)
+        elif local == "c":
+            if self.size > self.cap:
+                self.book.problems.append(
+                    (self.sheet, self._a1(), f"单元格内容超过 {self.cap} 个字符，已截断")
+                )
+            if (self.row, self.col) in self.wanted:
+                self.store[(self.row, self.col)] = cell
+            self.cell = None
+
+    def _a1(self) -> str:
+        return _a1(self.row, max(self.col, 1))
+
+    def _formula(self, cell: Cell, text: str) -> None:
+        attrs = self.f_attrs
+        if text and external_ref(text):
+            self.book.problems.append((self.sheet, self._a1(), f"公式引用了其他文件：={text}"))
+        if attrs.get("t") == "shared" and attrs.get("si") is not None:
+            si = attrs["si"]
+            if text:
+                if len(self.masters) < self.book.limits.shared_formulas:
+                    self.masters[si] = ("=" + text, self.row, max(self.col, 1))
+            else:
+                cell.shared = si
+                return
+        cell.formula = "=" + text
+
+    def _value(self, cell: Cell, text: str) -> None:
+        kind = self.kind
+        if text == "" and kind != "str":
+            return  # openpyxl writes an empty <v/> for a formula with no cached value
+        if kind == "s":
+            idx = _int(text)
+            if idx < 0:
+                self.book.problems.append((self.sheet, self._a1(), "共享字符串编号无效"))
+            else:
+                cell.sst = idx
+        elif kind == "b":
+            cell.value = text.strip() in ("1", "true")
+        elif kind in ("str", "e", "d", "inlineStr"):
+            cell.value = text
+        else:
+            cell.value = _number(text)
+
+
+class _StringsHandler(ContentHandler):
+    """Keeps the shared strings whose index is wanted; stops after the largest one."""
+
+    def __init__(self, wanted: set[int], found: dict[int, str], cap: int) -> None:
+        super().__init__()
+        self.wanted, self.found, self.cap = wanted, found, cap
+        self.last = max(wanted)
+        self.index = -1
+        self.depth_rph = 0
+        self.collect = False
+        self.text: list[str] = []
+        self.size = 0
+
+    def startElementNS(self, name: tuple[str | None, str], qname: Any, attrs: Any) -> None:
+        local = name[1]
+        if local == "si":
+            self.index += 1
+            if self.index > self.last:
+                raise _Stop
+            self.text, self.size = [], 0
+        elif local == "rPh":
+            self.depth_rph += 1
+        elif local == "t" and not self.depth_rph and self.index in self.wanted:
+            self.collect = True
+
+    def characters(self, content: str) -> None:
+        if self.collect and self.size < self.cap:
+            self.text.append(content[: self.cap - self.size])
+            self.size += len(content)
+
+    def endElementNS(self, name: tuple[str | None, str], qname: Any) -> None:
+        local = name[1]
+        if local == "t":
+            self.collect = False
+        elif local == "rPh":
+            self.depth_rph -= 1
+        elif local == "si" and self.index in self.wanted:
+            self.found[self.index] = "".join(self.text)
+
+
+def _normpath(path: str) -> str:
+    parts: list[str] = []
+    for p in path.split("/"):
+        if p in ("", "."):
+            continue
+        if p == "..":
+            if parts:
+                parts.pop()
+        else:
+            parts.append(p)
+    return "/".join(parts)
+
+
+def _a1(row: int, col: int) -> str:
+    return f"{get_column_letter(min(max(col, 1), 16384))}{row}"
+
+
+def _int(text: str | None) -> int:
+    try:
+        return int(text or "")
+    except ValueError:
+        return -1
+
+
+def _number(text: str) -> Any:
+    """As openpyxl casts: int without a point or exponent, else float; junk stays text."""
+    t = text.strip()
+    try:
+        return float(t) if any(ch in t for ch in ".eE") else int(t)
+    except ValueError:
+        return text
+
+
+def cells_of(rng: str) -> Iterator[tuple[int, int]]:
+    c1, r1, c2, r2 = range_boundaries(rng)
+    for r in range(r1, r2 + 1):
+        for c in range(c1, c2 + 1):
+            yield r, c
+
+
+__all__ = ["Cell", "Limits", "SheetInfo", "UntrustedBook", "cells_of", "external_ref"]
