@@ -74,9 +74,7 @@ SETTINGS = settings(
 )
 
 
-@pytest.mark.parametrize("path", SPEC_PATHS, ids=lambda p: p.stem)
-def test_no_rule_score_leaves_its_range(path):
-    spec = load_spec(path)
+def _holds_for_every_valid_unit(spec: Spec) -> None:
     scorer = Scorer(spec)
 
     @SETTINGS
@@ -85,6 +83,11 @@ def test_no_rule_score_leaves_its_range(path):
         _check(spec, scorer, values)
 
     check()
+
+
+@pytest.mark.parametrize("path", SPEC_PATHS, ids=lambda p: p.stem)
+def test_no_rule_score_leaves_its_range(path):
+    _holds_for_every_valid_unit(load_spec(path))
 
 
 def test_bonus_on_a_negative_difference_is_floored(tmp_path):
@@ -100,12 +103,4 @@ def test_bonus_on_a_negative_difference_is_floored(tmp_path):
 def test_bonus_property_on_a_difference(tmp_path):
     p = tmp_path / "bonus.yaml"
     p.write_text(BONUS_OVER_BASE, encoding="utf-8")
-    spec = load_spec(p)
-    scorer = Scorer(spec)
-
-    @SETTINGS
-    @given(_units(spec))
-    def check(values):
-        _check(spec, scorer, values)
-
-    check()
+    _holds_for_every_valid_unit(load_spec(p))
