@@ -206,3 +206,20 @@ def test_spec_errors_are_located(old: str, new: str, message: str) -> None:
         load_spec("pp.yaml", text=SPEC.replace(old, new, 1))
     assert message in str(exc.value)
     assert "pp.yaml:" in str(exc.value)
+
+
+def test_slot_lowering_maps_every_method_that_takes_a_quantity():
+    """A period's rule reads its slots through SlotLowering: any Lowering method taking a quantity
+    name that it does not map would silently read the unmapped slot name."""
+    import inspect
+
+    from xlcalc.lowering import Lowering
+    from xlcalc.rules.period import SlotLowering
+
+    takes_quantity = {
+        name
+        for name, fn in inspect.getmembers(Lowering, inspect.isfunction)
+        if not name.startswith("_")
+        and list(inspect.signature(fn).parameters)[1:2] in (["ref"], ["deps"], ["like"])
+    }
+    assert takes_quantity <= set(vars(SlotLowering)), takes_quantity - set(vars(SlotLowering))

@@ -113,7 +113,11 @@ class Lowering:
     def missing_text(self, deps: list[str]) -> ir.Expr:
         """ "待填：请填写甲、乙", naming only the inputs still blank (no TEXTJOIN: each name carries its
         "、" when a name before it is shown)."""
-        names = [d for d in dict.fromkeys(self.base_inputs(deps)) if self.filled(d) is not None]
+        names = [
+            d
+            for d in dict.fromkeys(self.base_inputs(deps))
+            if (d in self.inputs or d in self.derived) and self.filled(d) is not None
+        ]
         parts: list[ir.ExprLike] = ["待填：请填写"]
         blanks: list[ir.Expr] = []
         for d in names:

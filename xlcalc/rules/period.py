@@ -86,6 +86,15 @@ class SlotLowering:
     def show_literal(self, like: str, value: float) -> ir.Expr:
         return self._lw.show_literal(self._map(like), value)
 
+    def show_against(self, ref: str, than: ir.Expr) -> ir.Expr:
+        return self._lw.show_against(self._map(ref), than)
+
+    def filled(self, ref: str) -> ir.Expr | None:
+        return self._lw.filled(self._map(ref))
+
+    def missing_text(self, deps: list[str]) -> ir.Expr:
+        return self._lw.missing_text([self._map(d) for d in deps])
+
     def ready(self, deps: list[str] | tuple[str, ...]) -> ir.Expr | None:
         return self._lw.ready([self._map(d) for d in deps])
 
