@@ -9,6 +9,8 @@ from pathlib import Path
 from xlcalc.errors import Diagnostic, SpecError
 from xlcalc.rules import REGISTRY
 from xlcalc.rules.base import read_amount
+from xlcalc.selfeval.compact import expand as expand_compact
+from xlcalc.selfeval.compact import is_compact
 from xlcalc.spec.model import (
     INPUT_TYPES,
     Choice,
@@ -37,6 +39,8 @@ def load_spec(path: str | Path, text: str | None = None) -> Spec:
         except OSError as exc:
             raise SpecError([Diagnostic("error", f"无法读取文件：{exc.strerror}", str(path))]) from exc
     data, ctx = load_yaml(path, text)
+    if is_compact(data):  # a one-line-per-row 自评表 stands for the full document
+        data = expand_compact(data, ctx)
     spec = _build(Reader(data, ctx, ""), ctx, str(path))
     ctx.raise_if_errors()
     assert spec is not None

@@ -1,0 +1,438 @@
+"""The compact 自评表 spec: a ``selfeval:`` header and one line per indicator, expanded into the
+ordinary spec document (inputs, tree, choices) before the loader builds it.
+
+    selfeval: {id: ezhou_2021_pufa, project: 普法依法治理工作, department: 鄂州市司法局,
+               unit: 普法与依法治理科, year: 2021, profile: national}
+    rows:
+      - [产出指标, 数量指标, 打造法治文化阵地, "≥3个", 6]
+      - ["", "", 开展法治培训, 1场次, 6, {kind: completion}]
+
+A row is 一级, 二级, 三级, 年度指标值, 分值 and optional overrides (id, kind, direction, unit,
+max, note); an empty 一级/二级 repeats the one above, as a merged cell does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap
+
+from xlcalc.selfeval.profiles import PROFILES, Profile
+from xlcalc.selfeval.targets import Target, format_number, format_percent, parse_target
+from xlcalc.yamlread import Context, Reader
+
+QUAL_TEXT = (
+    "定性指标：按达成年度指标、部分达成年度指标并具有一定效果、未达成年度指标且效果较差三档，分别在该指标分值的"
+    "100%-80%（含80%）、80%-60%（含60%）、60%-0%区间内核定得分。"
+)
+TEXTS = {
+    "completion": "定量指标：实际完成值以完成率填报，按完成率×分值记分（完成率100%封顶）。",
+    "positive": "定量指标（正向）：实际完成值达到年度指标值的，记该指标全部分值；未达到的，按实际完成值/年度指标值×分值记分。",
+    "reverse": "定量指标（反向）：实际完成值不超过年度指标值的，记全部分值；超过的，按超出比例扣减（1−超出部分/指标值），达到指标值2倍不得分。",
+    "equal": "定量指标（等于）：指标值大于0时按正向指标记分；指标值为0时，实际完成值为0记全部分值，否则不得分。",
+}
+GROUP_IDS = {
+    "产出指标": "output",
+    "效益指标": "benefit",
+    "满意度指标": "satisfaction",
+    "成本指标": "cost",
+    "数量指标": "quantity",
+    "质量指标": "quality",
+    "时效指标": "timeliness",
+    "经济效益指标": "economic",
+    "社会效益指标": "social",
+    "生态效益指标": "ecological",
+    "可持续影响指标": "sustainable",
+    "服务对象满意度指标": "service_satisfaction",
+    "绩效指标": "indicators",
+}
+KINDS = ("quantitative", "completion", "qualitative")
+DIRECTIONS = ("positive", "reverse", "equal")
+GRADES = (("优", 90), ("良", 80), ("中", 60), ("差", 0))
+
+
+def is_compact(data: Any) -> bool:
+    return isinstance(data, dict) and "selfeval" in data
+
+
+def _at(line: int | None, **items: Any) -> CommentedMap:
+    """A mapping that reports ``line`` in the loader's diagnostics."""
+    m = CommentedMap(items)
+    if line is not None:
+        m.lc.line = line - 1
+    return m
+
+
+def _item_line(seq: Any, i: int) -> int | None:
+    try:
+        return seq.lc.item(i)[0] + 1
+    except (AttributeError, KeyError, TypeError):
+        return None
+
+
+def _max_for(unit: str) -> int:
+    if unit == "万元":
+        return 100000
+    if unit.startswith("元"):
+        return 10000000
+    return 1000
+
+
+class _Expansion:
+    def __init__(self, data: Any, ctx: Context) -> None:
+        self.ctx = ctx
+        self.data = data
+        self.inputs: list[CommentedMap] = []
+        self.guesses: dict[str, tuple[str, str, list[str]]] = {}
+        self.ids: set[str] = set()
+
+    def guess(self, key: str, topic: str, decision: str, node: str) -> None:
+        self.guesses.setdefault(key, (topic, decision, []))[2].append(node)
+
+    def unique(self, base: str) -> str:
+        out, n = base, 2
+        while out in self.ids:
+            out, n = f"{base}_{n}", n + 1
+        self.ids.add(out)
+        return out
+
+    def run(self) -> CommentedMap:
+        head = Reader(self.data["selfeval"], self.ctx, "selfeval")
+        sid = head.get("id", str) or ""
+        project = head.get("project", str) or ""
+        department = head.get("department", str, "")
+        unit = head.get("unit", str, "")
+        year = str(head.get("year", (str, int), ""))
+        name = head.get("profile", str, "national")
+        profile = PROFILES.get(name)
+        if profile is None:
+            head.error(f"未知的 profile“{name}”，可用：{'、'.join(PROFILES)}", "profile")
+            profile = PROFILES["national"]
+        source = head.get("source", str, "")
+        notes = head.get("notes", str, "")
+        root_note = head.get("note", str, "")
+        budget_names = head.child("budget") if head.has("budget") else None
+        if budget_names is not None:
+            profile = _renamed(profile, budget_names)
+        head.finish()
+        self.ids.update({"total", "budget"})
+        budget = self.budget(profile)
+        groups = self.rows(profile)
+        children: list[Any] = [budget, *groups]
+        total = sum(float(c["points"]) for c in children)
+        root = _at(
+            None,
+            id="total",
+            label="总分",
+            points=format_number(total),
+            stated_points=format_number(profile.stated_total),
+            aggregate="deductions",
+            self_score="self_total",
+            floor=0,
+        )
+        if root_note:
+            root["note"] = root_note
+        root["children"] = children
+        self.inputs.append(
+            _at(None, id="self_total", label="公布的总分", unit="分", type="number", min=0, max=200)
+        )
+        meta = CommentedMap(
+            id=sid,
+            title=f"{year}年度{project}{profile.form}",
+            issuer=department,
+            year=int(year) if year.isdigit() else year,
+            source=source,
+            total=format_number(total),
+            unit_kind="项目",
+            grades=[{"label": g, "min": m} for g, m in GRADES],
+            notes=notes
+            or f"实施单位：{unit}。总分=100−各项扣分；各行得分与总分为单位自评，审核表列出其与规则得分的差异。",
+        )
+        out = CommentedMap(meta=meta, inputs=self.inputs, tree=root, choices=self.choices(profile))
+        for key in self.data:
+            if key not in ("selfeval", "rows", "choices", "params"):
+                self.ctx.error(f"自评表简表不认识的键“{key}”", None, str(key))
+        if "params" in self.data:
+            out["params"] = self.data["params"]
+        out["choices"] += list(self.data.get("choices") or [])
+        return out
+
+    def budget(self, p: Profile) -> CommentedMap:
+        line = p.budget_line
+        self.inputs += [
+            _at(
+                None,
+                id="budget_year",
+                label=f"{line}：{p.budget_label}",
+                unit="万元",
+                type="number",
+                min=0,
+                max=100000,
+            ),
+            _at(
+                None,
+                id="executed",
+                label=f"{line}：{p.executed_label}",
+                unit="万元",
+                type="number",
+                min=0,
+                max=100000,
+            ),
+        ]
+        executed = "executed"
+        if p.backfill:
+            self.inputs.append(
+                _at(
+                    None,
+                    id="backfill",
+                    label=f"{line}：执行回溯",
+                    unit="万元",
+                    type="number",
+                    min=0,
+                    max=100000,
+                )
+            )
+        self.inputs.append(
+            _at(
+                None,
+                id="self_budget",
+                label="预算执行率：得分（自评）",
+                unit="分",
+                type="number",
+                min=0,
+                max=format_number(2 * p.budget_points),
+            )
+        )
+        rule = CommentedMap(kind="budget_execution", executed=executed, budget="budget_year", decimals=1)
+        if p.backfill:
+            rule["extra"] = "backfill"
+            rule["zero_budget"] = "full"
+        if p.budget_mode == "banded":
+            rule["mode"] = "banded"
+            rule["bands"] = [{"min": lo, "share": share} for lo, share in p.bands]
+        return _at(
+            None,
+            id="budget",
+            label="预算执行率",
+            points=format_number(p.budget_points),
+            self_score="self_budget",
+            text=p.budget_text(),
+            rule=rule,
+        )
+
+    def rows(self, p: Profile) -> list[CommentedMap]:
+        rows = self.data.get("rows")
+        if not isinstance(rows, list) or not rows:
+            self.ctx.error("自评表简表需要 rows：每个三级指标一行", None, "rows")
+            return []
+        tops: dict[str, CommentedMap] = {}
+        subs: dict[tuple[str, str], CommentedMap] = {}
+        level1 = level2 = ""
+        for i, row in enumerate(rows):
+            line = _item_line(rows, i)
+            where = f"rows[{i}]"
+            if not isinstance(row, list) or not 5 <= len(row) <= 6:
+                self.ctx.error(
+                    "每行应为 [一级指标, 二级指标, 三级指标, 年度指标值, 分值] 加可选的 {覆盖项}", line, where
+                )
+                continue
+            opts = row[5] if len(row) == 6 else {}
+            l1, l2, label, target, points = (str(x).strip() if x is not None else "" for x in row[:5])
+            level1, level2 = l1 or level1, l2 or level2
+            if not level1 or not level2 or not label:
+                self.ctx.error("一级、二级、三级指标名称不能为空（首行必须写出一级和二级）", line, where)
+                continue
+            try:
+                pts = float(points)
+            except ValueError:
+                self.ctx.error(f"分值“{points}”不是数字", line, where)
+                continue
+            top = tops.get(level1)
+            if top is None:
+                top = tops[level1] = _at(
+                    line,
+                    id=self.unique(GROUP_IDS.get(level1, f"g{len(tops) + 1}")),
+                    label=level1,
+                    points=0,
+                    children=[],
+                )
+            sub = subs.get((level1, level2))
+            if sub is None:
+                base = GROUP_IDS.get(level2, f"{top['id']}_g{len(top['children']) + 1}")
+                sub = subs[(level1, level2)] = _at(
+                    line, id=self.unique(base), label=level2, points=0, children=[]
+                )
+                top["children"].append(sub)
+            leaf = self.leaf(Reader(opts, self.ctx, where, line), line, i, label, target, pts, p)
+            if leaf is not None:
+                sub["children"].append(leaf)
+                sub["points"] = format_number(float(sub["points"]) + pts)
+                top["points"] = format_number(float(top["points"]) + pts)
+        return list(tops.values())
+
+    def leaf(
+        self, o: Reader, line: int | None, i: int, label: str, target: str, pts: float, p: Profile
+    ) -> CommentedMap | None:
+        nid = o.get("id", str, "") or f"r{i + 1}"
+        if nid in self.ids:
+            o.error(f"指标编号“{nid}”重复", "id")
+        self.ids.add(nid)
+        kind = o.choice("kind", KINDS, "") or ""
+        direction = o.choice("direction", DIRECTIONS, "") or ""
+        unit_override = o.get("unit", str, None)
+        hi = o.get("max", (int, float), None)
+        note = o.get("note", str, "")
+        o.finish()
+        t = parse_target(target)
+        for problem in t.problems:
+            self.ctx.warn(f"“{label}”的年度指标值：{problem}", line, f"rows[{i}]")
+        if not kind:
+            kind = "quantitative" if t.numeric else "qualitative"
+            if t.kind == "text" and t.text and (t.op or t.text[0].isdigit()):
+                self.ctx.warn(f"“{label}”的年度指标值“{target}”无法解析，按定性指标处理", line, f"rows[{i}]")
+            if t.kind == "date":
+                self.guess(
+                    "date_targets",
+                    "以日期表述的指标值",
+                    "按定性三档评定（完成时间无实际完成日期可比）。",
+                    nid,
+                )
+            elif kind == "qualitative":
+                self.guess("text_targets", "以文字表述的指标值", "按定性三档区间评定。", nid)
+        if kind == "quantitative" and not t.numeric:
+            o.error(f"年度指标值“{target}”没有可计分的数值，不能按定量指标处理", "kind")
+            kind = "qualitative"
+        node = _at(line, id=nid, label=label, points=format_number(pts), target=target)
+        node.update(self_score=f"self_{nid}", reason=f"why_{nid}")
+        actual = f"actual_{nid}"
+        if kind == "qualitative":
+            tier = f"tier_{nid}"
+            self.inputs.append(
+                _at(line, id=tier, label=f"{label}：完成档次（达成/部分达成/未达成）", type="text")
+            )
+            node["text"] = QUAL_TEXT
+            self.guess(
+                "qualitative_tier",
+                "定性指标的档次",
+                "表中没有“档次”一栏：完成档次按实际完成情况与偏差原因判断，档次只约束自评分的区间。",
+                nid,
+            )
+            rule = CommentedMap(kind="discretionary", score=f"self_{nid}", tier=tier)
+        elif kind == "completion":
+            self.inputs.append(_at(line, id=actual, label=f"{label}：完成率", type="percent", min=0, max=10))
+            node["text"] = TEXTS["completion"]
+            self.guess(
+                "completion_actuals",
+                "实际完成值写作完成率",
+                "实际完成值为“100%”而指标值为数量的，按完成率×分值计分（完成率100%封顶）。",
+                nid,
+            )
+            rule = CommentedMap(kind="proportional", actual=actual, completion=True)
+        else:
+            direction = direction or self.direction(t, nid)
+            unit = t.unit if unit_override is None else unit_override
+            inp = _at(line, id=actual, label=f"{label}：实际完成值")
+            if t.kind == "percent":
+                inp.update(type="percent", min=0, max=hi if hi is not None else 10)
+                value: Any = format_percent(t.value or 0.0)
+            else:
+                if unit:
+                    inp["unit"] = unit
+                integer = t.integer_unit or t.kind == "rank"
+                inp.update(
+                    type="integer" if integer else "number",
+                    min=0,
+                    max=hi if hi is not None else _max_for(unit),
+                )
+                value = format_number(t.value or 0.0)
+            self.inputs.append(inp)
+            node["text"] = TEXTS[direction]
+            rule = CommentedMap(kind="proportional", actual=actual, target=value)
+            if direction != "positive":
+                rule["direction"] = direction
+        self.inputs += [
+            _at(
+                line,
+                id=f"self_{nid}",
+                label=f"{label}：得分（自评）",
+                unit="分",
+                type="number",
+                min=0,
+                max=format_number(2 * pts),
+            ),
+            _at(line, id=f"why_{nid}", label=f"{label}：偏差原因分析及改进措施", type="text"),
+        ]
+        if note:
+            node["note"] = note
+        node["rule"] = rule
+        return node
+
+    def direction(self, t: Target, nid: str) -> str:
+        if t.kind == "rank":
+            self.guess(
+                "rank_targets", "名次指标值", "“前N”“第N名”按名次不超过N计（反向：名次数值越小越好）。", nid
+            )
+            return "reverse"
+        if t.op in ("<=", "<"):
+            return "reverse"
+        if t.op is None and t.kind == "number":
+            self.guess(
+                "bare_counts", "不带运算符的数量指标值", "如“1次”按等于型计（指标值大于0时同正向）。", nid
+            )
+            return "equal"
+        return "positive"
+
+    def choices(self, p: Profile) -> list[CommentedMap]:
+        out = [
+            CommentedMap(
+                id="profile",
+                topic="自评表规则",
+                decision=f"按“{p.label}”规则（profile: {p.name}）：{p.doc}",
+                reason="简表未写明的计分约定取所选 profile 的约定。",
+            ),
+            CommentedMap(
+                id="budget_line",
+                topic="预算执行率得分",
+                decision=p.budget_text(),
+                reason=f"{p.label}自评表的预算执行率一栏。",
+                nodes=["budget"],
+            ),
+            CommentedMap(
+                id="total_by_deductions",
+                topic="总分的算法",
+                decision=f"总分={p.stated_total:g}−Σ各项扣分（扣分=分值−得分），与表列总分一栏一致。",
+                reason="各项分值之和不等于表列总分时，按各项得分相加无法得到公布值，审核列出两种算法。",
+            ),
+            CommentedMap(
+                id="self_scores",
+                topic="表中的得分",
+                decision="各行“得分”与“总分”作为自评分填报，不参与规则计分；审核逐行比较。",
+                reason="公布的得分可能与规则不一致，照录原表以便核对。",
+            ),
+        ]
+        for key, (topic, decision, nodes) in self.guesses.items():
+            out.append(
+                CommentedMap(
+                    id=key, topic=topic, decision=decision, reason="简表按指标值的写法推定。", nodes=nodes
+                )
+            )
+        return out
+
+
+def _renamed(p: Profile, r: Reader) -> Profile:
+    from dataclasses import replace
+
+    out = replace(
+        p,
+        budget_line=r.get("line", str, p.budget_line),
+        budget_label=r.get("budget", str, p.budget_label),
+        executed_label=r.get("executed", str, p.executed_label),
+        budget_points=float(r.get("points", (int, float), p.budget_points)),
+    )
+    r.finish()
+    return out
+
+
+def expand(data: Any, ctx: Context) -> Any:
+    """The full spec document a compact one stands for (errors and warnings go to ``ctx``)."""
+    return _Expansion(data, ctx).run()
