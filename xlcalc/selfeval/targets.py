@@ -170,7 +170,7 @@ def _strip_op(text: str) -> tuple[str | None, str]:
 
 def _rank(text: str, op: str | None) -> Target | None:
     t = text.replace("并列", "").replace("以内", "").replace("内", "")
-    if not (t.startswith(("前", "第")) or t.endswith("名")):
+    if not t.startswith(("前", "第")):  # "100名" counts people; a rank says 前 or 第
         return None
     m = _RANK.match(t)
     if m is None:
