@@ -23,6 +23,7 @@ class FormRow:
     score: float | None
     reason: str
     where: str
+    actual_where: str = ""
 
 
 @dataclass
@@ -181,4 +182,5 @@ def _row(form: Form, row: list[Cell], cols: dict[str, int], l1: str, l2: str) ->
         _num(form, cell("得分"), f"“{label}”的得分"),
         text("偏差原因", "未完成原因"),
         where,
+        (cell("实际完成值", "完成值") or cell("三级指标") or row[0]).where,
     )

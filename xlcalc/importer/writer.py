@@ -38,10 +38,10 @@ def _actual(r: FormRow, t: Target, out: Imported, nid: str) -> tuple[str, object
         return "", None, ""
     a = parse_actual(r.actual)
     if not r.actual.strip():
-        out.problems.append(f"{r.where}：“{r.label}”的实际完成值未填")
+        out.problems.append(f"{r.actual_where}：“{r.label}”的实际完成值未填")
         return "", None, "未填"
     for p in a.problems:
-        out.findings.append(f"{r.where}：“{r.label}”的实际完成值{p}，已标记")
+        out.findings.append(f"{r.actual_where}：“{r.label}”的实际完成值{p}，已标记")
     if a.kind == "percent" and t.kind != "percent":
         out.findings.append(
             f"{r.where}：“{r.label}”的指标值“{r.target}”与实际完成值“{r.actual}”单位不同，按完成率计分"
@@ -59,10 +59,12 @@ def _actual(r: FormRow, t: Target, out: Imported, nid: str) -> tuple[str, object
 
 def _bound(a: Target, r: FormRow, out: Imported) -> object | None:
     if a.op in ("<", ">"):
-        out.problems.append(f"{r.where}：“{r.label}”的实际完成值“{r.actual}”没有确切数值，留空（待填）")
+        out.problems.append(
+            f"{r.actual_where}：“{r.label}”的实际完成值“{r.actual}”没有确切数值，留空（待填）"
+        )
         return None
     if a.op is not None and (a.kind != "rank" or a.text.lstrip()[:1] in "≤≦<＜《"):
-        out.findings.append(f"{r.where}：“{r.label}”的实际完成值写作不等式“{r.actual}”，取其界值")
+        out.findings.append(f"{r.actual_where}：“{r.label}”的实际完成值写作不等式“{r.actual}”，取其界值")
     if a.value is None:
         return None
     return f"{g(a.value * 100)}%" if a.kind == "percent" else float(g(a.value))
