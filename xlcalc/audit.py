@@ -22,6 +22,7 @@ import sys
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from xlcalc import ir, xlruntime
@@ -681,23 +682,45 @@ def exit_status(audits: list[UnitAudit]) -> int:
 
 # ---- command line ----------------------------------------------------------------------------
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    """Register ``xlcalc audit SPEC --inputs FILE``."""
+    """Register ``xlcalc audit SPEC --inputs FILE`` and the batch form ``xlcalc audit ITEMS…``."""
     p = sub.add_parser(
-        "audit", help="compare self-assigned scores with the rules (exit 0 clean, 1 findings, 2 errors)"
+        "audit",
+        help="compare self-assigned scores with the rules (exit 0 clean, 1 findings, 2 errors); "
+        "many specs, importable tables (.txt/.xlsx/.docx) or folders give one summary",
     )
-    p.add_argument("spec")
-    p.add_argument("--inputs", required=True, help="YAML, JSON or CSV file with the filled table")
+    p.add_argument("specs", nargs="+", help="spec(s), importable tables or folders")
+    p.add_argument(
+        "--inputs",
+        action="append",
+        default=[],
+        help="YAML, JSON or CSV file with the filled table (one per spec; default SPEC_inputs.yaml)",
+    )
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
     p.add_argument("--json", action="store_true", help="stable JSON output (format xlcalc.audit, version 1)")
+    p.add_argument("--summary", metavar="PATH", help="batch: also write PATH.csv and PATH.xlsx")
+    p.add_argument("--profile", default=None, help="batch: rule profile for imported tables")
+    p.add_argument("--quiet", action="store_true", help="batch: no progress bar")
     p.set_defaults(func=cmd_audit)
 
 
+def _single(args: argparse.Namespace) -> bool:
+    return (
+        len(args.specs) == 1
+        and len(args.inputs) == 1
+        and not args.summary
+        and Path(args.specs[0]).suffix.lower() in (".yaml", ".yml")
+    )
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
+    if not _single(args):
+        return cmd_batch(args)
     from xlcalc.cli import param_pairs
     from xlcalc.inputs import load_inputs
     from xlcalc.spec.loader import load_spec
 
-    spec = load_spec(args.spec)
+    args.inputs = args.inputs[0]
+    spec = load_spec(args.specs[0])
     units = load_inputs(args.inputs)
     params = param_pairs(args.param)
     try:
@@ -716,3 +739,21 @@ def cmd_audit(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(format_report(spec, audits) + "\n")
     return exit_status(audits)
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from xlcalc import auditbatch
+
+    if args.json or args.param:
+        raise XlcalcError("--json 与 --param 只用于单张表的审核（一个规格加一个 --inputs）")
+    summaries, flagged, errors = auditbatch.run(args.specs, args.inputs, args.profile, not args.quiet)
+    auditbatch.print_table(summaries, errors)
+    if args.summary:
+        stem = Path(args.summary).with_suffix("")
+        auditbatch.write_csv(stem.with_suffix(".csv"), summaries)
+        auditbatch.write_xlsx(stem.with_suffix(".xlsx"), summaries, flagged, errors)
+        sys.stdout.write(f"已写出 {stem.with_suffix('.csv')} 与 {stem.with_suffix('.xlsx')}\n")
+    if errors and not summaries:
+        return 2
+    differs = any(s.difference is not None and abs(s.difference) > TOL for s in summaries)
+    return 1 if errors or flagged or differs or any(s.structure for s in summaries) else 0

@@ -30,6 +30,9 @@ class Imported:
     inputs: str
     problems: list[str] = field(default_factory=list)  # cells not read, located
     findings: list[str] = field(default_factory=list)  # readings worth a reviewer's look
+    data: dict = field(default_factory=dict)  # the compact spec as parsed (no YAML round trip)
+    values: dict = field(default_factory=dict)  # the inputs
+    unit: str = ""
 
 
 def _actual(r: FormRow, t: Target, out: Imported, nid: str) -> tuple[str, object | None, str]:
@@ -93,7 +96,19 @@ def build(form: Form, spec_id: str, profile: str | None = None) -> Imported:
         f"  profile: {name}",
         f"  source: {q(form.source)}",
     ]
+    header: dict = {
+        "id": spec_id,
+        "project": form.project,
+        "department": form.department,
+        "unit": form.unit,
+        "year": form.year,
+        "profile": name,
+        "source": form.source,
+    }
+    table: list[list] = []
+    out.data = {"selfeval": header, "rows": table}
     if form.budget_points is not None and abs(form.budget_points - prof.budget_points) > 1e-9:
+        header["budget"] = {"points": form.budget_points}
         head.append(f"  budget: {{points: {g(form.budget_points)}}}")
         out.findings.append(
             f"{form.source}：预算执行率分值为{g(form.budget_points)}，{prof.label}规则为{g(prof.budget_points)}"
@@ -117,6 +132,7 @@ def build(form: Form, spec_id: str, profile: str | None = None) -> Imported:
         prev = (r.l1, r.l2)
         opts = ", {kind: completion}" if kind else ""
         rows.append(f"  - [{l1}, {l2}, {q(r.label)}, {q(r.target)}, {g(r.points or 0)}{opts}]")
+        table.append([r.l1, r.l2, r.label, r.target, r.points or 0] + ([{"kind": kind}] if kind else []))
         values.append(
             f"  # {r.label}：{r.target} | {r.actual} | {g(r.points or 0)} | {r.score}{'（' + how + '）' if how else ''}"
         )
@@ -134,6 +150,8 @@ def build(form: Form, spec_id: str, profile: str | None = None) -> Imported:
     if form.total is not None:
         values.append(f"  self_total: {q(form.total)}")
     out.spec = "\n".join(head + rows) + "\n"
+    out.unit = form.project or spec_id
+    out.values = _values(values)
     out.inputs = "\n".join([f"unit: {q(form.project or spec_id)}", "inputs:", *values]) + "\n"
     return out
 
@@ -143,3 +161,14 @@ def spec_id_for(stem: str, index: int, count: int) -> str:
     if not base[0].isalpha():
         base = f"t_{base}"
     return f"{base}_{index + 1}" if count > 1 else base
+
+
+def _values(lines: list[str]) -> dict:
+    """The inputs mapping the inputs text holds (every value line is ``  key: JSON``)."""
+    out = {}
+    for line in lines:
+        body = line.split("  #", 1)[0].strip()
+        if body and not body.startswith("#"):
+            key, _, raw = body.partition(": ")
+            out[key] = json.loads(raw) if raw[:1] in '"-0123456789' else raw
+    return out

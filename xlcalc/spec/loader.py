@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 from xlcalc.errors import Diagnostic, SpecError
 from xlcalc.rules import REGISTRY
@@ -317,6 +318,19 @@ def _check_self_evaluation(spec: Spec, ctx: Context, known: dict[str, str]) -> N
                 n.line,
                 f"{n.path}.duplicate_of",
             )
+
+
+def load_data(data: Any, file: str, text: str = "") -> Spec:
+    """A spec from an already-parsed document (``xlcalc import`` builds compact tables in memory
+    and audits them without a YAML round trip)."""
+    ctx = Context(file)
+    if is_compact(data):
+        data = expand_compact(data, ctx)
+    spec = _build(Reader(data, ctx, ""), ctx, file)
+    ctx.raise_if_errors()
+    assert spec is not None
+    warnings = tuple(d for d in ctx.diagnostics if d.level == "warning")
+    return dataclasses.replace(spec, warnings=warnings, source_text=text)
 
 
 def load_many(paths: list[str | Path]) -> list[Spec]:
