@@ -700,6 +700,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--summary", metavar="PATH", help="batch: also write PATH.csv and PATH.xlsx")
     p.add_argument("--profile", default=None, help="batch: rule profile for imported tables")
     p.add_argument("--quiet", action="store_true", help="batch: no progress bar")
+    p.add_argument("--jobs", type=int, default=0, help="batch: worker processes (default: one per core)")
     p.set_defaults(func=cmd_audit)
 
 
@@ -746,7 +747,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
     if args.json or args.param:
         raise XlcalcError("--json 与 --param 只用于单张表的审核（一个规格加一个 --inputs）")
-    summaries, flagged, errors = auditbatch.run(args.specs, args.inputs, args.profile, not args.quiet)
+    summaries, flagged, errors = auditbatch.run(
+        args.specs, args.inputs, args.profile, not args.quiet, args.jobs
+    )
     auditbatch.print_table(summaries, errors)
     if args.summary:
         stem = Path(args.summary).with_suffix("")
