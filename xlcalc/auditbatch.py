@@ -256,7 +256,7 @@ def write_csv(path: Path, summaries: list[TableSummary]) -> None:
         w = csv.writer(f)
         w.writerow(HEADERS)
         for row in summary_rows(summaries):
-            w.writerow([safe_csv(_g(v) if isinstance(v, float) else v) for v in row])
+            w.writerow([_g(v) if isinstance(v, float) else safe_csv(v) for v in row])  # numbers stay numbers
 
 
 def write_xlsx(
