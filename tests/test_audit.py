@@ -317,3 +317,16 @@ def test_command_reports_bad_inputs_without_traceback(tmp_path: Path) -> None:
     spec, inputs = _files(tmp_path, self_a="十")
     with pytest.raises(XlcalcError, match="培训次数得分.*应为数字"):
         _cli([spec, "--inputs", inputs])
+
+
+def test_misspelt_tier_is_a_located_input_error() -> None:
+    from xlcalc.errors import InputError
+
+    spec = load_spec(Path(__file__).resolve().parent.parent / "rubric_specs" / "ezhou_2021_rule_of_law.yaml")
+    audit.check_tiers(spec, [UnitInputs("甲", {"tier_city_tasks": "达成"})], "in.yaml")
+    with pytest.raises(InputError) as exc:
+        audit.check_tiers(spec, [UnitInputs("甲", {"tier_city_tasks": "部份达成"})], "in.yaml")
+    assert str(exc.value) == (
+        "in.yaml：单位“甲”的 tier_city_tasks（鄂州市法治建设绩效考核任务完成率的完成档次）为“部份达成”，"
+        "应为达成、部分达成或未达成"
+    )

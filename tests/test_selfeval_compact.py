@@ -154,3 +154,27 @@ def test_sichuan_labels_its_figures_as_printed(tmp_path: Path) -> None:
     labels = {i.id: i.label for i in spec.inputs}
     assert (labels["budget_year"], labels["executed"]) == ("总额：调整后预算数", "总额：预算执行数")
     assert spec.meta.title == "2023年度测试项目部门预算项目支出绩效自评表"
+
+
+@pytest.mark.parametrize(
+    ("profile", "values", "flags"),
+    [
+        (
+            "guangxi",
+            {"actual_r1": 13},
+            ["完成值为指标值的130%，指标值可能偏低", "完成值达到指标值130%及以上，未填偏差原因"],
+        ),
+        ("guangxi", {"actual_r1": 13, "why_r1": "需求增加"}, ["完成值为指标值的130%，指标值可能偏低"]),
+        ("guangxi", {"actual_r1": 12}, []),
+        ("national", {"actual_r1": 13}, ["完成值为指标值的130%，指标值可能偏低"]),
+    ],
+)
+def test_guangxi_wants_a_reason_for_over_completion(
+    tmp_path: Path, profile: str, values: dict, flags: list[str]
+) -> None:
+    from xlcalc import audit
+
+    spec = _load(tmp_path, "  - [产出指标, 数量指标, 培训, ≥10次, 90]\n", profile)
+    base = {"budget_year": 10, "executed": 10, "self_budget": 10, "self_r1": 90}
+    a = audit.audit(spec, [UnitInputs("u", base | values)])[0]
+    assert [r.flags for r in a.rows if r.id == "r1"] == [flags]

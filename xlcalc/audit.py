@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from xlcalc import ir, xlruntime
 from xlcalc.cells import Cell, Role
-from xlcalc.errors import XlcalcError
+from xlcalc.errors import InputError, XlcalcError
 from xlcalc.rules.base import Rule
 from xlcalc.rules.deduction import Deduction, StepDeduction
 from xlcalc.rules.fallback import ThresholdOrManual
@@ -42,6 +42,7 @@ from xlcalc.spec.model import Node, Spec
 if TYPE_CHECKING:
     from xlcalc.lowering import Lowering
 
+REASON_OVER = "reason_when_over"  # spec parameter of the 广西 profile (xlcalc/selfeval/profiles.py)
 OVER_COMPLETION = 1.3  # 完成值达到指标值的130%及以上：指标值可能偏低（国家规定“按照偏离度适度调减分值”）
 TOL = 1e-9
 
@@ -269,14 +270,38 @@ def _row_flags(lw: Lowering, node: Node, own: ir.Expr, score: ir.Expr, diff: ir.
         flags.append(_tier_flag(node, ir.Ref(node.rule.tier), own))
     ratio = _completion(lw, node.rule)
     if ratio is not None:
+        over = ir.and_(ir.isnum(ratio), ratio.cmp(">=", OVER_COMPLETION))
         flags.append(
-            ir.if_(
-                ir.and_(ir.isnum(ratio), ratio.cmp(">=", OVER_COMPLETION)),
-                ir.concat("完成值为指标值的", ir.pct_text(ratio, 0), "，指标值可能偏低；"),
-                "",
-            )
+            ir.if_(over, ir.concat("完成值为指标值的", ir.pct_text(ratio, 0), "，指标值可能偏低；"), "")
         )
+        if reason and REASON_OVER in lw.params:  # 广西: over-completion needs its 偏差原因 too
+            missing = ir.BinOp("&", ir.Ref(reason), ir.Str("")).cmp("=", "")
+            flags.append(
+                ir.if_(
+                    ir.and_(lw.param_is(REASON_OVER, "yes"), over, missing),
+                    "完成值达到指标值130%及以上，未填偏差原因；",
+                    "",
+                )
+            )
     return flags
+
+
+def check_tiers(spec: Spec, units: Sequence[UnitInputs], source: str) -> None:
+    """A misspelt 完成档次 ("部份达成") is a located input error, never a band."""
+    names = {name for name, _, _ in QUALITATIVE_BANDS}
+    bad = []
+    for u in units:
+        for n in spec.nodes():
+            rule = n.rule
+            if isinstance(rule, Discretionary) and rule.tier:
+                v = u.values.get(rule.tier)
+                if v not in (None, "") and str(v) not in names:
+                    bad.append(
+                        f"{source}：单位“{u.name}”的 {rule.tier}（{n.label}的完成档次）为“{v}”，"
+                        "应为达成、部分达成或未达成"
+                    )
+    if bad:
+        raise InputError("\n".join(bad))
 
 
 def _tier_flag(node: Node, tier: ir.Expr, own: ir.Expr) -> ir.Expr:
@@ -723,6 +748,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     args.inputs = args.inputs[0]
     spec = load_spec(args.specs[0])
     units = load_inputs(args.inputs)
+    check_tiers(spec, units, args.inputs)
     params = param_pairs(args.param)
     try:
         audits = audit(spec, units, params)

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xlcalc.audit import TOL, UnitAudit, audit, structural_findings
+from xlcalc.audit import TOL, UnitAudit, audit, check_tiers, structural_findings
 from xlcalc.errors import XlcalcError
 from xlcalc.scorer import UnitInputs
 from xlcalc.selfeval.structure import category_findings
@@ -138,7 +138,9 @@ def audit_item(path: str, pair: str | None, profile: str | None = None):
                     summaries.append(s)
                     flagged += f
         else:
-            for s, f in summarize(load_spec(path), load_inputs(pair), path):
+            spec, units = load_spec(path), load_inputs(pair)
+            check_tiers(spec, units, pair)
+            for s, f in summarize(spec, units, path):
                 summaries.append(s)
                 flagged += f
     except XlcalcError as exc:

@@ -152,8 +152,19 @@ class _Expansion:
         for key in self.data:
             if key not in ("selfeval", "rows", "choices", "params"):
                 self.ctx.error(f"自评表简表不认识的键“{key}”", None, str(key))
-        if "params" in self.data:
-            out["params"] = self.data["params"]
+        params = list(self.data.get("params") or [])
+        if profile.reason_over is not None:
+            params.append(
+                {
+                    "name": "reason_when_over",
+                    "label": "超额完成须填偏差原因",
+                    "doc": f"{profile.label}：实际完成值达到指标值{profile.reason_over * 100:g}%及以上的，也须填写偏差原因。",
+                    "default": "yes",
+                    "choices": [{"code": "yes", "label": "是"}, {"code": "no", "label": "否"}],
+                }
+            )
+        if params:
+            out["params"] = params
         out["choices"] += list(self.data.get("choices") or [])
         return out
 
