@@ -178,3 +178,60 @@ def test_guangxi_wants_a_reason_for_over_completion(
     base = {"budget_year": 10, "executed": 10, "self_budget": 10, "self_r1": 90}
     a = audit.audit(spec, [UnitInputs("u", base | values)])[0]
     assert [r.flags for r in a.rows if r.id == "r1"] == [flags]
+
+
+def _doc_block(marker: str) -> str:
+    text = (ROOT / "docs" / "authoring.md").read_text(encoding="utf-8")
+    return text.split(f"<!-- {marker} -->", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_guides_compact_example_scores_as_its_full_form(tmp_path: Path) -> None:
+    p = tmp_path / "compact.yaml"
+    p.write_text(_doc_block("compact-spec"), encoding="utf-8")
+    spec = load_spec(p)
+    values = {
+        "budget_year": 50,
+        "executed": 46.2,
+        "actual_r1": 282,
+        "actual_r2": "100%",
+        "actual_r3": "97%",
+        "actual_r4": 8,
+        "tier_r5": "达成",
+        "self_r5": 10,
+        "actual_r6": "85%",
+        "actual_r7": "96%",
+    }
+    result = Scorer(spec).score([UnitInputs("u", values)])[0]
+    assert (result.total, result.complete) == (96.57, True)  # as the full spec of part 1
+    assert spec.warnings == ()
+
+
+def test_the_guide_shows_the_installed_command_only() -> None:
+    text = (ROOT / "docs" / "authoring.md").read_text(encoding="utf-8")
+    assert "python -m xlcalc" not in text and "python3 -m xlcalc" not in text
+    assert "未被任何规则使用" not in text  # lint does not warn on self-scores and reasons
+
+
+def test_equal_sign_reads_as_equality(tmp_path: Path) -> None:
+    spec = _load(tmp_path, "  - [产出指标, 数量指标, 甲, ＝1次, 90]\n")
+    assert list(spec.nodes())[-1].rule.direction == "equal"
+
+
+def test_a_duplicated_row_left_at_its_points_is_found_and_the_total_explained(tmp_path: Path) -> None:
+    from xlcalc import audit
+
+    rows = (
+        "  - [产出指标, 数量指标, 开展培训, ≥10次, 40]\n"
+        "  - ['', '', 开展培训, ≥10次, 10]\n"
+        "  - [效益指标, 社会效益指标, 知晓率, ≥80%, 30]\n"
+        "  - [满意度指标, 服务对象满意度指标, 满意度, ≥90%, 10]\n"
+    )
+    spec = _load(tmp_path, rows)
+    values = {"budget_year": 10, "executed": 10, "self_budget": 10, "self_total": 100}
+    values |= {"actual_r1": 10, "self_r1": 40, "actual_r2": 10, "self_r2": 10}
+    values |= {"actual_r3": "80%", "self_r3": 30, "actual_r4": "90%", "self_r4": 10}
+    a = audit.audit(spec, [UnitInputs("u", values)])[0]
+    assert a.verdict.startswith("公布总分100，与按本表计分方式")
+    assert [r.findings for r in a.rows if r.id == "r2"] == [
+        ["与“产出指标 › 数量指标 › 开展培训”名称和评分标准相同，疑为重复行"]
+    ]

@@ -386,7 +386,7 @@ class _Expansion:
             return "reverse"
         if t.op in ("<=", "<"):
             return "reverse"
-        if t.op is None and t.kind == "number":
+        if t.op in (None, "=") and t.kind == "number":
             self.guess(
                 "bare_counts", "不带运算符的数量指标值", "如“1次”按等于型计（指标值大于0时同正向）。", nid
             )
