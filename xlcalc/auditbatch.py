@@ -56,6 +56,7 @@ def summarize(
     spec: Spec, units: list[UnitInputs], source: str, problems: Iterable[str] = ()
 ) -> Iterator[tuple[TableSummary, list[FlaggedRow]]]:
     structure = [f.message for f in structural_findings(spec)] + category_findings(spec)
+    structure += [w.message for w in spec.warnings]  # unreadable targets, doubled units
     for a in audit(spec, units):
         yield _summary(spec, a, source, structure, list(problems)), _flagged(spec, a, source)
 
