@@ -9,7 +9,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from tests.selfeval_render import write_docx, write_xlsx
-from xlcalc import audit
+from xlcalc import audit, auditbatch
 from xlcalc.cli import main
 from xlcalc.errors import InputError
 from xlcalc.importer.command import import_file
@@ -232,3 +232,69 @@ def test_input_files_are_not_modified(tmp_path: Path) -> None:
     before = SEED.read_bytes()
     _imports(SEED)
     assert SEED.read_bytes() == before
+
+
+def _national(rows: list[tuple[str, ...]]) -> str:
+    """A national-layout table as Word copies it, with the given indicator rows."""
+    lines = [
+        "\t项目支出绩效自评表",
+        "",
+        "\t（2023年度）",
+        "",
+        "\t项目名称",
+        "\t热线服务",
+        "",
+        "\t主管部门",
+        "\t某局",
+    ]
+    lines += ["\t实施单位", "\t某中心", ""]
+    lines += [
+        "\t项目资金",
+        "\t",
+        *(f"\t{h}" for h in ("年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分")),
+    ]
+    lines += ["", "\t", "\t年度资金总额", "\t10", "\t10", "\t9", "\t10", "\t90%", "\t9", ""]
+    head = (
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "年度指标值",
+        "实际完成值",
+        "分值",
+        "得分",
+        "偏差原因分析及改进措施",
+    )
+    lines += ["\t绩效指标", *(f"\t{h}" for h in head), ""]
+    for r in rows:
+        lines += ["\t", *(f"\t{c}" for c in r), ""]
+    lines += ["\t总分", "\t100", "\t99", "\t", ""]
+    return "\n".join(lines)
+
+
+FINDING_ROWS = [
+    ("产出指标", "时效指标", "办结时限", "2个工作日", "100%", "20", "20", ""),
+    ("", "成本指标", "运维费用", "≦10万", "100%", "20", "20", ""),
+    ("", "数量指标", "培训时长", "≥8小时", "≥8小时", "10", "10", ""),
+    ("", "", "接听电话", "≥1800次次", "2000次", "10", "10", ""),
+    ("效益指标", "社会效益指标", "群众知晓率", "≥80%", "＜80%", "20", "19", "宣传不足"),
+    ("满意度指标", "服务对象满意度指标", "满意率", "≥95%", "接话满意率99%，办案满意率100%", "10", "10", ""),
+]
+
+
+def test_findings_beyond_the_row_rule(tmp_path: Path) -> None:
+    path = tmp_path / "hotline.txt"
+    path.write_text(_national(FINDING_ROWS), encoding="utf-8")
+    [imp] = _imports(path)
+    text = "\n".join(imp.findings)
+    assert "“办结时限”的指标值“2个工作日”与实际完成值“100%”单位不同，按完成率计分" in text
+    assert "“运维费用”的指标值“≦10万”与实际完成值“100%”单位不同，按完成率计分" in text
+    assert "“培训时长”的实际完成值写作不等式“≥8小时”，取其界值" in text
+    assert "“满意率”的实际完成值“接话满意率99%，办案满意率100%”含2个数值，取最小值99%，已标记" in text
+    assert [p.split("：", 1)[1] for p in imp.problems] == [
+        "“群众知晓率”的实际完成值“＜80%”没有确切数值，留空（待填）"
+    ]
+    spec, units = _load(imp, tmp_path)
+    assert [w.message for w in spec.warnings] == ["“接听电话”的年度指标值：“≥1800次次”中单位“次”重复"]
+    assert units[0].values["actual_r6"] == "99%" and units[0].values["actual_r3"] == 8
+    summaries, _, _ = auditbatch.run([str(path)], [], jobs=1)
+    assert "“接听电话”的年度指标值：“≥1800次次”中单位“次”重复" in summaries[0].structure

@@ -13,6 +13,7 @@ max, note); an empty 一级/二级 repeats the one above, as a merged cell does.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
@@ -70,12 +71,10 @@ def _item_line(seq: Any, i: int) -> int | None:
         return None
 
 
-def _max_for(unit: str) -> int:
-    if unit == "万元":
-        return 100000
-    if unit.startswith("元"):
-        return 10000000
-    return 1000
+def _max_for(unit: str, target: float = 0.0) -> int:
+    """The largest plausible actual: by unit, and at least ten times the target."""
+    base = 100000 if unit == "万元" else 10000000 if unit.startswith("元") else 1000
+    return max(base, 10 ** math.ceil(math.log10(target * 10))) if target > 0 else base
 
 
 class _Expansion:
@@ -353,7 +352,7 @@ class _Expansion:
                 inp.update(
                     type="integer" if integer else "number",
                     min=0,
-                    max=hi if hi is not None else _max_for(unit),
+                    max=hi if hi is not None else _max_for(unit, t.value or 0.0),
                 )
                 value = format_number(t.value or 0.0)
             self.inputs.append(inp)
