@@ -19,49 +19,16 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap
 
 from xlcalc.selfeval.profiles import PROFILES, Profile
+from xlcalc.selfeval.standard import GRADES, GROUP_IDS, QUAL_TEXT, TEXTS, at, budget_line, standard_choices
 from xlcalc.selfeval.targets import Target, format_number, format_percent, parse_target
 from xlcalc.yamlread import Context, Reader
 
-QUAL_TEXT = (
-    "定性指标：按达成年度指标、部分达成年度指标并具有一定效果、未达成年度指标且效果较差三档，分别在该指标分值的"
-    "100%-80%（含80%）、80%-60%（含60%）、60%-0%区间内核定得分。"
-)
-TEXTS = {
-    "completion": "定量指标：实际完成值以完成率填报，按完成率×分值记分（完成率100%封顶）。",
-    "positive": "定量指标（正向）：实际完成值达到年度指标值的，记该指标全部分值；未达到的，按实际完成值/年度指标值×分值记分。",
-    "reverse": "定量指标（反向）：实际完成值不超过年度指标值的，记全部分值；超过的，按超出比例扣减（1−超出部分/指标值），达到指标值2倍不得分。",
-    "equal": "定量指标（等于）：指标值大于0时按正向指标记分；指标值为0时，实际完成值为0记全部分值，否则不得分。",
-}
-GROUP_IDS = {
-    "产出指标": "output",
-    "效益指标": "benefit",
-    "满意度指标": "satisfaction",
-    "成本指标": "cost",
-    "数量指标": "quantity",
-    "质量指标": "quality",
-    "时效指标": "timeliness",
-    "经济效益指标": "economic",
-    "社会效益指标": "social",
-    "生态效益指标": "ecological",
-    "可持续影响指标": "sustainable",
-    "服务对象满意度指标": "service_satisfaction",
-    "绩效指标": "indicators",
-}
 KINDS = ("quantitative", "completion", "qualitative")
 DIRECTIONS = ("positive", "reverse", "equal")
-GRADES = (("优", 90), ("良", 80), ("中", 60), ("差", 0))
 
 
 def is_compact(data: Any) -> bool:
     return isinstance(data, dict) and "selfeval" in data
-
-
-def _at(line: int | None, **items: Any) -> CommentedMap:
-    """A mapping that reports ``line`` in the loader's diagnostics."""
-    m = CommentedMap(items)
-    if line is not None:
-        m.lc.line = line - 1
-    return m
 
 
 def _item_line(seq: Any, i: int) -> int | None:
@@ -119,7 +86,7 @@ class _Expansion:
         groups = self.rows(profile)
         children: list[Any] = [budget, *groups]
         total = sum(float(c["points"]) for c in children)
-        root = _at(
+        root = at(
             None,
             id="total",
             label="总分",
@@ -133,7 +100,7 @@ class _Expansion:
             root["note"] = root_note
         root["children"] = children
         self.inputs.append(
-            _at(None, id="self_total", label="公布的总分", unit="分", type="number", min=0, max=200)
+            at(None, id="self_total", label="公布的总分", unit="分", type="number", min=0, max=200)
         )
         meta = CommentedMap(
             id=sid,
@@ -168,67 +135,9 @@ class _Expansion:
         return out
 
     def budget(self, p: Profile) -> CommentedMap:
-        line = p.budget_line
-        self.inputs += [
-            _at(
-                None,
-                id="budget_year",
-                label=f"{line}：{p.budget_label}",
-                unit="万元",
-                type="number",
-                min=0,
-                max=100000,
-            ),
-            _at(
-                None,
-                id="executed",
-                label=f"{line}：{p.executed_label}",
-                unit="万元",
-                type="number",
-                min=0,
-                max=100000,
-            ),
-        ]
-        executed = "executed"
-        if p.backfill:
-            self.inputs.append(
-                _at(
-                    None,
-                    id="backfill",
-                    label=f"{line}：执行回溯",
-                    unit="万元",
-                    type="number",
-                    min=0,
-                    max=100000,
-                )
-            )
-        self.inputs.append(
-            _at(
-                None,
-                id="self_budget",
-                label="预算执行率：得分（自评）",
-                unit="分",
-                type="number",
-                min=0,
-                max=format_number(2 * p.budget_points),
-            )
-        )
-        rule = CommentedMap(kind="budget_execution", executed=executed, budget="budget_year", decimals=1)
-        if p.backfill:
-            rule["extra"] = "backfill"
-            rule["zero_budget"] = "full"
-        if p.budget_mode == "banded":
-            rule["mode"] = "banded"
-            rule["bands"] = [{"min": lo, "share": share} for lo, share in p.bands]
-        return _at(
-            None,
-            id="budget",
-            label="预算执行率",
-            points=format_number(p.budget_points),
-            self_score="self_budget",
-            text=p.budget_text(),
-            rule=rule,
-        )
+        node, inputs = budget_line(p)
+        self.inputs += inputs
+        return node
 
     def rows(self, p: Profile) -> list[CommentedMap]:
         rows = self.data.get("rows")
@@ -259,7 +168,7 @@ class _Expansion:
                 continue
             top = tops.get(level1)
             if top is None:
-                top = tops[level1] = _at(
+                top = tops[level1] = at(
                     line,
                     id=self.unique(GROUP_IDS.get(level1, f"g{len(tops) + 1}")),
                     label=level1,
@@ -269,7 +178,7 @@ class _Expansion:
             sub = subs.get((level1, level2))
             if sub is None:
                 base = GROUP_IDS.get(level2, f"{top['id']}_g{len(top['children']) + 1}")
-                sub = subs[(level1, level2)] = _at(
+                sub = subs[(level1, level2)] = at(
                     line, id=self.unique(base), label=level2, points=0, children=[]
                 )
                 top["children"].append(sub)
@@ -312,13 +221,13 @@ class _Expansion:
         if kind == "quantitative" and not t.numeric:
             o.error(f"年度指标值“{target}”没有可计分的数值，不能按定量指标处理", "kind")
             kind = "qualitative"
-        node = _at(line, id=nid, label=label, points=format_number(pts), target=target)
+        node = at(line, id=nid, label=label, points=format_number(pts), target=target)
         node.update(self_score=f"self_{nid}", reason=f"why_{nid}")
         actual = f"actual_{nid}"
         if kind == "qualitative":
             tier = f"tier_{nid}"
             self.inputs.append(
-                _at(line, id=tier, label=f"{label}：完成档次（达成/部分达成/未达成）", type="text")
+                at(line, id=tier, label=f"{label}：完成档次（达成/部分达成/未达成）", type="text")
             )
             node["text"] = QUAL_TEXT
             self.guess(
@@ -329,7 +238,7 @@ class _Expansion:
             )
             rule = CommentedMap(kind="discretionary", score=f"self_{nid}", tier=tier)
         elif kind == "completion":
-            self.inputs.append(_at(line, id=actual, label=f"{label}：完成率", type="percent", min=0, max=10))
+            self.inputs.append(at(line, id=actual, label=f"{label}：完成率", type="percent", min=0, max=10))
             node["text"] = TEXTS["completion"]
             self.guess(
                 "completion_actuals",
@@ -341,7 +250,7 @@ class _Expansion:
         else:
             direction = direction or self.direction(t, nid)
             unit = t.unit if unit_override is None else unit_override
-            inp = _at(line, id=actual, label=f"{label}：实际完成值")
+            inp = at(line, id=actual, label=f"{label}：实际完成值")
             if t.kind == "percent":
                 inp.update(type="percent", min=0, max=hi if hi is not None else 10)
                 value: Any = format_percent(t.value or 0.0)
@@ -361,7 +270,7 @@ class _Expansion:
             if direction != "positive":
                 rule["direction"] = direction
         self.inputs += [
-            _at(
+            at(
                 line,
                 id=f"self_{nid}",
                 label=f"{label}：得分（自评）",
@@ -370,7 +279,7 @@ class _Expansion:
                 min=0,
                 max=format_number(2 * pts),
             ),
-            _at(line, id=f"why_{nid}", label=f"{label}：偏差原因分析及改进措施", type="text"),
+            at(line, id=f"why_{nid}", label=f"{label}：偏差原因分析及改进措施", type="text"),
         ]
         if note:
             node["note"] = note
@@ -393,33 +302,7 @@ class _Expansion:
         return "positive"
 
     def choices(self, p: Profile) -> list[CommentedMap]:
-        out = [
-            CommentedMap(
-                id="profile",
-                topic="自评表规则",
-                decision=f"按“{p.label}”规则（profile: {p.name}）：{p.doc}",
-                reason="简表未写明的计分约定取所选 profile 的约定。",
-            ),
-            CommentedMap(
-                id="budget_line",
-                topic="预算执行率得分",
-                decision=p.budget_text(),
-                reason=f"{p.label}自评表的预算执行率一栏。",
-                nodes=["budget"],
-            ),
-            CommentedMap(
-                id="total_by_deductions",
-                topic="总分的算法",
-                decision=f"总分={p.stated_total:g}−Σ各项扣分（扣分=分值−得分），与表列总分一栏一致。",
-                reason="各项分值之和不等于表列总分时，按各项得分相加无法得到公布值，审核列出两种算法。",
-            ),
-            CommentedMap(
-                id="self_scores",
-                topic="表中的得分",
-                decision="各行“得分”与“总分”作为自评分填报，不参与规则计分；审核逐行比较。",
-                reason="公布的得分可能与规则不一致，照录原表以便核对。",
-            ),
-        ]
+        out = standard_choices(p)
         for key, (topic, decision, nodes) in self.guesses.items():
             out.append(
                 CommentedMap(
