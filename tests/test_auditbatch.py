@@ -122,3 +122,24 @@ def test_cli_batch_writes_both_files_and_leaves_inputs_alone(tmp_path: Path) -> 
 
 def test_single_table_options_are_refused_in_batch() -> None:
     assert main(["audit", "a.txt", "b.txt", "--json"]) == 2
+
+
+@needs_seed
+def test_summary_opens_in_libreoffice_sorted_by_discrepancy(tmp_path: Path) -> None:
+    from xlcalc.engines import get_engine
+
+    engine = get_engine("libreoffice", shared=True)
+    ok, why = engine.available()
+    if not ok:
+        pytest.skip(f"LibreOffice unavailable: {why}")
+    summaries, flagged, errors = auditbatch.run([str(SEED)], [], jobs=1)
+    path = tmp_path / "汇总.xlsx"
+    auditbatch.write_xlsx(path, summaries, flagged, errors)
+    book = engine.open(path)
+    try:
+        rows = book.read("汇总", "A1:F6")
+        assert rows[0][5] == "差额"
+        assert [r[5] for r in rows[1:]] == [4, 3.3, -0.8, -0.4, 0]
+        assert len(book.read("标记行", "A2:G13")) == 12
+    finally:
+        book.close()
