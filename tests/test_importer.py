@@ -298,3 +298,15 @@ def test_findings_beyond_the_row_rule(tmp_path: Path) -> None:
     assert units[0].values["actual_r6"] == "99%" and units[0].values["actual_r3"] == 8
     summaries, _, _ = auditbatch.run([str(path)], [], jobs=1)
     assert "“接听电话”的年度指标值：“≥1800次次”中单位“次”重复" in summaries[0].structure
+
+
+def test_an_actual_beyond_the_usual_range_stays_readable(tmp_path: Path) -> None:
+    path = tmp_path / "big.txt"
+    path.write_text(
+        _national([("产出指标", "数量指标", "接听电话", "≥10次", "52000次", "90", "90", "")]),
+        encoding="utf-8",
+    )
+    [imp] = _imports(path)
+    assert '"≥10次", 90, {max: 1000000}]' in imp.spec
+    spec, units = _load(imp, tmp_path)
+    assert Scorer(spec).score(units)[0].node("r1").score == 90

@@ -4,10 +4,12 @@ actual was read is written beside it; what could not be read is left blank (待�
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 
 from xlcalc.importer.form import Form, FormRow
+from xlcalc.selfeval.compact import max_for
 from xlcalc.selfeval.profiles import PROFILES
 from xlcalc.selfeval.targets import Target, parse_actual, parse_target
 
@@ -130,9 +132,16 @@ def build(form: Form, spec_id: str, profile: str | None = None) -> Imported:
         l1 = q(r.l1) if r.l1 != prev[0] else '""'
         l2 = q(r.l2) if (r.l1, r.l2) != prev else '""'
         prev = (r.l1, r.l2)
-        opts = ", {kind: completion}" if kind else ""
+        over: dict = {"kind": kind} if kind else {}
+        if (
+            isinstance(value, float)
+            and t.kind in ("number", "rank")
+            and value > max_for(t.unit, t.value or 0)
+        ):
+            over["max"] = 10 ** math.ceil(math.log10(value * 10))  # a large actual stays readable
+        opts = ", {" + ", ".join(f"{k}: {v}" for k, v in over.items()) + "}" if over else ""
         rows.append(f"  - [{l1}, {l2}, {q(r.label)}, {q(r.target)}, {g(r.points or 0)}{opts}]")
-        table.append([r.l1, r.l2, r.label, r.target, r.points or 0] + ([{"kind": kind}] if kind else []))
+        table.append([r.l1, r.l2, r.label, r.target, r.points or 0] + ([over] if over else []))
         values.append(
             f"  # {r.label}：{r.target} | {r.actual} | {g(r.points or 0)} | {r.score}{'（' + how + '）' if how else ''}"
         )

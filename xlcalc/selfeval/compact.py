@@ -38,7 +38,7 @@ def _item_line(seq: Any, i: int) -> int | None:
         return None
 
 
-def _max_for(unit: str, target: float = 0.0) -> int:
+def max_for(unit: str, target: float = 0.0) -> int:
     """The largest plausible actual: by unit, and at least ten times the target."""
     base = 100000 if unit == "万元" else 10000000 if unit.startswith("元") else 1000
     return max(base, 10 ** math.ceil(math.log10(target * 10))) if target > 0 else base
@@ -261,7 +261,7 @@ class _Expansion:
                 inp.update(
                     type="integer" if integer else "number",
                     min=0,
-                    max=hi if hi is not None else _max_for(unit, t.value or 0.0),
+                    max=hi if hi is not None else max_for(unit, t.value or 0.0),
                 )
                 value = format_number(t.value or 0.0)
             self.inputs.append(inp)
