@@ -310,3 +310,18 @@ def test_an_actual_beyond_the_usual_range_stays_readable(tmp_path: Path) -> None
     assert '"≥10次", 90, {max: 1000000}]' in imp.spec
     spec, units = _load(imp, tmp_path)
     assert Scorer(spec).score(units)[0].node("r1").score == 90
+
+
+@pytest.mark.parametrize(
+    ("stem", "index", "count", "expected"),
+    [
+        ("003_09fae4d5f3d61e87", 1, 5, "t_003_09fae4d5f3d61e87_2"),
+        ("pufa 2021", 0, 1, "pufa_2021"),
+        ("自评表1", 0, 1, "t_1_f80faf5d"),
+        ("自评表2", 0, 1, "t_2_2ef832fd"),  # never the same id as 自评表1
+    ],
+)
+def test_spec_ids_are_ascii_and_distinct(stem: str, index: int, count: int, expected: str) -> None:
+    from xlcalc.importer.writer import spec_id_for
+
+    assert spec_id_for(stem, index, count) == expected

@@ -3,6 +3,7 @@ actual was read is written beside it; what could not be read is left blank (待�
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -166,7 +167,11 @@ def build(form: Form, spec_id: str, profile: str | None = None) -> Imported:
 
 
 def spec_id_for(stem: str, index: int, count: int) -> str:
-    base = re.sub(r"[^a-z0-9_]+", "_", stem.lower()).strip("_") or "selfeval"
+    """An ASCII id from the file name; a Chinese name gets a short digest so two files never share
+    an id ("自评表1.docx" and "自评表2.docx")."""
+    base = re.sub(r"[^a-z0-9_]+", "_", stem.lower()).strip("_")
+    if not stem.isascii():
+        base = f"{base}_{hashlib.sha1(stem.encode('utf-8')).hexdigest()[:8]}".strip("_")
     if not base[0].isalpha():
         base = f"t_{base}"
     return f"{base}_{index + 1}" if count > 1 else base
