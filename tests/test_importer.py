@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from tests.selfeval_render import write_docx, write_xlsx
@@ -325,3 +327,46 @@ def test_spec_ids_are_ascii_and_distinct(stem: str, index: int, count: int, expe
     from xlcalc.importer.writer import spec_id_for
 
     assert spec_id_for(stem, index, count) == expected
+
+
+_TARGETS = st.sampled_from(
+    ["≥{n}次", "≤{n}万", "{n}%", "≥{n}%", "{n}个", "前{n}", "全面完成任务", "≥{n}个工作日"]
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.tuples(_TARGETS, st.integers(1, 99), st.integers(1, 20), st.integers(0, 20), st.booleans()),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_any_national_table_round_trips(tmp_path: Path, rows: list) -> None:
+    """Whatever the rows, the import keeps every row, its printed target, its points and 得分."""
+    printed = []
+    for i, (target, n, points, score, rate) in enumerate(rows):
+        t = target.format(n=n)
+        actual = "100%" if rate else t.lstrip("≥≤")
+        printed.append(
+            (
+                "产出指标" if i == 0 else "",
+                "数量指标" if i == 0 else "",
+                f"指标{i}",
+                t,
+                actual,
+                str(points),
+                str(min(score, points)),
+                "",
+            )
+        )
+    path = tmp_path / "t.txt"
+    path.write_text(_national(printed), encoding="utf-8")
+    [imp] = _imports(path)
+    assert [r[:5] for r in imp.data["rows"]] == [
+        ["产出指标", "数量指标", f"指标{i}", p[3], float(p[5])] for i, p in enumerate(printed)
+    ]
+    assert [imp.values.get(f"self_r{i + 1}") for i in range(len(rows))] == [float(p[6]) for p in printed]
+    assert imp.values["self_total"] == 99
+    spec, units = _load(imp, tmp_path)
+    assert spec.root.points == 10 + sum(float(p[5]) for p in printed)
