@@ -32,4 +32,22 @@ HEAD = "selfeval: {id: t, project: 测试, department: 局, unit: 科, year: 202
 def test_category_findings(tmp_path: Path, rows: str, findings: list[str]) -> None:
     p = tmp_path / "t.yaml"
     p.write_text(HEAD + rows, encoding="utf-8")
+    assert category_findings(load_spec(p), expected_sub=()) == findings
+
+
+@pytest.mark.parametrize(
+    ("profile", "findings"),
+    [
+        ("national", ["产出指标下缺少二级指标“成本指标”"]),
+        ("guangxi", ["产出指标下缺少二级指标“成本指标”"]),
+        ("sichuan", []),  # the Sichuan form does not prescribe its 二级
+    ],
+)
+def test_second_level_the_profile_expects(tmp_path: Path, profile: str, findings: list[str]) -> None:
+    rows = (
+        "  - [产出指标, 数量指标, 甲, 1次, 30]\n  - ['', 时效指标, 乙, ≤5天, 20]\n"
+        "  - [效益指标, 社会效益指标, 丙, 1次, 30]\n  - [满意度指标, 服务对象满意度指标, 丁, 90%, 10]\n"
+    )
+    p = tmp_path / "t.yaml"
+    p.write_text(HEAD.replace("year: 2023}", f"year: 2023, profile: {profile}}}") + rows, encoding="utf-8")
     assert category_findings(load_spec(p)) == findings

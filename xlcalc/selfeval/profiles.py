@@ -4,7 +4,12 @@ expected categories and what the audit asks for; the row rules are national ever
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from xlcalc.spec.model import Spec
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,7 @@ class Profile:
     stated_total: float = 100.0
     weights: dict[str, float] = field(default_factory=dict)  # guidance only, never a rule
     expected: tuple[str, ...] = ("产出指标", "效益指标", "满意度指标")
+    expected_sub: tuple[str, ...] = ("时效指标", "成本指标")  # under 产出指标 (财预〔2021〕101号 practice)
     reason_over: float | None = None  # 广西: 偏差原因 also when actual ≥ this × target
 
     def budget_text(self) -> str:
@@ -80,6 +86,7 @@ PROFILES: dict[str, Profile] = {
             budget_label="调整后预算数",
             executed_label="预算执行数",
             indicator_points=90.0,
+            expected_sub=(),
             weights={"绩效指标": 90, "预算执行率": 10},
         ),
         Profile(
@@ -95,3 +102,10 @@ PROFILES: dict[str, Profile] = {
 
 def get_profile(name: str) -> Profile | None:
     return PROFILES.get(name)
+
+
+def profile_of(spec: Spec) -> Profile | None:
+    """The profile a compact spec was expanded under (recorded in its ``profile`` choice)."""
+    choice = next((c for c in spec.choices if c.id == "profile"), None)
+    m = re.search(r"profile: (\w+)", choice.decision) if choice else None
+    return PROFILES.get(m[1]) if m else None
