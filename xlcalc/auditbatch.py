@@ -146,6 +146,8 @@ def audit_item(path: str, pair: str | None, profile: str | None = None):
                 flagged += f
     except XlcalcError as exc:
         return summaries, flagged, [f"{path}：{exc}"]
+    except Exception as exc:  # one malformed file must not end a run over hundreds
+        return summaries, flagged, [f"{path}：无法审核（{type(exc).__name__}：{exc}）"]
     return summaries, flagged, []
 
 
