@@ -370,3 +370,10 @@ def test_any_national_table_round_trips(tmp_path: Path, rows: list) -> None:
     assert imp.values["self_total"] == 99
     spec, units = _load(imp, tmp_path)
     assert spec.root.points == 10 + sum(float(p[5]) for p in printed)
+
+
+def test_inferred_tiers_are_listed() -> None:
+    imported = _imports(SEED)
+    inferred = [f for f in imported[1].findings if "按得分推定" in f]
+    assert len(inferred) == 4
+    assert inferred[-1].endswith("“人民群众满意度测评”是定性指标，表中没有完成档次，按得分推定为“部分达成”")

@@ -81,7 +81,9 @@ def _tier(r: FormRow, out: Imported) -> str | None:
         out.problems.append(f"{r.where}：“{r.label}”是定性指标，没有得分，完成档次无法推定")
         return None
     share = r.score / r.points
-    return next(name for name, lo in TIERS if share >= lo - 1e-9)
+    tier = next(name for name, lo in TIERS if share >= lo - 1e-9)
+    out.findings.append(f"{r.where}：“{r.label}”是定性指标，表中没有完成档次，按得分推定为“{tier}”")
+    return tier
 
 
 def build(form: Form, spec_id: str, profile: str | None = None) -> Imported:
