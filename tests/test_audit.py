@@ -101,13 +101,14 @@ ROWS = [
     ({"actual_a": 7}, "a", 10, 0, ["完成值为指标值的140%，指标值可能偏低"]),
     ({"actual_c": 1.5}, "c", 5, 0, ["完成值为指标值的150%，指标值可能偏低"]),
     ({"actual_c": 1.29}, "c", 5, 0, []),
-    # National bands, 80% belonging to the upper band: 4 of 5 is 达成, not 部分达成 ([3, 4)).
+    # National bands, 80% belonging to the upper band: 4 of 5 is 达成, not 部分达成 ([3, 4)); the
+    # rule holds 部分达成 at most 3.99 (scores carry two decimals).
     (
         {"tier_q": "部分达成", "self_q": 4, "why_q": "部分完成"},
         "q",
-        4,
-        0,
-        ["自评分不在“部分达成”档的分值区间（不低于3分且低于4分）"],
+        3.99,
+        0.01,
+        ["自评分高于规则得分0.01分", "自评分不在“部分达成”档的分值区间（不低于3分且低于4分）"],
     ),
     ({"tier_q": "部分达成", "self_q": 3.5, "why_q": "部分完成"}, "q", 3.5, 0, []),
     (
@@ -120,9 +121,9 @@ ROWS = [
     (
         {"tier_q": "未达成", "self_q": 3, "why_q": "x"},
         "q",
-        3,
-        0,
-        ["自评分不在“未达成”档的分值区间（低于3分）"],
+        2.99,
+        0.01,
+        ["自评分高于规则得分0.01分", "自评分不在“未达成”档的分值区间（低于3分）"],
     ),
     ({"tier_q": "达成", "self_q": 4.5}, "q", 4.5, 0, ["低于满分未填偏差原因"]),
     ({"executed": 87.6, "self_budget": 8.8}, "budget", 8.8, 0, []),
@@ -316,3 +317,16 @@ def test_command_reports_bad_inputs_without_traceback(tmp_path: Path) -> None:
     spec, inputs = _files(tmp_path, self_a="十")
     with pytest.raises(XlcalcError, match="培训次数得分.*应为数字"):
         _cli([spec, "--inputs", inputs])
+
+
+def test_misspelt_tier_is_a_located_input_error() -> None:
+    from xlcalc.errors import InputError
+
+    spec = load_spec(Path(__file__).resolve().parent.parent / "rubric_specs" / "ezhou_2021_rule_of_law.yaml")
+    audit.check_tiers(spec, [UnitInputs("甲", {"tier_city_tasks": "达成"})], "in.yaml")
+    with pytest.raises(InputError) as exc:
+        audit.check_tiers(spec, [UnitInputs("甲", {"tier_city_tasks": "部份达成"})], "in.yaml")
+    assert str(exc.value) == (
+        "in.yaml：单位“甲”的 tier_city_tasks（鄂州市法治建设绩效考核任务完成率的完成档次）为“部份达成”，"
+        "应为达成、部分达成或未达成"
+    )

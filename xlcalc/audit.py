@@ -10,39 +10,43 @@ duplicated rows, weights that do not sum, a target inconsistent with the rule's 
 
 Per-row flags and the totals are cells of the compiled graph (:func:`lower_audit`), so the 审核
 sheet of the workbook and ``xlcalc audit`` show the same values and the verifier checks them in
-every engine. Structural findings depend on the spec only (:func:`structural_findings`).
+every engine. Structural findings depend on the spec only (:mod:`xlcalc.audit_findings`).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from xlcalc import ir, xlruntime
+from xlcalc.audit_findings import (  # noqa: F401  (re-exported: workbook/sheets.py, auditbatch)
+    TOL,
+    Finding,
+    node_path,
+    parse_target,
+    rule_threshold,
+    shown_points,
+    structural_findings,
+)
 from xlcalc.cells import Cell, Role
-from xlcalc.errors import XlcalcError
+from xlcalc.errors import InputError, XlcalcError
 from xlcalc.rules.base import Rule
-from xlcalc.rules.deduction import Deduction, StepDeduction
-from xlcalc.rules.fallback import ThresholdOrManual
 from xlcalc.rules.manual import QUALITATIVE_BANDS, Discretionary
-from xlcalc.rules.monitor import Monitor
-from xlcalc.rules.period import PerPeriod
 from xlcalc.rules.proportional import Proportional
-from xlcalc.rules.threshold import Threshold, Tiered
 from xlcalc.scorer import Scorer, UnitInputs, json_envelope
 from xlcalc.spec.model import Node, Spec
 
 if TYPE_CHECKING:
     from xlcalc.lowering import Lowering
 
+REASON_OVER = "reason_when_over"  # spec parameter of the 广西 profile (xlcalc/selfeval/profiles.py)
 OVER_COMPLETION = 1.3  # 完成值达到指标值的130%及以上：指标值可能偏低（国家规定“按照偏离度适度调减分值”）
-TOL = 1e-9
 
 # Cell ids of the table-level audit cells.
 SUM = "audit__sum"
@@ -268,14 +272,38 @@ def _row_flags(lw: Lowering, node: Node, own: ir.Expr, score: ir.Expr, diff: ir.
         flags.append(_tier_flag(node, ir.Ref(node.rule.tier), own))
     ratio = _completion(lw, node.rule)
     if ratio is not None:
+        over = ir.and_(ir.isnum(ratio), ratio.cmp(">=", OVER_COMPLETION))
         flags.append(
-            ir.if_(
-                ir.and_(ir.isnum(ratio), ratio.cmp(">=", OVER_COMPLETION)),
-                ir.concat("完成值为指标值的", ir.pct_text(ratio, 0), "，指标值可能偏低；"),
-                "",
-            )
+            ir.if_(over, ir.concat("完成值为指标值的", ir.pct_text(ratio, 0), "，指标值可能偏低；"), "")
         )
+        if reason and REASON_OVER in lw.params:  # 广西: over-completion needs its 偏差原因 too
+            missing = ir.BinOp("&", ir.Ref(reason), ir.Str("")).cmp("=", "")
+            flags.append(
+                ir.if_(
+                    ir.and_(lw.param_is(REASON_OVER, "yes"), over, missing),
+                    "完成值达到指标值130%及以上，未填偏差原因；",
+                    "",
+                )
+            )
     return flags
+
+
+def check_tiers(spec: Spec, units: Sequence[UnitInputs], source: str) -> None:
+    """A misspelt 完成档次 ("部份达成") is a located input error, never a band."""
+    names = {name for name, _, _ in QUALITATIVE_BANDS}
+    bad = []
+    for u in units:
+        for n in spec.nodes():
+            rule = n.rule
+            if isinstance(rule, Discretionary) and rule.tier:
+                v = u.values.get(rule.tier)
+                if v not in (None, "") and str(v) not in names:
+                    bad.append(
+                        f"{source}：单位“{u.name}”的 {rule.tier}（{n.label}的完成档次）为“{v}”，"
+                        "应为达成、部分达成或未达成"
+                    )
+    if bad:
+        raise InputError("\n".join(bad))
 
 
 def _tier_flag(node: Node, tier: ir.Expr, own: ir.Expr) -> ir.Expr:
@@ -313,192 +341,6 @@ def _completion(lw: Lowering, rule: Rule | None) -> ir.Expr | None:
     if isinstance(rule.target, int | float) and rule.target > 0:
         return ir.if_(ir.isnum(a), a / rule.target, "")
     return None
-
-
-# ---- structural findings (the table itself) ------------------------------------------------
-@dataclass(frozen=True)
-class Finding:
-    """A problem of the table as written: ``kind`` is full_marks, duplicate, weights, target or unit."""
-
-    node: str
-    kind: str
-    message: str
-
-
-def shown_points(node: Node) -> float:
-    """The weight the table prints for a node."""
-    return node.stated_points if node.stated_points is not None else node.points
-
-
-def node_path(spec: Spec, node: Node) -> str:
-    chain = [a.label for a in reversed(spec.ancestors(node.id)) if a is not spec.root]
-    return " › ".join([*chain, node.label])
-
-
-def structural_findings(spec: Spec) -> list[Finding]:
-    out: list[Finding] = []
-    out += _full_marks(spec)
-    out += _duplicates(spec)
-    out += _weights(spec)
-    out += _targets(spec)
-    return out
-
-
-def _g(x: float) -> str:
-    return xlruntime.general_text(x)
-
-
-def _full_marks(spec: Spec) -> Iterator[Finding]:
-    for n in spec.nodes():
-        if n.rule is None or isinstance(n.rule, Monitor) or n.duplicate_of:
-            continue
-        full = n.rule.full_marks()
-        if full is not None and full > n.points + TOL:
-            yield Finding(
-                n.id,
-                "full_marks",
-                f"评分标准写明满分{_g(full)}分，超过指标分值{_g(n.points)}分（得分以指标分值为限）",
-            )
-
-
-def _norm(text: str) -> str:
-    table = str.maketrans("（）％‰", "()%‰")
-    return re.sub(r"\s+", "", text.translate(table))
-
-
-def _duplicates(spec: Spec) -> Iterator[Finding]:
-    seen: dict[tuple[str, str], Node] = {}
-    for n in spec.nodes():
-        if n.duplicate_of:
-            other = spec.node(n.duplicate_of)
-            yield Finding(
-                n.id,
-                "duplicate",
-                f"与“{node_path(spec, other)}”重复（原表权重{_g(shown_points(n))}，按{_g(n.points)}分计）",
-            )
-            continue
-        if n.children:
-            continue
-        key = (_norm(n.label), _norm(n.text))
-        if key in seen and key[1]:
-            yield Finding(
-                n.id, "duplicate", f"与“{node_path(spec, seen[key])}”名称和评分标准相同，疑为重复行"
-            )
-        seen.setdefault(key, n)
-
-
-def _weights(spec: Spec) -> Iterator[Finding]:
-    root = spec.root
-    for n in spec.nodes():
-        if not n.children:
-            continue
-        parts = [shown_points(c) for c in n.children]
-        total = sum(parts)
-        shown = shown_points(n)
-        if abs(total - shown) > TOL:
-            terms = "+".join(_g(p) for p in parts)
-            where = "表列总分" if n is root else "表列权重"
-            msg = (
-                f"{where}{_g(shown)}，下级权重之和 {terms} = {_g(total)}"
-                if len(parts) > 1
-                else f"{where}{_g(shown)}，下级权重为{_g(total)}"
-            )
-            if n.stated_points is not None and abs(n.points - shown) > TOL:
-                how = "满分减扣分" if n.aggregate == "deductions" else "下级得分相加"
-                msg += f"（本规格按下级计{_g(n.points)}分；{how}）"
-            yield Finding(n.id, "weights", msg)
-
-
-_TARGET = re.compile(
-    r"^(?P<op>≥|>=|＞=|≤|<=|＜=|>|＞|<|＜|=)?\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<pct>%|％|‰)?(?P<rest>.*)$"
-)
-_OPS = {
-    "≥": ">=",
-    ">=": ">=",
-    "＞=": ">=",
-    "≤": "<=",
-    "<=": "<=",
-    "＜=": "<=",
-    ">": ">",
-    "＞": ">",
-    "<": "<",
-    "＜": "<",
-    "=": "=",
-}
-
-
-def parse_target(text: str) -> tuple[str | None, float, str] | None:
-    """ "≥60%" → (">=", 0.6, "%"); "1次" → (None, 1.0, ""); "前三" → None."""
-    m = _TARGET.match(text.strip())
-    if m is None:
-        return None
-    value = float(m["num"])
-    unit = {"％": "%"}.get(m["pct"] or "", m["pct"] or "")
-    if unit == "%":
-        value /= 100
-    elif unit == "‰":
-        value /= 1000
-    return (_OPS[m["op"]] if m["op"] else None), value, unit
-
-
-def rule_threshold(rule: Rule | None) -> tuple[str, float] | None:
-    """The operator and threshold a rule tests its actual against, when it has a single one."""
-    if isinstance(rule, PerPeriod):
-        return rule_threshold(rule.each)
-    if isinstance(rule, Threshold | ThresholdOrManual):
-        nums = [c for c in rule.when if not c.flag and isinstance(c.than, int | float)]
-        return (nums[0].op, float(nums[0].than)) if len(nums) == 1 else None  # type: ignore[arg-type]
-    if isinstance(rule, Tiered) and rule.tiers:
-        nums = [c for c in rule.tiers[0].when if not c.flag and isinstance(c.than, int | float)]
-        return (nums[0].op, float(nums[0].than)) if nums else None  # type: ignore[arg-type]
-    if isinstance(rule, StepDeduction):
-        return (">=" if rule.direction == "below" else "<=", rule.threshold)
-    if isinstance(rule, Proportional) and not rule.completion and isinstance(rule.target, int | float):
-        return ({"positive": ">=", "reverse": "<=", "equal": "="}[rule.direction], float(rule.target))
-    if isinstance(rule, Deduction) and rule.value and isinstance(rule.target, int | float):
-        return (">=", float(rule.target))
-    return None
-
-
-def _counts_incidents(rule: Rule | None) -> bool:
-    if isinstance(rule, PerPeriod):
-        return _counts_incidents(rule.each)
-    return isinstance(rule, Deduction) and bool(rule.count)
-
-
-_OP_TEXT = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "="}
-
-
-def _targets(spec: Spec) -> Iterator[Finding]:
-    for n in spec.nodes():
-        if not n.target or n.duplicate_of:
-            continue
-        stated = parse_target(n.target)
-        label_unit = "‰" if "‰" in n.label else ("%" if re.search(r"[(（]%[)）]", n.label) else "")
-        if stated is not None and label_unit and stated[2] and stated[2] != label_unit:
-            yield Finding(
-                n.id, "unit", f"指标名称的单位为{label_unit}，表列指标值“{n.target}”的单位为{stated[2]}"
-            )
-        if stated is None:
-            continue
-        op, value, _ = stated
-        rt = rule_threshold(n.rule)
-        if rt is None:
-            if _counts_incidents(n.rule):
-                yield Finding(
-                    n.id, "target", f"表列指标值“{n.target}”是比率，评分标准按件数扣分，未使用该指标值"
-                )
-            continue
-        r_op, r_value = rt
-        shown = xlruntime.pct_text(r_value, 1).replace(".0%", "%") if stated[2] == "%" else _g(r_value)
-        if abs(value - r_value) > TOL * max(1.0, abs(r_value)):
-            yield Finding(
-                n.id, "target", f"表列指标值“{n.target}”与评分标准的阈值{_OP_TEXT[r_op]}{shown}不一致"
-            )
-        elif op is not None and op != r_op and {op, r_op} != {">=", "="}:
-            yield Finding(
-                n.id, "target", f"表列指标值“{n.target}”的方向与评分标准（{_OP_TEXT[r_op]}{shown}）相反"
-            )
 
 
 # ---- the report -----------------------------------------------------------------------------
@@ -681,24 +523,48 @@ def exit_status(audits: list[UnitAudit]) -> int:
 
 # ---- command line ----------------------------------------------------------------------------
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    """Register ``xlcalc audit SPEC --inputs FILE``."""
+    """Register ``xlcalc audit SPEC --inputs FILE`` and the batch form ``xlcalc audit ITEMS…``."""
     p = sub.add_parser(
-        "audit", help="compare self-assigned scores with the rules (exit 0 clean, 1 findings, 2 errors)"
+        "audit",
+        help="compare self-assigned scores with the rules (exit 0 clean, 1 findings, 2 errors); "
+        "many specs, importable tables (.txt/.xlsx/.docx) or folders give one summary",
     )
-    p.add_argument("spec")
-    p.add_argument("--inputs", required=True, help="YAML, JSON or CSV file with the filled table")
+    p.add_argument("specs", nargs="+", help="spec(s), importable tables or folders")
+    p.add_argument(
+        "--inputs",
+        action="append",
+        default=[],
+        help="YAML, JSON or CSV file with the filled table (one per spec; default SPEC_inputs.yaml)",
+    )
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
     p.add_argument("--json", action="store_true", help="stable JSON output (format xlcalc.audit, version 1)")
+    p.add_argument("--summary", metavar="PATH", help="batch: also write PATH.csv and PATH.xlsx")
+    p.add_argument("--profile", default=None, help="batch: rule profile for imported tables")
+    p.add_argument("--quiet", action="store_true", help="batch: no progress bar")
+    p.add_argument("--jobs", type=int, default=0, help="batch: worker processes (default: one per core)")
     p.set_defaults(func=cmd_audit)
 
 
+def _single(args: argparse.Namespace) -> bool:
+    return (
+        len(args.specs) == 1
+        and len(args.inputs) == 1
+        and not args.summary
+        and Path(args.specs[0]).suffix.lower() in (".yaml", ".yml")
+    )
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
+    if not _single(args):
+        return cmd_batch(args)
     from xlcalc.cli import param_pairs
     from xlcalc.inputs import load_inputs
     from xlcalc.spec.loader import load_spec
 
-    spec = load_spec(args.spec)
+    args.inputs = args.inputs[0]
+    spec = load_spec(args.specs[0])
     units = load_inputs(args.inputs)
+    check_tiers(spec, units, args.inputs)
     params = param_pairs(args.param)
     try:
         audits = audit(spec, units, params)
@@ -716,3 +582,23 @@ def cmd_audit(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(format_report(spec, audits) + "\n")
     return exit_status(audits)
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from xlcalc import auditbatch
+
+    if args.json or args.param:
+        raise XlcalcError("--json 与 --param 只用于单张表的审核（一个规格加一个 --inputs）")
+    summaries, flagged, errors = auditbatch.run(
+        args.specs, args.inputs, args.profile, not args.quiet, args.jobs
+    )
+    auditbatch.print_table(summaries, errors)
+    if args.summary:
+        stem = Path(args.summary).with_suffix("")
+        auditbatch.write_csv(stem.with_suffix(".csv"), summaries)
+        auditbatch.write_xlsx(stem.with_suffix(".xlsx"), summaries, flagged, errors)
+        sys.stdout.write(f"已写出 {stem.with_suffix('.csv')} 与 {stem.with_suffix('.xlsx')}\n")
+    if errors and not summaries:
+        return 2
+    differs = any(s.difference is not None and abs(s.difference) > TOL for s in summaries)
+    return 1 if errors or flagged or differs or any(s.structure for s in summaries) else 0

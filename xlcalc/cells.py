@@ -62,6 +62,7 @@ class CellGraph:
             dup = next(c.id for c in self.cells if c.id in seen or seen.add(c.id))  # type: ignore[func-returns-value]
             raise ValueError(f"cell id {dup} defined twice")
         self.list_ids = {li.id for li in self.lists}
+        self._deps: dict[str, tuple[Cell, frozenset[str], frozenset[str]]] = {}
         self.order, self.strata = self._order()
 
     def role(self, role: Role) -> list[Cell]:
@@ -72,19 +73,27 @@ class CellGraph:
         return [c.id for c in self.cells if c.role is Role.SCORE and c.kind in ("score", "indicator")]
 
     def deps(self, cell: Cell) -> tuple[set[str], set[str]]:
-        """(same-unit refs, cross-unit refs) of a cell."""
+        """(same-unit refs, cross-unit refs) of a cell (one walk of its expression, remembered)."""
         if cell.expr is None:
             return set(), set()
-        local = ir.refs(cell.expr)
-        cross = ir.column_refs(cell.expr)
-        if any(isinstance(n, ir.UnitScores) for n in ir.walk(cell.expr)):
-            local |= set(self.counted_scores())
+        cached = self._deps.get(cell.id)
+        if cached is not None and cached[0] is cell:
+            return set(cached[1]), set(cached[2])
+        local: set[str] = set()
+        cross: set[str] = set()
         for n in ir.walk(cell.expr):
-            if isinstance(n, ir.ListRange) and n.input not in self.list_ids:
+            if isinstance(n, ir.Ref):
+                local.add(n.cell)
+            elif isinstance(n, ir.Column | ir.ColumnPrefix):
+                cross.add(n.cell)
+            elif isinstance(n, ir.UnitScores):
+                local |= set(self.counted_scores())
+            elif isinstance(n, ir.ListRange) and n.input not in self.list_ids:
                 raise ValueError(f"cell {cell.id} reads unknown list input {n.input}")
         for ref in local | cross:
             if ref not in self.by_id:
                 raise ValueError(f"cell {cell.id} reads unknown cell {ref}")
+        self._deps[cell.id] = (cell, frozenset(local), frozenset(cross))
         return local, cross
 
     def _order(self) -> tuple[list[Cell], list[list[Cell]]]:

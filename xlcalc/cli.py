@@ -114,11 +114,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.set_defaults(func=cmd_build)
 
     from xlcalc import audit, check
+    from xlcalc.importer import command as import_command
     from xlcalc.verify import command as verify_command
 
     verify_command.add_parser(sub)
     check.add_parser(sub)
     audit.add_parser(sub)
+    import_command.add_parser(sub)
 
     args = parser.parse_args(argv)
     try:

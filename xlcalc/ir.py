@@ -303,19 +303,24 @@ def fixed_text(value: ExprLike, decimals: int = 1) -> Expr:
     return FixedText(node, decimals)
 
 
-def walk(expr: Expr):
-    """Yield every node of an expression, parents first."""
-    yield expr
-    if isinstance(expr, Call):
-        for arg in expr.args:
-            yield from walk(arg)
-    elif isinstance(expr, BinOp):
-        yield from walk(expr.left)
-        yield from walk(expr.right)
-    elif isinstance(expr, Neg):
-        yield from walk(expr.operand)
-    elif isinstance(expr, NumText | PctText | FixedText):
-        yield from walk(expr.value)
+def walk(expr: Expr) -> list[Expr]:
+    """Every node of an expression, parents first (an explicit stack: nested generators made this
+    the hot spot of compiling large specs)."""
+    out: list[Expr] = []
+    stack = [expr]
+    while stack:
+        e = stack.pop()
+        out.append(e)
+        if isinstance(e, Call):
+            stack.extend(reversed(e.args))
+        elif isinstance(e, BinOp):
+            stack.append(e.right)
+            stack.append(e.left)
+        elif isinstance(e, Neg):
+            stack.append(e.operand)
+        elif isinstance(e, NumText | PctText | FixedText):
+            stack.append(e.value)
+    return out
 
 
 def refs(expr: Expr) -> set[str]:

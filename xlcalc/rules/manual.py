@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 # National qualitative bands (财预〔2020〕10号): 达成 [80%,100%], 部分达成 [60%,80%), 未达成 [0,60%).
 QUALITATIVE_BANDS = (("达成", 0.8, 1.0), ("部分达成", 0.6, 0.8), ("未达成", 0.0, 0.6))
+STEP = 0.01  # scores carry two decimals: the largest score below a half-open bound
 
 
 @register
@@ -59,7 +60,9 @@ class Discretionary(Rule):
             t = lw.val(self.tier)
             for name, a, b in QUALITATIVE_BANDS:
                 lo = ir.if_(t.cmp("=", name), ir.round_(w * a, 2), lo)
-                hi = ir.if_(t.cmp("=", name), ir.round_(w * b, 2), hi)
+                # Half-open below the top band: 部分达成 [0.6w, 0.8w) holds at most 0.8w − 0.01.
+                top = ir.round_(w * b, 2) if b >= 1.0 else ir.round_(w * b, 2) - STEP
+                hi = ir.if_(t.cmp("=", name), top, hi)
         raw = ir.min_(hi, ir.max_(lo, s))
         parts: list[ir.ExprLike] = ["评定得分", ir.num_text(s, 2), "分"]
         if self.tier:
@@ -76,7 +79,24 @@ class Discretionary(Rule):
             parts.append(ir.if_(ir.and_(s.cmp("<", w), call_len_zero(reason)), "；未填写偏差原因", ""))
         deps = (self.score,) + ((self.tier,) if self.tier else ())
         hi_bound = w if self.tier else (self.hi if self.hi is not None else w)
-        return Lowered(raw, ir.concat(*parts), deps, lo=self.lo if self.lo is not None else 0.0, hi=hi_bound)
+        ready = self.valid_tier(lw) if self.tier else None
+        return Lowered(
+            raw, ir.concat(*parts), deps, ready=ready, lo=self.lo if self.lo is not None else 0.0, hi=hi_bound
+        )
+
+    def valid_tier(self, lw: Lowering) -> ir.Expr:
+        t = lw.val(self.tier)
+        return ir.or_(*(t.cmp("=", name) for name, _, _ in QUALITATIVE_BANDS))
+
+    def pending_text(self, lw: Lowering, node: Node) -> ir.ExprLike:
+        """A blank tier is 待填; a misspelt one ("部份达成") is named, never taken for a band."""
+        labels = [lw.label(x) for x in ((self.tier,) if self.tier else ()) + (self.score,)]
+        missing = "待填：请填写" + "、".join(labels)
+        if not self.tier:
+            return missing
+        t = lw.val(self.tier)
+        wrong = ir.concat("完成档次“", t, "”不是达成、部分达成、未达成之一，请改正")
+        return ir.if_(ir.or_(t.cmp("=", ""), self.valid_tier(lw)), missing, wrong)
 
 
 def call_len_zero(x: ir.Expr) -> ir.Expr:

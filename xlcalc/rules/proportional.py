@@ -210,12 +210,17 @@ class BudgetExecution(Rule):
 
     KIND = "budget_execution"
     PATTERNS = ("P16",)
-    FIELDS_DOC = "executed; budget; decimals (1); mode: linear|banded; bands"
+    FIELDS_DOC = (
+        "executed; budget; decimals (1); mode: linear|banded; bands; extra (id added to the numerator, "
+        "浙江 执行回溯); zero_budget: pending|full (0 budget and 0 executed count as 100%)"
+    )
     executed: str
     budget: str
     decimals: int = 1
     mode: str = "linear"
     bands: tuple[tuple[float, float], ...] = ((1.0, 1.0), (0.8, 0.7), (0.6, 0.5))
+    extra: str = ""
+    zero_budget: str = "pending"
     penalties: tuple = ()
     vetoes: tuple = ()
     floor: str = "zero"
@@ -232,21 +237,28 @@ class BudgetExecution(Rule):
             r.get("decimals", int, 1),
             r.choice("mode", ("linear", "banded"), "linear") or "linear",
             tuple(bands) or cls.bands,
+            r.get("extra", str, ""),
+            r.choice("zero_budget", ("pending", "full"), "pending") or "pending",
             **parse_common(r),
         )
 
     def refs(self) -> list[str]:
-        return [self.executed, self.budget]
+        return [self.executed, self.budget] + ([self.extra] if self.extra else [])
 
     def lower(self, lw: Lowering, node: Node) -> Lowered:
         budget = lw.val(self.budget)
+        spent: ir.Expr = lw.val(self.executed) + lw.val(self.extra) if self.extra else lw.val(self.executed)
+        # 浙江: nothing budgeted and nothing spent counts as full execution.
+        on_zero: ir.ExprLike = (
+            ir.if_(spent.cmp("=", 0), 1, ir.PENDING) if self.zero_budget == "full" else ir.PENDING
+        )
         rate = lw.helper(
             node,
             "rate",
             "预算执行率",
             ir.if_(
                 lw.ready(self.refs()),
-                ir.if_(budget.cmp(">", 0), ir.round_(lw.val(self.executed) / budget, 10), ir.PENDING),
+                ir.if_(budget.cmp(">", 0), ir.round_(spent / budget, 10), on_zero),
                 ir.PENDING,
             ),
             "0.0%",

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 from xlcalc.errors import SpecError
 from xlcalc.rules import REGISTRY
 from xlcalc.rules.base import number_or_percent, read_amount
+from xlcalc.selfeval.compact import expand as expand_compact
+from xlcalc.selfeval.compact import is_compact
 from xlcalc.spec.model import (
     INPUT_TYPES,
     Choice,
@@ -34,6 +37,8 @@ def load_spec(path: str | Path, text: str | None = None) -> Spec:
     if text is None:
         text = read_spec_text(path)
     data, ctx = load_yaml(path, text)
+    if is_compact(data):  # a one-line-per-row 自评表 stands for the full document
+        data = expand_compact(data, ctx)
     spec = _build(Reader(data, ctx, ""), ctx, str(path))
     ctx.raise_if_errors()
     assert spec is not None
@@ -344,6 +349,19 @@ def _check_self_evaluation(spec: Spec, ctx: Context, known: dict[str, str]) -> N
                 n.line,
                 f"{n.path}.duplicate_of",
             )
+
+
+def load_data(data: Any, file: str, text: str = "") -> Spec:
+    """A spec from an already-parsed document (``xlcalc import`` builds compact tables in memory
+    and audits them without a YAML round trip)."""
+    ctx = Context(file)
+    if is_compact(data):
+        data = expand_compact(data, ctx)
+    spec = _build(Reader(data, ctx, ""), ctx, file)
+    ctx.raise_if_errors()
+    assert spec is not None
+    warnings = tuple(d for d in ctx.diagnostics if d.level == "warning")
+    return dataclasses.replace(spec, warnings=warnings, source_text=text)
 
 
 def load_many(paths: list[str | Path]) -> list[Spec]:
