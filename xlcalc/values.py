@@ -99,11 +99,11 @@ def _bool(inp: InputDef, raw: Any, where: str) -> str:
         return BOOL_TRUE
     if raw is False or (type(raw) in (int, float) and raw == 0):
         return BOOL_FALSE
-    if raw in _TRUE:  # the common spellings, exactly as written
-        return BOOL_TRUE
-    if raw in _FALSE:
-        return BOOL_FALSE
     if isinstance(raw, str) and len(raw) <= 10:
+        if raw in _TRUE:  # the common spellings, exactly as written
+            return BOOL_TRUE
+        if raw in _FALSE:
+            return BOOL_FALSE
         key = raw.translate(_HALF).strip().lower()
         if key in _TRUE:
             return BOOL_TRUE
