@@ -111,7 +111,7 @@ BAD_FILES = [
     ("k.yaml", "inputs: " + "[" * 100_000, "嵌套超过16层", 1),
     ("l.yaml", "inputs: {a: [1, 2}\n", "YAML 格式错误", 1),
     ("m.json", "[" * 100_000 + "]" * 100_000, "嵌套超过16层", 1),
-    ("n.json", '{"inputs": {"a": NaN}}', "NaN", None),
+    ("n.json", '{"inputs": {"NaN": "NaN",\n "a": NaN}}', "NaN", 2),
     ("o.json", '{"inputs": {"a": 1, "a": 2}}', "键“a”重复", None),
     ("p.json", '{"units": [{"unit": "甲"}, {"unit": "甲"}]}', "units[0] 重复", None),
     ("q.csv", "unit,a\n甲,1\n乙,2\n甲,3\n", "重复", 4),
