@@ -218,7 +218,10 @@ def _written(inp: InputDef, text: str, where: str) -> float:
         raise refuse(f"超出可计算范围（绝对值应小于{MAX_MAGNITUDE:.0e}）")
     if inp.is_percent and not points and abs(value) > 1:
         fraction = Decimal(s).scaleb(-2).normalize()
-        raise refuse(f"是百分比，不带“%”的{s}含义不明：请写{s}%或{fraction:f}")
+        hundred = Decimal(s).scaleb(2).normalize()
+        raise refuse(
+            f"是百分比，不带“%”的{s}含义不明（{s}%还是{hundred:f}%？）：请写{s}%或{fraction:f}，或写明{hundred:f}%"
+        )
     return value
 
 
