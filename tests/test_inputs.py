@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
+from ruamel.yaml import YAML
 
 from xlcalc import inputs
 from xlcalc.errors import InputError
 from xlcalc.inputs import load_inputs
+from xlcalc.scorer import Scorer, UnitInputs
+from xlcalc.spec.loader import load_spec
 
 
 def write(tmp_path, name: str, text: str, encoding: str = "utf-8"):
@@ -111,7 +115,7 @@ BAD_FILES = [
     ("k.yaml", "inputs: " + "[" * 100_000, "嵌套超过16层", 1),
     ("l.yaml", "inputs: {a: [1, 2}\n", "YAML 格式错误", 1),
     ("m.json", "[" * 100_000 + "]" * 100_000, "嵌套超过16层", 1),
-    ("n.json", '{"inputs": {"a": NaN}}', "NaN", None),
+    ("n.json", '{"inputs": {"NaN": "NaN",\n "a": NaN}}', "NaN", 2),
     ("o.json", '{"inputs": {"a": 1, "a": 2}}', "键“a”重复", None),
     ("p.json", '{"units": [{"unit": "甲"}, {"unit": "甲"}]}', "units[0] 重复", None),
     ("q.csv", "unit,a\n甲,1\n乙,2\n甲,3\n", "重复", 4),
@@ -164,3 +168,17 @@ def test_unit_count_is_bounded(tmp_path, monkeypatch):
 def test_missing_file(tmp_path):
     with pytest.raises(InputError, match="无法读取"):
         load_inputs(tmp_path / "none.yaml")
+
+
+EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.stem for e in EXAMPLES])
+def test_examples_read_as_text_hold_what_typed_yaml_held(example):
+    """Reading every scalar as text changes no example's cell values (typed YAML was read before)."""
+    root = example.parent.parent / "rubric_specs"
+    spec = root / example.name if (root / example.name).exists() else root / "anqing_2023.yaml"
+    scorer = Scorer(load_spec(spec), explain=False)
+    data = YAML(typ="safe").load(example.read_text(encoding="utf-8"))
+    typed = [UnitInputs(u.get("unit", ""), u.get("inputs") or {}) for u in data.get("units", [data])]
+    assert [scorer.normalize(u) for u in load_inputs(example)] == [scorer.normalize(u) for u in typed]

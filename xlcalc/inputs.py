@@ -134,7 +134,10 @@ def _json(path: Path, text: str) -> Any:
             raise InputError(f"{path}:{skeleton.count(chr(10), 0, m.start()) + 1}：嵌套超过{MAX_DEPTH}层")
 
     def constant(name: str) -> Any:
-        raise InputError(f"{path}：JSON 中不允许 {name}（不是有效数字）")
+        line = (
+            skeleton.count("\n", 0, max(skeleton.find(name), 0)) + 1
+        )  # strings are blanked: the token itself
+        raise InputError(f"{path}:{line}：JSON 中不允许 {name}（不是有效数字）")
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
         out = dict(items)

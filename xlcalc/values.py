@@ -34,6 +34,7 @@ _NUMERIC = frozenset(("number", "integer", "percent"))
 # Full-width ASCII (Ｕ+FF01–FF5E) as typed by a Chinese IME, the ideographic space and the minus sign.
 _HALF = {0xFF01 + k: 0x21 + k for k in range(94)} | {0x3000: 0x20, 0x2212: 0x2D}
 
+_SIMPLE = re.compile(r"-?\d{1,15}(?:\.\d{1,15})?", re.ASCII)
 # A plain decimal: digits with an optional point, or a point with digits; optional exponent.
 _PLAIN = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d{1,3})?", re.ASCII)
 # Thousands separators only in the well-formed pattern 1,234,567.89.
@@ -99,6 +100,10 @@ def _bool(inp: InputDef, raw: Any, where: str) -> str:
     if raw is False or (type(raw) in (int, float) and raw == 0):
         return BOOL_FALSE
     if isinstance(raw, str) and len(raw) <= 10:
+        if raw in _TRUE:  # the common spellings, exactly as written
+            return BOOL_TRUE
+        if raw in _FALSE:
+            return BOOL_FALSE
         key = raw.translate(_HALF).strip().lower()
         if key in _TRUE:
             return BOOL_TRUE
@@ -119,21 +124,34 @@ def _text(inp: InputDef, raw: Any, where: str) -> str:
 def _list(inp: InputDef, raw: Any, where: str) -> list[float]:
     whole = inp.item_type == "integer"
     if isinstance(raw, str):
-        items = [x.strip() for x in _LIST_SEP.split(raw)]
-        items = [x for x in items if x]
-        for k, x in enumerate(items):
-            if "," in x or "，" in x:
-                raise InputError(
-                    f"{where}第{k + 1}项：“{inp.label}”的“{show(x)}”含逗号，含义不明："
-                    "各项请用分号（;）、顿号（、）或换行分隔，数字不要写千位分隔符"
-                )
+        items = [x for x in (x.strip() for x in _LIST_SEP.split(raw)) if x]
+        if "," in raw or "，" in raw:
+            k, x = next((k, x) for k, x in enumerate(items) if "," in x or "，" in x)
+            raise InputError(
+                f"{where}第{k + 1}项：“{inp.label}”的“{show(x)}”含逗号，含义不明："
+                "各项请用分号（;）、顿号（、）或换行分隔，数字不要写千位分隔符"
+            )
     elif isinstance(raw, list | tuple):
         items = list(raw)
     else:
         raise InputError(f"{where}：“{inp.label}”应为数字列表，得到“{show(raw)}”")
     if len(items) > inp.capacity:
         raise InputError(f"{where}：“{inp.label}”最多{inp.capacity}项，得到{len(items)}项")
-    return [_number(inp, x, f"{where}第{k + 1}项", whole) for k, x in enumerate(items)]
+    lo = -MAX_MAGNITUDE if inp.lo is None else inp.lo
+    hi = MAX_MAGNITUDE if inp.hi is None else inp.hi
+    out = []
+    for k, x in enumerate(items):
+        if type(x) is str and _SIMPLE.fullmatch(x):  # fast path: a plain decimal within range
+            value = float(x)
+            if lo <= value <= hi and (not whole or value.is_integer()):
+                out.append(value)
+                continue
+        try:
+            out.append(_number(inp, x, where, whole))
+        except InputError:
+            _number(inp, x, f"{where}第{k + 1}项", whole)  # the message names the item only when needed
+            raise
+    return out
 
 
 def _number(inp: InputDef, raw: Any, where: str, integer: bool) -> float:
@@ -144,7 +162,11 @@ def _number(inp: InputDef, raw: Any, where: str, integer: bool) -> float:
             what = "不是有效数字" if value != value else f"超出可计算范围（绝对值应小于{MAX_MAGNITUDE:.0e}）"
             raise InputError(f"{where}：“{inp.label}”{what}，得到“{show(raw)}”")
     elif t is str:
-        value = _written(inp, raw.strip(), where)
+        text = raw.strip()
+        # Most written values are plain decimals (≤ 15 + 15 digits): no further question to ask.
+        value = (
+            float(text) if _SIMPLE.fullmatch(text) and inp.type != "percent" else _written(inp, text, where)
+        )
     else:
         raise InputError(f"{where}：“{inp.label}”应为数字，得到“{show(raw)}”")
     if integer and not value.is_integer():
@@ -196,7 +218,10 @@ def _written(inp: InputDef, text: str, where: str) -> float:
         raise refuse(f"超出可计算范围（绝对值应小于{MAX_MAGNITUDE:.0e}）")
     if inp.is_percent and not points and abs(value) > 1:
         fraction = Decimal(s).scaleb(-2).normalize()
-        raise refuse(f"是百分比，不带“%”的{s}含义不明：请写{s}%或{fraction:f}")
+        hundred = Decimal(s).scaleb(2).normalize()
+        raise refuse(
+            f"是百分比，不带“%”的{s}含义不明（{s}%还是{hundred:f}%？）：请写{s}%或{fraction:f}，或写明{hundred:f}%"
+        )
     return value
 
 
