@@ -21,8 +21,7 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
-from ruamel.yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
-from ruamel.yaml.nodes import MappingNode, ScalarNode
+from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
 
 from xlcalc.errors import XlcalcError
 from xlcalc.spec.model import Spec
@@ -51,23 +50,26 @@ def spec_hash(text: str) -> str | None:
 
 
 def meta_id(text: str) -> str | None:
-    """``meta.id`` of YAML text, read from the node graph without constructing (aliases are not
-    expanded); None when absent or not YAML."""
+    """``meta.id`` of YAML text, read from the event stream only as far as that scalar (nothing is
+    constructed, aliases are not expanded); None when absent or not YAML."""
+    keys: list[str | None] = []  # per open collection: the mapping key awaiting its value
     try:
-        root = YAML(typ="safe").compose(text)
+        for ev in YAML(typ="safe").parse(text):
+            if isinstance(ev, CollectionStartEvent):
+                keys.append(None)
+            elif isinstance(ev, CollectionEndEvent):
+                keys.pop()
+                if keys:
+                    keys[-1] = None
+            elif isinstance(ev, ScalarEvent | AliasEvent) and keys:
+                if keys[-1] is None:
+                    keys[-1] = ev.value if isinstance(ev, ScalarEvent) else ""
+                    continue
+                if keys == ["meta", "id"] and isinstance(ev, ScalarEvent):
+                    return ev.value
+                keys[-1] = None
     except (YAMLError, ValueError, RecursionError):
         return None
-    meta = _get(root, "meta")
-    ident = _get(meta, "id")
-    return ident.value if isinstance(ident, ScalarNode) and isinstance(ident.value, str) else None
-
-
-def _get(node: object, key: str) -> object:
-    if not isinstance(node, MappingNode):
-        return None
-    for k, v in node.value:
-        if isinstance(k, ScalarNode) and k.value == key:
-            return v
     return None
 
 
@@ -125,5 +127,15 @@ def trusted_spec(embedded_text: str, where: str, spec: Spec | None, use_embedded
 
 
 def same_spec(spec: Spec, embedded_text: str) -> bool:
+    """Whether the embedded text is the trusted spec's content (identical lines first: cheap)."""
+    if _lines(spec.source_text) == _lines(embedded_text):
+        return True
     want = spec_hash(spec.source_text)
     return want is not None and want == spec_hash(embedded_text)
+
+
+def _lines(text: str) -> list[str]:
+    lines = [ln.rstrip() for ln in text.lstrip("\ufeff").splitlines()]
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines

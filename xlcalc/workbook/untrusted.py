@@ -22,6 +22,7 @@ at most ``total_bytes`` (160 MB, about 3 s of parsing on one core); memory: the 
 from __future__ import annotations
 
 import io
+import os
 import re
 import zipfile
 from collections.abc import Iterator
@@ -116,7 +117,8 @@ class UntrustedBook:
         self.path = Path(path)
         self.limits = limits or Limits()
         self.used = 0  # decompressed bytes so far
-        self.problems: list[tuple[str, str, str]] = []  # (sheet or part, cell, message): non-fatal
+        # (sheet or part, cell, message): non-fatal findings, once each though a sheet is re-read
+        self.problems: dict[tuple[str, str, str], None] = {}
         self.external_links: list[str] = []
         self._cells: dict[str, dict[tuple[int, int], Cell]] = {}
         self._loaded: dict[str, set[tuple[int, int]]] = {}
@@ -135,7 +137,9 @@ class UntrustedBook:
         lim = self.limits
         try:
             with self.path.open("rb") as fh:
-                data = fh.read(lim.file_bytes + 1)
+                # read(n) allocates n bytes up front: ask for the real size (a growing file stops at the cap)
+                size = os.fstat(fh.fileno()).st_size
+                data = fh.read(min(size, lim.file_bytes) + 1)
         except OSError as exc:
             raise self.fail(f"无法读取文件（{exc.strerror or exc}）") from exc
         if not data:
@@ -267,7 +271,7 @@ class UntrustedBook:
         self.external_links += [
             n
             for n in self._zip.namelist()
-            if n.startswith("xl/externalLinks/") and n not in self.external_links
+            if n.startswith("xl/externalLinks/") and "/_rels/" not in n and n not in self.external_links
         ]
         sst = [t for kind, t, _ in rels.values() if kind == "sharedStrings" and self.has(t)]
         self.sst_part = sst[0] if sst else None
@@ -322,7 +326,7 @@ class UntrustedBook:
                 continue
             master = masters.get(cell.shared)
             if master is None:
-                self.problems.append((sheet, _a1(row, col), "共享公式缺少主单元格，无法读取公式"))
+                self.problems[(sheet, _a1(row, col), "共享公式缺少主单元格，无法读取公式")] = None
                 cell.formula = "=#共享公式缺失"
                 continue
             text, mrow, mcol = master
@@ -456,8 +460,8 @@ class _SheetHandler(ContentHandler):
             cell.value = "".join(self.text)
         elif local == "c":
             if self.size > self.cap:
-                self.book.problems.append(
-                    (self.sheet, self._a1(), f"单元格内容超过 {self.cap} 个字符，已截断")
+                self.book.problems[(self.sheet, self._a1(), f"单元格内容超过 {self.cap} 个字符，已截断")] = (
+                    None
                 )
             if (self.row, self.col) in self.wanted:
                 self.store[(self.row, self.col)] = cell
@@ -469,7 +473,7 @@ class _SheetHandler(ContentHandler):
     def _formula(self, cell: Cell, text: str) -> None:
         attrs = self.f_attrs
         if text and external_ref(text):
-            self.book.problems.append((self.sheet, self._a1(), f"公式引用了其他文件：={text}"))
+            self.book.problems[(self.sheet, self._a1(), f"公式引用了其他文件：={text}")] = None
         if attrs.get("t") == "shared" and attrs.get("si") is not None:
             si = attrs["si"]
             if text:
@@ -487,7 +491,7 @@ class _SheetHandler(ContentHandler):
         if kind == "s":
             idx = _int(text)
             if idx < 0:
-                self.book.problems.append((self.sheet, self._a1(), "共享字符串编号无效"))
+                self.book.problems[(self.sheet, self._a1(), "共享字符串编号无效")] = None
             else:
                 cell.sst = idx
         elif kind == "b":
