@@ -28,6 +28,7 @@ from xlcalc.spec.model import Spec
 
 _MAX_SPEC_FILES = 500
 _MAX_SPEC_FILE_BYTES = 2 << 20
+MAX_EXPANDED_NODES = 200_000  # real specs: under 10,000
 CHECKOUT_SPECS = Path(__file__).resolve().parents[2] / "rubric_specs"
 
 
@@ -73,6 +74,39 @@ def meta_id(text: str) -> str | None:
     return None
 
 
+def expanded_nodes(text: str, cap: int = 0) -> int | None:
+    """Number of YAML nodes once every alias is expanded, counted from the event stream without
+    expanding; None past ``cap`` (an alias bomb) or when the text is not YAML."""
+    cap = cap or MAX_EXPANDED_NODES
+    sizes: dict[str, int] = {}
+    stack: list[list] = []  # [anchor, nodes so far] per open collection
+    total = 0
+    try:
+        for ev in YAML(typ="safe").parse(text):
+            if isinstance(ev, CollectionStartEvent):
+                stack.append([ev.anchor, 1])
+                continue
+            if isinstance(ev, CollectionEndEvent):
+                anchor, n = stack.pop()
+            elif isinstance(ev, AliasEvent):
+                anchor, n = None, sizes.get(ev.anchor, 1)
+            elif isinstance(ev, ScalarEvent):
+                anchor, n = ev.anchor, 1
+            else:
+                continue
+            if anchor:
+                sizes[anchor] = n
+            if stack:
+                stack[-1][1] += n
+            else:
+                total += n
+            if total > cap or (stack and stack[-1][1] > cap):
+                return None
+    except (YAMLError, ValueError, RecursionError):
+        return None
+    return total
+
+
 def spec_dirs() -> list[Path]:
     return [Path.cwd() / "rubric_specs", CHECKOUT_SPECS]
 
@@ -116,9 +150,13 @@ def trusted_spec(embedded_text: str, where: str, spec: Spec | None, use_embedded
         if path is not None:
             return load_spec(path), f"规格：{path}（按内嵌规格的 meta.id“{ident}”找到）"
     if use_embedded:
-        return load_spec(
-            where, text=embedded_text
-        ), "注意：使用了工作簿内嵌的规格（不可信，仅按大小上限解析）"
+        if expanded_nodes(embedded_text) is None:
+            raise XlcalcError(
+                f"{where}：内嵌规格不是有效的 YAML，或别名展开后超过 {MAX_EXPANDED_NODES} 个节点"
+                "（别名炸弹），拒绝使用"
+            )
+        note = "注意：使用了工作簿内嵌的规格（不可信，仅按大小上限解析）"
+        return load_spec(where, text=embedded_text), note
     shown = f"meta.id 为“{ident}”的" if ident else "与之对应的"
     raise XlcalcError(
         f"{where}：未指定规格（--spec），且在 ./rubric_specs 中找不到{shown}规格文件；"
