@@ -198,7 +198,7 @@ def rename_sheet(data: bytes, old: str = "评分", new: str = "评分（改）")
 def delete_sheet(data: bytes, name: str = "评分") -> bytes:
     parts = members(data)
     parts["xl/workbook.xml"] = re.sub(
-        rf'<sheet [^>]*name="{name}"[^>]*/>'.encode(), b"", parts["xl/workbook.xml"], count=1
+        rf'<sheet [^>]*name="{re.escape(name)}"[^>]*/>'.encode(), b"", parts["xl/workbook.xml"], count=1
     )
     return pack(parts)
 
