@@ -131,6 +131,16 @@ def sst_bomb(data: bytes, megabytes: int = 200) -> bytes:
     return _with_shared_strings(data, head + b"A" * (megabytes << 20) + b"</t></si></sst>")
 
 
+def sst_long_string(data: bytes) -> bytes:
+    """One 3 MB shared string of varied text (under the compression-ratio cap): streamed, truncated."""
+    import random
+
+    rnd = random.Random(0)
+    text = "".join(rnd.choices("甲乙丙丁abcdefghij0123456789", k=3 << 20)).encode()
+    head = f'<sst xmlns="{MAIN}" count="1" uniqueCount="1"><si><t>'.encode()
+    return _with_shared_strings(data, head + text + b"</t></si></sst>")
+
+
 def sst_bomb_lying(data: bytes) -> bytes:
     """As :func:`sst_bomb`, with the zip headers declaring a 100-byte member."""
     out = bytearray(sst_bomb(data, 64))
@@ -237,6 +247,7 @@ CASES: dict[str, tuple[Callable[[bytes], bytes], str, str]] = {
     "alias_bomb": (alias_bomb, "structure_problems", "内嵌的规格"),
     "sst_bomb": (sst_bomb, "error", "压缩炸弹"),
     "sst_bomb_lying": (sst_bomb_lying, "error", "sharedStrings"),
+    "sst_long_string": (sst_long_string, "structure_problems", "已截断"),
     "billion_laughs": (billion_laughs, "error", "DTD"),
     "input_formula": (input_formula, "input_formula_problems", "填报!B4"),
     "external_formula": (external_formula, "structure_problems", "其他文件"),

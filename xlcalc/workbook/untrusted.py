@@ -339,7 +339,16 @@ class UntrustedBook:
         need = {c.sst for c in cells if c.sst is not None}
         found: dict[int, str] = {}
         if self.sst_part is not None:
-            self._parse(self.sst_part, _StringsHandler(need, found, self.limits.cell_chars))
+            handler = _StringsHandler(need, found, self.limits.cell_chars)
+            self._parse(self.sst_part, handler)
+            for idx in handler.truncated:
+                self.problems[
+                    (
+                        self.sst_part,
+                        f"第{idx + 1}项",
+                        f"共享字符串超过 {self.limits.cell_chars} 个字符，已截断",
+                    )
+                ] = None
         for c in cells:
             if c.sst is not None:
                 c.value = found.get(c.sst)
@@ -514,6 +523,7 @@ class _StringsHandler(ContentHandler):
         self.collect = False
         self.text: list[str] = []
         self.size = 0
+        self.truncated: list[int] = []
 
     def startElementNS(self, name: tuple[str | None, str], qname: Any, attrs: Any) -> None:
         local = name[1]
@@ -528,8 +538,11 @@ class _StringsHandler(ContentHandler):
             self.collect = True
 
     def characters(self, content: str) -> None:
-        if self.collect and self.size < self.cap:
-            self.text.append(content[: self.cap - self.size])
+        if self.collect:
+            if self.size < self.cap:
+                self.text.append(content[: self.cap - self.size])
+            elif not self.truncated or self.truncated[-1] != self.index:
+                self.truncated.append(self.index)
             self.size += len(content)
 
     def endElementNS(self, name: tuple[str | None, str], qname: Any) -> None:
