@@ -235,6 +235,14 @@ def old_xls(data: bytes) -> bytes:
     return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504 + "Workbook".encode("utf-16-le") + b"\0" * 512
 
 
+def xlsb(data: bytes) -> bytes:
+    """A binary workbook (.xlsb) renamed .xlsx."""
+    parts = members(data)
+    parts["xl/workbook.bin"] = b"\x83\x01\x00"
+    parts["_rels/.rels"] = parts["_rels/.rels"].replace(b"xl/workbook.xml", b"xl/workbook.bin")
+    return pack(parts)
+
+
 def empty(data: bytes) -> bytes:
     return b""
 
@@ -259,4 +267,5 @@ CASES: dict[str, tuple[Callable[[bytes], bytes], str, str]] = {
     "encrypted": (encrypted, "error", "加密"),
     "old_xls": (old_xls, "error", ".xls"),
     "empty": (empty, "error", "为空"),
+    "xlsb": (xlsb, "error", ".xlsb"),
 }

@@ -41,9 +41,6 @@ from openpyxl.utils.cell import column_index_from_string, get_column_letter, ran
 from xlcalc.errors import InputError
 
 MB = 1 << 20
-MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
 _CELL_REF = re.compile(r"^([A-Z]{1,3})([0-9]{1,7})$")
@@ -235,7 +232,7 @@ class UntrustedBook:
         if not self.has(rels_part):
             return {}
         out = {}
-        for rel in self._xml(rels_part).iter(f"{{{PKG_REL_NS}}}Relationship"):
+        for rel in _named(self._xml(rels_part), "Relationship"):
             target = rel.get("Target", "")
             mode = rel.get("TargetMode", "Internal")
             if mode != "External":
@@ -251,22 +248,22 @@ class UntrustedBook:
         )
         if not self.has(wb_part):
             raise self.fail("zip 包中没有工作簿部件（xl/workbook.xml），不是 .xlsx 工作簿")
+        if wb_part.endswith(".bin"):
+            raise self.fail("这是 .xlsb 二进制工作簿，不是 .xlsx；请在 Excel/WPS 中另存为 .xlsx")
         self.workbook_part = wb_part
         rels = self._rels(wb_part)
         root = self._xml(wb_part)
         self.sheets: list[SheetInfo] = []
-        for el in root.iter(f"{{{MAIN_NS}}}sheet"):
-            rid = el.get(f"{{{REL_NS}}}id", "")
+        for el in _named(root, "sheet"):
+            rid = next((v for k, v in el.attrib.items() if k.startswith("{") and k.endswith("}id")), "")
             target = rels.get(rid)
             part = target[1] if target and target[0] == "worksheet" and self.has(target[1]) else None
             self.sheets.append(SheetInfo(el.get("name", ""), el.get("state", "visible"), part))
-        self.defined_names = {
-            el.get("name", ""): (el.text or "") for el in root.iter(f"{{{MAIN_NS}}}definedName")
-        }
+        self.defined_names = {el.get("name", ""): (el.text or "") for el in _named(root, "definedName")}
         for kind, target, mode in rels.values():
             if kind == "externalLink" or mode == "External":
                 self.external_links.append(target)
-        if root.find(f"{{{MAIN_NS}}}externalReferences") is not None and not self.external_links:
+        if any(True for _ in _named(root, "externalReference")) and not self.external_links:
             self.external_links.append("externalReferences")
         self.external_links += [
             n
@@ -553,6 +550,13 @@ class _StringsHandler(ContentHandler):
             self.depth_rph -= 1
         elif local == "si" and self.index in self.wanted:
             self.found[self.index] = "".join(self.text)
+
+
+def _named(root: Any, local: str) -> Iterator[Any]:
+    """Elements of a local name in any namespace (transitional and strict OOXML differ)."""
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.tag.rsplit("}", 1)[-1] == local:
+            yield el
 
 
 def _normpath(path: str) -> str:
