@@ -18,7 +18,8 @@ from xlcalc.errors import XlcalcError
 from xlcalc.spec.loader import load_spec
 from xlcalc.verify.target import load_target
 from xlcalc.workbook.build import build_workbook, write_workbook
-from xlcalc.workbook.untrusted import Limits, UntrustedBook, _Capped, _number, external_ref
+from xlcalc.workbook.sheetxml import cast_number, external_ref
+from xlcalc.workbook.untrusted import Limits, UntrustedBook, _Capped
 
 SPECS = ROOT / "rubric_specs"
 
@@ -262,4 +263,4 @@ def test_external_ref(formula: str, external: bool) -> None:
 
 @pytest.mark.parametrize(("text", "want"), [("5", 5), ("5.0", 5.0), ("1E3", 1000.0), ("-2", -2), ("", "")])
 def test_number_cast_as_openpyxl(text: str, want: object) -> None:
-    assert _number(text) == want and type(_number(text)) is type(want)
+    assert cast_number(text) == want and type(cast_number(text)) is type(want)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -36,16 +35,14 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 from defusedxml.expatreader import create_parser
 from openpyxl.formula.translate import Translator
-from openpyxl.utils.cell import column_index_from_string, get_column_letter, range_boundaries
+from openpyxl.utils.cell import range_boundaries
 
 from xlcalc.errors import InputError
+from xlcalc.workbook.sheetxml import Cell, SheetHandler, Stop, StringsHandler, a1, external_ref
 
 MB = 1 << 20
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
-_CELL_REF = re.compile(r"^([A-Z]{1,3})([0-9]{1,7})$")
-_STRING = re.compile(r'"(?:[^"]|"")*"')
-_EXTERNAL = re.compile(r"\[\d+\]")
 
 
 @dataclass(frozen=True)
@@ -70,23 +67,6 @@ class SheetInfo:
     name: str
     state: str
     part: str | None  # zip member; None when the relationship is missing
-
-
-@dataclass
-class Cell:
-    value: Any = None
-    formula: str | None = None  # with the leading "=", as openpyxl gives it
-    sst: int | None = None  # shared-string index, resolved after the sheet pass
-    shared: str | None = None  # shared-formula id of a dependent cell
-
-
-class _Stop(Exception):
-    """Raised inside the SAX handler to end a sheet's stream early."""
-
-
-def external_ref(formula: str) -> bool:
-    """Whether a formula refers to another file (``[1]Sheet!A1``), string literals aside."""
-    return bool(_EXTERNAL.search(_STRING.sub("", formula)))
 
 
 class _Capped(io.RawIOBase):
@@ -290,7 +270,7 @@ class UntrustedBook:
             if info is None or info.part is None or not missing:
                 continue
             store = self._cells.setdefault(name, {})
-            handler = _SheetHandler(self, name, missing, store)
+            handler = SheetHandler(self, name, missing, store)
             self._parse(info.part, handler)
             self._loaded[name] |= missing
             self.rows_seen[name] = max(self.rows_seen.get(name, 0), handler.last_row)
@@ -311,7 +291,7 @@ class UntrustedBook:
                         self.used += len(chunk)
                         parser.feed(chunk)
                     parser.close()
-                except _Stop:
+                except Stop:
                     pass
 
             self._guard(part, run)
@@ -323,12 +303,12 @@ class UntrustedBook:
                 continue
             master = masters.get(cell.shared)
             if master is None:
-                self.problems[(sheet, _a1(row, col), "共享公式缺少主单元格，无法读取公式")] = None
+                self.problems[(sheet, a1(row, col), "共享公式缺少主单元格，无法读取公式")] = None
                 cell.formula = "=#共享公式缺失"
                 continue
             text, mrow, mcol = master
             try:
-                cell.formula = Translator(text, origin=_a1(mrow, mcol)).translate_formula(_a1(row, col))
+                cell.formula = Translator(text, origin=a1(mrow, mcol)).translate_formula(a1(row, col))
             except Exception:  # openpyxl's tokenizer rejects malformed text in many ways
                 cell.formula = text
 
@@ -336,7 +316,7 @@ class UntrustedBook:
         need = {c.sst for c in cells if c.sst is not None}
         found: dict[int, str] = {}
         if self.sst_part is not None:
-            handler = _StringsHandler(need, found, self.limits.cell_chars)
+            handler = StringsHandler(need, found, self.limits.cell_chars)
             self._parse(self.sst_part, handler)
             for idx in handler.truncated:
                 self.problems[
@@ -381,177 +361,6 @@ class UntrustedBook:
         return text
 
 
-class _SheetHandler(ContentHandler):
-    """Collects the wanted cells of one worksheet stream; stops past the last wanted row."""
-
-    def __init__(
-        self,
-        book: UntrustedBook,
-        sheet: str,
-        wanted: set[tuple[int, int]],
-        store: dict[tuple[int, int], Cell],
-    ) -> None:
-        super().__init__()
-        self.book, self.sheet, self.wanted, self.store = book, sheet, wanted, store
-        self.max_row = max(r for r, _ in wanted)
-        self.cap = book.limits.cell_chars
-        self.row = 0
-        self.col = 0
-        self.last_row = 0
-        self.cell: Cell | None = None
-        self.kind = "n"
-        self.text: list[str] = []
-        self.size = 0
-        self.collect: str | None = None  # "v", "f" or "t" while inside one
-        self.in_phonetic = False
-        self.f_attrs: dict[str, str] = {}
-        self.masters = book.shared_formulas.setdefault(sheet, {})
-
-    def startElementNS(self, name: tuple[str | None, str], qname: Any, attrs: Any) -> None:
-        local = name[1]
-        if local == "row":
-            r = attrs.get((None, "r"))
-            self.row = _int(r) if r is not None else self.row + 1
-            self.col = 0
-            if self.row > self.max_row:
-                raise _Stop
-        elif local == "c":
-            ref = attrs.get((None, "r"))
-            m = _CELL_REF.match(ref or "")
-            if m:
-                self.col = column_index_from_string(m.group(1))
-                self.row = int(m.group(2))
-                if self.row > self.max_row:
-                    raise _Stop
-            else:
-                self.col += 1
-            self.last_row = max(self.last_row, self.row)
-            self.kind = attrs.get((None, "t"), "n")
-            self.cell = Cell()
-            self.text = []
-            self.size = 0
-        elif self.cell is not None and local in ("v", "f", "t"):
-            if local == "f":
-                self.f_attrs = {k[1]: v for k, v in attrs.items()}
-            self.collect = local
-            self.text = [] if local != "t" else self.text
-            if local != "t":
-                self.size = 0
-        elif local == "rPh":
-            self.in_phonetic = True
-
-    def characters(self, content: str) -> None:
-        if self.collect is None or self.in_phonetic:
-            return
-        if self.size < self.cap:
-            self.text.append(content[: self.cap - self.size])
-        self.size += len(content)
-
-    def endElementNS(self, name: tuple[str | None, str], qname: Any) -> None:
-        local = name[1]
-        cell = self.cell
-        if local == "rPh":
-            self.in_phonetic = False
-        elif cell is None:
-            return
-        elif local == "f":
-            self._formula(cell, "".join(self.text))
-            self.collect = None
-        elif local == "v":
-            self._value(cell, "".join(self.text))
-            self.collect = None
-        elif local == "t":
-            self.collect = None
-        elif local == "is":
-            cell.value = "".join(self.text)
-        elif local == "c":
-            if self.size > self.cap:
-                self.book.problems[(self.sheet, self._a1(), f"单元格内容超过 {self.cap} 个字符，已截断")] = (
-                    None
-                )
-            if (self.row, self.col) in self.wanted:
-                self.store[(self.row, self.col)] = cell
-            self.cell = None
-
-    def _a1(self) -> str:
-        return _a1(self.row, max(self.col, 1))
-
-    def _formula(self, cell: Cell, text: str) -> None:
-        attrs = self.f_attrs
-        if text and external_ref(text):
-            self.book.problems[(self.sheet, self._a1(), f"公式引用了其他文件：={text}")] = None
-        if attrs.get("t") == "shared" and attrs.get("si") is not None:
-            si = attrs["si"]
-            if text:
-                if len(self.masters) < self.book.limits.shared_formulas:
-                    self.masters[si] = ("=" + text, self.row, max(self.col, 1))
-            else:
-                cell.shared = si
-                return
-        cell.formula = "=" + text
-
-    def _value(self, cell: Cell, text: str) -> None:
-        kind = self.kind
-        if text == "" and kind != "str":
-            return  # openpyxl writes an empty <v/> for a formula with no cached value
-        if kind == "s":
-            idx = _int(text)
-            if idx < 0:
-                self.book.problems[(self.sheet, self._a1(), "共享字符串编号无效")] = None
-            else:
-                cell.sst = idx
-        elif kind == "b":
-            cell.value = text.strip() in ("1", "true")
-        elif kind in ("str", "e", "d", "inlineStr"):
-            cell.value = text
-        else:
-            cell.value = _number(text)
-
-
-class _StringsHandler(ContentHandler):
-    """Keeps the shared strings whose index is wanted; stops after the largest one."""
-
-    def __init__(self, wanted: set[int], found: dict[int, str], cap: int) -> None:
-        super().__init__()
-        self.wanted, self.found, self.cap = wanted, found, cap
-        self.last = max(wanted)
-        self.index = -1
-        self.depth_rph = 0
-        self.collect = False
-        self.text: list[str] = []
-        self.size = 0
-        self.truncated: list[int] = []
-
-    def startElementNS(self, name: tuple[str | None, str], qname: Any, attrs: Any) -> None:
-        local = name[1]
-        if local == "si":
-            self.index += 1
-            if self.index > self.last:
-                raise _Stop
-            self.text, self.size = [], 0
-        elif local == "rPh":
-            self.depth_rph += 1
-        elif local == "t" and not self.depth_rph and self.index in self.wanted:
-            self.collect = True
-
-    def characters(self, content: str) -> None:
-        if self.collect:
-            if self.size < self.cap:
-                self.text.append(content[: self.cap - self.size])
-            elif not self.truncated or self.truncated[-1] != self.index:
-                self.truncated.append(self.index)
-            self.size += len(content)
-
-    def endElementNS(self, name: tuple[str | None, str], qname: Any) -> None:
-        local = name[1]
-        if local == "t":
-            self.collect = False
-        elif local == "rPh":
-            self.depth_rph -= 1
-        elif local == "si" and self.index in self.wanted:
-            self.found[self.index] = "".join(self.text)
-
-
 def _named(root: Any, local: str) -> Iterator[Any]:
     """Elements of a local name in any namespace (transitional and strict OOXML differ)."""
     for el in root.iter():
@@ -570,26 +379,6 @@ def _normpath(path: str) -> str:
         else:
             parts.append(p)
     return "/".join(parts)
-
-
-def _a1(row: int, col: int) -> str:
-    return f"{get_column_letter(min(max(col, 1), 16384))}{row}"
-
-
-def _int(text: str | None) -> int:
-    try:
-        return int(text or "")
-    except ValueError:
-        return -1
-
-
-def _number(text: str) -> Any:
-    """As openpyxl casts: int without a point or exponent, else float; junk stays text."""
-    t = text.strip()
-    try:
-        return float(t) if any(ch in t for ch in ".eE") else int(t)
-    except ValueError:
-        return text
 
 
 def cells_of(rng: str) -> Iterator[tuple[int, int]]:
