@@ -66,8 +66,10 @@ def main() -> None:
         base = write_workbook(build_workbook(load_spec(spec_path)), Path(d) / "clean.xlsx")
         data = base.read_bytes()
         files = {"clean template": base}
-        for name, (build, _, _) in hostile.CASES.items():
-            p = Path(d) / f"{name}.xlsx"
+        builders = {name: build for name, (build, _, _) in hostile.CASES.items()}
+        builders["cell_flood (16 MB)"] = hostile.cell_flood
+        for name, build in builders.items():
+            p = Path(d) / f"{name.split()[0]}.xlsx"
             p.write_bytes(build(data))
             files[name] = p
         print(f"{'file':18s} {'bytes':>9s} {'check s':>8s} {'peak RSS MB':>11s}  result")

@@ -141,6 +141,18 @@ def sst_long_string(data: bytes) -> bytes:
     return _with_shared_strings(data, head + text + b"</t></si></sst>")
 
 
+def cell_flood(data: bytes, megabytes: int = 16) -> bytes:
+    """填报 with ``megabytes`` MB of varied cells in a row the check reads (under every cap): the
+    worst case for time (bench only)."""
+    import random
+
+    rnd = random.Random(0)
+    cells = "".join(f'<c r="B5"><v>{rnd.randint(0, 10**9)}</v></c>' for _ in range((megabytes << 20) // 30))
+    return edit_sheet(
+        data, "填报", lambda x: x.replace("</sheetData>", f'<row r="13">{cells}</row></sheetData>')
+    )
+
+
 def sst_bomb_lying(data: bytes) -> bytes:
     """As :func:`sst_bomb`, with the zip headers declaring a 100-byte member."""
     out = bytearray(sst_bomb(data, 64))

@@ -51,8 +51,8 @@ class Limits:
 
     file_bytes: int = 64 * MB
     entries: int = 4096
-    member_bytes: int = 32 * MB  # decompressed, per zip member
-    total_bytes: int = 160 * MB  # decompressed, all members read together
+    member_bytes: int = 16 * MB  # decompressed, per zip member (a 1,000-unit sheet: about 4 MB)
+    total_bytes: int = 96 * MB  # decompressed, all parts read together, re-reads included
     ratio: int = 200  # declared/compressed size, checked for members over 1 MB
     xml_part_bytes: int = 4 * MB  # workbook.xml, relationships: parsed as one tree
     cell_chars: int = 32767  # Excel's own limit for a cell's text
