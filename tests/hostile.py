@@ -181,6 +181,12 @@ def billion_laughs(data: bytes) -> bytes:
     return pack(parts)
 
 
+def sheet_entities(data: bytes) -> bytes:
+    """An entity-expansion bomb in a worksheet (streamed, not parsed as a tree)."""
+    dtd = '<!DOCTYPE worksheet [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    return edit_sheet(data, "填报", lambda x: dtd + x.replace("<sheetData>", "<sheetData><!-- &b; -->", 1))
+
+
 def input_formula(data: bytes) -> bytes:
     """A formula typed into the first input cell of 填报."""
     return edit_sheet(data, "填报", lambda x: set_cell(x, "B4", "<f>1+1</f><v>2</v>"))
@@ -269,6 +275,7 @@ CASES: dict[str, tuple[Callable[[bytes], bytes], str, str]] = {
     "sst_bomb_lying": (sst_bomb_lying, "error", "sharedStrings"),
     "sst_long_string": (sst_long_string, "structure_problems", "已截断"),
     "billion_laughs": (billion_laughs, "error", "DTD"),
+    "sheet_entities": (sheet_entities, "error", "DTD"),
     "input_formula": (input_formula, "input_formula_problems", "填报!B4"),
     "external_formula": (external_formula, "structure_problems", "其他文件"),
     "external_part": (external_part, "structure_problems", "外部链接"),

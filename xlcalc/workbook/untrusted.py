@@ -28,17 +28,24 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
-from xml.sax import SAXException
-from xml.sax.handler import ContentHandler, feature_namespaces
+from xml.parsers.expat import ExpatError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
-from defusedxml.expatreader import create_parser
 from openpyxl.formula.translate import Translator
 from openpyxl.utils.cell import range_boundaries
 
 from xlcalc.errors import InputError
-from xlcalc.workbook.sheetxml import Cell, SheetHandler, Stop, StringsHandler, a1, external_ref
+from xlcalc.workbook.sheetxml import (
+    Cell,
+    Forbidden,
+    SheetHandler,
+    Stop,
+    StringsHandler,
+    a1,
+    external_ref,
+    parser,
+)
 
 MB = 1 << 20
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -194,11 +201,13 @@ class UntrustedBook:
             return fn()
         except InputError:
             raise
-        except (DefusedXmlException, SAXException) as exc:
+        except (DefusedXmlException, Forbidden) as exc:
             raise self.fail(f"XML 无效或含有不允许的内容（DTD/实体）：{exc}", part) from exc
         except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError, RuntimeError) as exc:
             raise self.fail(f"部件已损坏，无法解压（{exc}）", part) from exc
-        except Exception as exc:  # expat's ParseError and friends
+        except ExpatError as exc:
+            raise self.fail(f"XML 无法解析（{exc}）", part) from exc
+        except Exception as exc:  # ElementTree's ParseError and friends
             raise self.fail(f"XML 无法解析（{type(exc).__name__}：{exc}）", part) from exc
 
     def _xml(self, part: str) -> Any:
@@ -279,18 +288,16 @@ class UntrustedBook:
         if pending:
             self._resolve_strings(pending)
 
-    def _parse(self, part: str, handler: ContentHandler) -> None:
-        parser = create_parser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
-        parser.setFeature(feature_namespaces, True)
-        parser.setContentHandler(handler)
+    def _parse(self, part: str, handler: SheetHandler | StringsHandler) -> None:
+        xml = parser(handler)
         with self._stream(part) as fh:
 
             def run() -> None:
                 try:
                     while chunk := fh.read(64 * 1024):
                         self.used += len(chunk)
-                        parser.feed(chunk)
-                    parser.close()
+                        xml.Parse(chunk, False)
+                    xml.Parse(b"", True)
                 except Stop:
                     pass
 
