@@ -8,14 +8,16 @@ says about itself (declared sizes, a sheet's ``<dimension>``, row counts): it
 * checks the zip directory (entry count, duplicate names, each member's declared size, the total,
   the compression ratio) and caps every member while decompressing it, so a zip bomb or a lying
   size field stops at ``Limits.member_bytes`` / ``Limits.total_bytes`` of output;
-* parses XML with defusedxml (expat, no DTD, no entities, no network), as a stream (SAX);
+* parses XML without DTDs or entities: small parts with defusedxml, sheets and shared strings as a
+  pyexpat stream with the same refusals (:mod:`xlcalc.workbook.sheetxml`);
 * reads only the cells it is asked for, stopping each sheet's stream at the first row past the
   last requested one, so a stray cell in row 1048576 costs nothing;
 * keeps only the shared strings those cells use, and caps every cell's text at Excel's own limit.
 
-Bounds for a hostile file, with the default limits: time linear in the bytes actually decompressed,
-at most ``total_bytes`` (160 MB, about 3 s of parsing on one core); memory: the file itself (at most
-64 MB) plus the requested cells (each at most 32,767 characters) plus one small XML part at a time.
+Bounds for a hostile file, with the default limits: time linear in the bytes decompressed, at most
+``total_bytes`` (96 MB; parsing costs about 0.25 s of CPU per MB of cells on the 2-core test machine,
+so at most about 25 s); memory: the file itself (at most 64 MB) plus the requested cells (each at most
+32,767 characters) plus one small XML part (at most 4 MB) at a time.
 ``bench/hostile_files.py`` measures both for the known hostile files.
 """
 
