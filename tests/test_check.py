@@ -95,3 +95,36 @@ def test_not_an_xlcalc_workbook(tmp_path):
     Workbook().save(p)
     with pytest.raises(XlcalcError, match="不是 xlcalc 生成的工作簿"):
         check_workbook(p)
+
+
+def test_libreoffice_saved_input_formula_link_and_parameter_are_reported(tmp_path):
+    from xlcalc.spec.loader import load_spec
+
+    spec = load_spec(ROOT / "rubric_specs" / "anqing_2023.yaml")
+    p = spec.param("partial_step")
+    other = next(label for _, label in p.choices if label != p.label_of(str(p.default)))
+
+    def tamper(book):
+        book.doc.Sheets.getByName("填报").getCellRangeByName("B4").setFormula("=1+1")
+        book.doc.Sheets.getByName("参数").getCellRangeByName("B4").setString(other)
+
+    path = _saved_by_libreoffice(tmp_path, tamper)
+    report = check_workbook(path, spec)
+    text = report.render()
+    assert any(x.startswith("填报!B4：") and "公式" in x for x in report.input_formula_problems), text
+    assert any(x.startswith("参数!B4：") and other in x for x in report.param_problems), text
+    assert not report.structure_problems, text
+    assert check_workbook(path, spec, params={"partial_step": other}).param_problems == []
+
+
+def test_workbook_without_formula_index_is_not_an_xlcalc_workbook(tmp_path):
+    from openpyxl import Workbook
+
+    from xlcalc.errors import XlcalcError
+
+    p = tmp_path / "other.xlsx"
+    wb = Workbook()
+    wb.active.title = "_规格"
+    wb.save(p)
+    with pytest.raises(XlcalcError, match="_公式"):
+        check_workbook(p)

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from xlcalc.engines import Engine, EngineUnavailable, get_engine
+from xlcalc.spec.loader import load_spec
 from xlcalc.verify.cases import CaseGenerator
 from xlcalc.verify.mutate import run_mutants
 from xlcalc.verify.runner import EngineRun, run_engine
@@ -20,6 +21,9 @@ ENGINES_ALL = ("formulas", "libreoffice", "excel")
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("verify", help="prove workbooks compute what the reference scorer computes")
     p.add_argument("targets", nargs="+", help="specs (.yaml) or built workbooks (.xlsx/.xlsm)")
+    p.add_argument(
+        "--spec", help="trusted spec for workbook targets (default: by embedded meta.id, docs/check.md)"
+    )
     p.add_argument("--engine", default="libreoffice", choices=(*ENGINES_ALL, "all"))
     p.add_argument("--cases", type=int, default=200, help="cases per target and engine (default 200)")
     p.add_argument("--seed", type=int, default=0)
@@ -49,7 +53,8 @@ def verify_target(
 def cmd_verify(args: argparse.Namespace) -> int:
     failed = False
     workdir = Path(tempfile.mkdtemp(prefix="xlcalc-verify-"))
-    targets = [load_target(t, workdir) for t in args.targets]
+    spec = load_spec(args.spec) if args.spec else None
+    targets = [load_target(t, workdir, spec=spec) for t in args.targets]
     for name in engine_names(args.engine):
         engine = get_engine(name)
         ok, why = engine.available()

@@ -21,14 +21,14 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
-from ruamel.yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
-from ruamel.yaml.nodes import MappingNode, ScalarNode
+from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
 
 from xlcalc.errors import XlcalcError
 from xlcalc.spec.model import Spec
 
 _MAX_SPEC_FILES = 500
 _MAX_SPEC_FILE_BYTES = 2 << 20
+MAX_EXPANDED_NODES = 200_000  # real specs: under 10,000
 CHECKOUT_SPECS = Path(__file__).resolve().parents[2] / "rubric_specs"
 
 
@@ -51,24 +51,60 @@ def spec_hash(text: str) -> str | None:
 
 
 def meta_id(text: str) -> str | None:
-    """``meta.id`` of YAML text, read from the node graph without constructing (aliases are not
-    expanded); None when absent or not YAML."""
+    """``meta.id`` of YAML text, read from the event stream only as far as that scalar (nothing is
+    constructed, aliases are not expanded); None when absent or not YAML."""
+    keys: list[str | None] = []  # per open collection: the mapping key awaiting its value
     try:
-        root = YAML(typ="safe").compose(text)
+        for ev in YAML(typ="safe").parse(text):
+            if isinstance(ev, CollectionStartEvent):
+                keys.append(None)
+            elif isinstance(ev, CollectionEndEvent):
+                keys.pop()
+                if keys:
+                    keys[-1] = None
+            elif isinstance(ev, ScalarEvent | AliasEvent) and keys:
+                if keys[-1] is None:
+                    keys[-1] = ev.value if isinstance(ev, ScalarEvent) else ""
+                    continue
+                if keys == ["meta", "id"] and isinstance(ev, ScalarEvent):
+                    return ev.value
+                keys[-1] = None
     except (YAMLError, ValueError, RecursionError):
         return None
-    meta = _get(root, "meta")
-    ident = _get(meta, "id")
-    return ident.value if isinstance(ident, ScalarNode) and isinstance(ident.value, str) else None
-
-
-def _get(node: object, key: str) -> object:
-    if not isinstance(node, MappingNode):
-        return None
-    for k, v in node.value:
-        if isinstance(k, ScalarNode) and k.value == key:
-            return v
     return None
+
+
+def expanded_nodes(text: str, cap: int = 0) -> int | None:
+    """Number of YAML nodes once every alias is expanded, counted from the event stream without
+    expanding; None past ``cap`` (an alias bomb) or when the text is not YAML."""
+    cap = cap or MAX_EXPANDED_NODES
+    sizes: dict[str, int] = {}
+    stack: list[list] = []  # [anchor, nodes so far] per open collection
+    total = 0
+    try:
+        for ev in YAML(typ="safe").parse(text):
+            if isinstance(ev, CollectionStartEvent):
+                stack.append([ev.anchor, 1])
+                continue
+            if isinstance(ev, CollectionEndEvent):
+                anchor, n = stack.pop()
+            elif isinstance(ev, AliasEvent):
+                anchor, n = None, sizes.get(ev.anchor, 1)
+            elif isinstance(ev, ScalarEvent):
+                anchor, n = ev.anchor, 1
+            else:
+                continue
+            if anchor:
+                sizes[anchor] = n
+            if stack:
+                stack[-1][1] += n
+            else:
+                total += n
+            if total > cap or (stack and stack[-1][1] > cap):
+                return None
+    except (YAMLError, ValueError, RecursionError):
+        return None
+    return total
 
 
 def spec_dirs() -> list[Path]:
@@ -114,9 +150,13 @@ def trusted_spec(embedded_text: str, where: str, spec: Spec | None, use_embedded
         if path is not None:
             return load_spec(path), f"规格：{path}（按内嵌规格的 meta.id“{ident}”找到）"
     if use_embedded:
-        return load_spec(
-            where, text=embedded_text
-        ), "注意：使用了工作簿内嵌的规格（不可信，仅按大小上限解析）"
+        if expanded_nodes(embedded_text) is None:
+            raise XlcalcError(
+                f"{where}：内嵌规格不是有效的 YAML，或别名展开后超过 {MAX_EXPANDED_NODES} 个节点"
+                "（别名炸弹），拒绝使用"
+            )
+        note = "注意：使用了工作簿内嵌的规格（不可信，仅按大小上限解析）"
+        return load_spec(where, text=embedded_text), note
     shown = f"meta.id 为“{ident}”的" if ident else "与之对应的"
     raise XlcalcError(
         f"{where}：未指定规格（--spec），且在 ./rubric_specs 中找不到{shown}规格文件；"
@@ -125,5 +165,15 @@ def trusted_spec(embedded_text: str, where: str, spec: Spec | None, use_embedded
 
 
 def same_spec(spec: Spec, embedded_text: str) -> bool:
+    """Whether the embedded text is the trusted spec's content (identical lines first: cheap)."""
+    if _lines(spec.source_text) == _lines(embedded_text):
+        return True
     want = spec_hash(spec.source_text)
     return want is not None and want == spec_hash(embedded_text)
+
+
+def _lines(text: str) -> list[str]:
+    lines = [ln.rstrip() for ln in text.lstrip("\ufeff").splitlines()]
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines

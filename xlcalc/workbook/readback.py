@@ -1,8 +1,10 @@
-"""Reading a built (and possibly user-filled) workbook back: its embedded spec, its units,
-inputs and parameters, through any cell reader (openpyxl, an engine Book, xlwings).
+"""Reading a built (and possibly user-filled) workbook back: its embedded spec's text, its units,
+inputs and parameters, through any cell reader (the bounded reader of returned files, an engine
+Book, xlwings).
 
 Every workbook carries its spec's YAML text in the hidden sheet ``_规格`` so it can be
-re-scored and checked without the original file. Reading never writes to the workbook.
+re-scored and checked without the original file; that text is untrusted (see
+:mod:`xlcalc.workbook.embedded`). Reading never writes to the workbook.
 """
 
 from __future__ import annotations
@@ -56,16 +58,6 @@ def embedded_spec_text(read: CellReader, used_rows: int, origin: str, limits: Li
     if len(text) > lim.spec_chars:
         raise InputError(f"{origin}!{SPEC_SHEET}：内嵌规格超过 {lim.spec_chars} 个字符，超出检查上限")
     return text
-
-
-def spec_from_workbook(read: CellReader, max_lines: int, origin: str) -> Spec:
-    """The spec embedded in a workbook's hidden ``_规格`` sheet, read within the size limits.
-
-    The result is untrusted: use :func:`xlcalc.workbook.embedded.trusted_spec` to decide which spec
-    to score with."""
-    from xlcalc.spec.loader import load_spec
-
-    return load_spec(f"{origin}!{SPEC_SHEET}", text=embedded_spec_text(read, max_lines, origin))
 
 
 def make_layout(spec: Spec, n_units: int) -> Layout:

@@ -8,46 +8,50 @@ says about itself (declared sizes, a sheet's ``<dimension>``, row counts): it
 * checks the zip directory (entry count, duplicate names, each member's declared size, the total,
   the compression ratio) and caps every member while decompressing it, so a zip bomb or a lying
   size field stops at ``Limits.member_bytes`` / ``Limits.total_bytes`` of output;
-* parses XML with defusedxml (expat, no DTD, no entities, no network), as a stream (SAX);
+* parses XML without DTDs or entities: small parts with defusedxml, sheets and shared strings as a
+  pyexpat stream with the same refusals (:mod:`xlcalc.workbook.sheetxml`);
 * reads only the cells it is asked for, stopping each sheet's stream at the first row past the
   last requested one, so a stray cell in row 1048576 costs nothing;
 * keeps only the shared strings those cells use, and caps every cell's text at Excel's own limit.
 
-Bounds for a hostile file, with the default limits: time linear in the bytes actually decompressed,
-at most ``total_bytes`` (160 MB, about 3 s of parsing on one core); memory: the file itself (at most
-64 MB) plus the requested cells (each at most 32,767 characters) plus one small XML part at a time.
+Bounds for a hostile file, with the default limits: time linear in the bytes decompressed, at most
+``total_bytes`` (96 MB; parsing costs about 0.25 s of CPU per MB of cells on the 2-core test machine,
+so at most about 25 s); memory: the file itself (at most 64 MB) plus the requested cells (each at most
+32,767 characters) plus one small XML part (at most 4 MB) at a time.
 ``bench/hostile_files.py`` measures both for the known hostile files.
 """
 
 from __future__ import annotations
 
 import io
-import re
+import os
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
-from xml.sax import SAXException
-from xml.sax.handler import ContentHandler, feature_namespaces
+from xml.parsers.expat import ExpatError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
-from defusedxml.expatreader import create_parser
 from openpyxl.formula.translate import Translator
-from openpyxl.utils.cell import column_index_from_string, get_column_letter, range_boundaries
+from openpyxl.utils.cell import range_boundaries
 
 from xlcalc.errors import InputError
+from xlcalc.workbook.sheetxml import (
+    Cell,
+    Forbidden,
+    SheetHandler,
+    Stop,
+    StringsHandler,
+    a1,
+    external_ref,
+    parser,
+)
 
 MB = 1 << 20
-MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
-_CELL_REF = re.compile(r"^([A-Z]{1,3})([0-9]{1,7})$")
-_STRING = re.compile(r'"(?:[^"]|"")*"')
-_EXTERNAL = re.compile(r"\[\d+\]")
 
 
 @dataclass(frozen=True)
@@ -56,8 +60,8 @@ class Limits:
 
     file_bytes: int = 64 * MB
     entries: int = 4096
-    member_bytes: int = 32 * MB  # decompressed, per zip member
-    total_bytes: int = 160 * MB  # decompressed, all members read together
+    member_bytes: int = 16 * MB  # decompressed, per zip member (a 1,000-unit sheet: about 4 MB)
+    total_bytes: int = 96 * MB  # decompressed, all parts read together, re-reads included
     ratio: int = 200  # declared/compressed size, checked for members over 1 MB
     xml_part_bytes: int = 4 * MB  # workbook.xml, relationships: parsed as one tree
     cell_chars: int = 32767  # Excel's own limit for a cell's text
@@ -72,23 +76,6 @@ class SheetInfo:
     name: str
     state: str
     part: str | None  # zip member; None when the relationship is missing
-
-
-@dataclass
-class Cell:
-    value: Any = None
-    formula: str | None = None  # with the leading "=", as openpyxl gives it
-    sst: int | None = None  # shared-string index, resolved after the sheet pass
-    shared: str | None = None  # shared-formula id of a dependent cell
-
-
-class _Stop(Exception):
-    """Raised inside the SAX handler to end a sheet's stream early."""
-
-
-def external_ref(formula: str) -> bool:
-    """Whether a formula refers to another file (``[1]Sheet!A1``), string literals aside."""
-    return bool(_EXTERNAL.search(_STRING.sub("", formula)))
 
 
 class _Capped(io.RawIOBase):
@@ -116,7 +103,8 @@ class UntrustedBook:
         self.path = Path(path)
         self.limits = limits or Limits()
         self.used = 0  # decompressed bytes so far
-        self.problems: list[tuple[str, str, str]] = []  # (sheet or part, cell, message): non-fatal
+        # (sheet or part, cell, message): non-fatal findings, once each though a sheet is re-read
+        self.problems: dict[tuple[str, str, str], None] = {}
         self.external_links: list[str] = []
         self._cells: dict[str, dict[tuple[int, int], Cell]] = {}
         self._loaded: dict[str, set[tuple[int, int]]] = {}
@@ -135,7 +123,9 @@ class UntrustedBook:
         lim = self.limits
         try:
             with self.path.open("rb") as fh:
-                data = fh.read(lim.file_bytes + 1)
+                # read(n) allocates n bytes up front: ask for the real size (a growing file stops at the cap)
+                size = os.fstat(fh.fileno()).st_size
+                data = fh.read(min(size, lim.file_bytes) + 1)
         except OSError as exc:
             raise self.fail(f"无法读取文件（{exc.strerror or exc}）") from exc
         if not data:
@@ -213,11 +203,13 @@ class UntrustedBook:
             return fn()
         except InputError:
             raise
-        except (DefusedXmlException, SAXException) as exc:
+        except (DefusedXmlException, Forbidden) as exc:
             raise self.fail(f"XML 无效或含有不允许的内容（DTD/实体）：{exc}", part) from exc
         except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError, RuntimeError) as exc:
             raise self.fail(f"部件已损坏，无法解压（{exc}）", part) from exc
-        except Exception as exc:  # expat's ParseError and friends
+        except ExpatError as exc:
+            raise self.fail(f"XML 无法解析（{exc}）", part) from exc
+        except Exception as exc:  # ElementTree's ParseError and friends
             raise self.fail(f"XML 无法解析（{type(exc).__name__}：{exc}）", part) from exc
 
     def _xml(self, part: str) -> Any:
@@ -231,7 +223,7 @@ class UntrustedBook:
         if not self.has(rels_part):
             return {}
         out = {}
-        for rel in self._xml(rels_part).iter(f"{{{PKG_REL_NS}}}Relationship"):
+        for rel in _named(self._xml(rels_part), "Relationship"):
             target = rel.get("Target", "")
             mode = rel.get("TargetMode", "Internal")
             if mode != "External":
@@ -247,27 +239,27 @@ class UntrustedBook:
         )
         if not self.has(wb_part):
             raise self.fail("zip 包中没有工作簿部件（xl/workbook.xml），不是 .xlsx 工作簿")
+        if wb_part.endswith(".bin"):
+            raise self.fail("这是 .xlsb 二进制工作簿，不是 .xlsx；请在 Excel/WPS 中另存为 .xlsx")
         self.workbook_part = wb_part
         rels = self._rels(wb_part)
         root = self._xml(wb_part)
         self.sheets: list[SheetInfo] = []
-        for el in root.iter(f"{{{MAIN_NS}}}sheet"):
-            rid = el.get(f"{{{REL_NS}}}id", "")
+        for el in _named(root, "sheet"):
+            rid = next((v for k, v in el.attrib.items() if k.startswith("{") and k.endswith("}id")), "")
             target = rels.get(rid)
             part = target[1] if target and target[0] == "worksheet" and self.has(target[1]) else None
             self.sheets.append(SheetInfo(el.get("name", ""), el.get("state", "visible"), part))
-        self.defined_names = {
-            el.get("name", ""): (el.text or "") for el in root.iter(f"{{{MAIN_NS}}}definedName")
-        }
+        self.defined_names = {el.get("name", ""): (el.text or "") for el in _named(root, "definedName")}
         for kind, target, mode in rels.values():
             if kind == "externalLink" or mode == "External":
                 self.external_links.append(target)
-        if root.find(f"{{{MAIN_NS}}}externalReferences") is not None and not self.external_links:
+        if any(True for _ in _named(root, "externalReference")) and not self.external_links:
             self.external_links.append("externalReferences")
         self.external_links += [
             n
             for n in self._zip.namelist()
-            if n.startswith("xl/externalLinks/") and n not in self.external_links
+            if n.startswith("xl/externalLinks/") and "/_rels/" not in n and n not in self.external_links
         ]
         sst = [t for kind, t, _ in rels.values() if kind == "sharedStrings" and self.has(t)]
         self.sst_part = sst[0] if sst else None
@@ -289,7 +281,7 @@ class UntrustedBook:
             if info is None or info.part is None or not missing:
                 continue
             store = self._cells.setdefault(name, {})
-            handler = _SheetHandler(self, name, missing, store)
+            handler = SheetHandler(self, name, missing, store)
             self._parse(info.part, handler)
             self._loaded[name] |= missing
             self.rows_seen[name] = max(self.rows_seen.get(name, 0), handler.last_row)
@@ -298,19 +290,17 @@ class UntrustedBook:
         if pending:
             self._resolve_strings(pending)
 
-    def _parse(self, part: str, handler: ContentHandler) -> None:
-        parser = create_parser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
-        parser.setFeature(feature_namespaces, True)
-        parser.setContentHandler(handler)
+    def _parse(self, part: str, handler: SheetHandler | StringsHandler) -> None:
+        xml = parser(handler)
         with self._stream(part) as fh:
 
             def run() -> None:
                 try:
                     while chunk := fh.read(64 * 1024):
                         self.used += len(chunk)
-                        parser.feed(chunk)
-                    parser.close()
-                except _Stop:
+                        xml.Parse(chunk, False)
+                    xml.Parse(b"", True)
+                except Stop:
                     pass
 
             self._guard(part, run)
@@ -322,12 +312,12 @@ class UntrustedBook:
                 continue
             master = masters.get(cell.shared)
             if master is None:
-                self.problems.append((sheet, _a1(row, col), "共享公式缺少主单元格，无法读取公式"))
+                self.problems[(sheet, a1(row, col), "共享公式缺少主单元格，无法读取公式")] = None
                 cell.formula = "=#共享公式缺失"
                 continue
             text, mrow, mcol = master
             try:
-                cell.formula = Translator(text, origin=_a1(mrow, mcol)).translate_formula(_a1(row, col))
+                cell.formula = Translator(text, origin=a1(mrow, mcol)).translate_formula(a1(row, col))
             except Exception:  # openpyxl's tokenizer rejects malformed text in many ways
                 cell.formula = text
 
@@ -335,7 +325,16 @@ class UntrustedBook:
         need = {c.sst for c in cells if c.sst is not None}
         found: dict[int, str] = {}
         if self.sst_part is not None:
-            self._parse(self.sst_part, _StringsHandler(need, found, self.limits.cell_chars))
+            handler = StringsHandler(need, found, self.limits.cell_chars)
+            self._parse(self.sst_part, handler)
+            for idx in handler.truncated:
+                self.problems[
+                    (
+                        self.sst_part,
+                        f"第{idx + 1}项",
+                        f"共享字符串超过 {self.limits.cell_chars} 个字符，已截断",
+                    )
+                ] = None
         for c in cells:
             if c.sst is not None:
                 c.value = found.get(c.sst)
@@ -371,171 +370,11 @@ class UntrustedBook:
         return text
 
 
-class _SheetHandler(ContentHandler):
-    """Collects the wanted cells of one worksheet stream; stops past the last wanted row."""
-
-    def __init__(
-        self,
-        book: UntrustedBook,
-        sheet: str,
-        wanted: set[tuple[int, int]],
-        store: dict[tuple[int, int], Cell],
-    ) -> None:
-        super().__init__()
-        self.book, self.sheet, self.wanted, self.store = book, sheet, wanted, store
-        self.max_row = max(r for r, _ in wanted)
-        self.cap = book.limits.cell_chars
-        self.row = 0
-        self.col = 0
-        self.last_row = 0
-        self.cell: Cell | None = None
-        self.kind = "n"
-        self.text: list[str] = []
-        self.size = 0
-        self.collect: str | None = None  # "v", "f" or "t" while inside one
-        self.in_phonetic = False
-        self.f_attrs: dict[str, str] = {}
-        self.masters = book.shared_formulas.setdefault(sheet, {})
-
-    def startElementNS(self, name: tuple[str | None, str], qname: Any, attrs: Any) -> None:
-        local = name[1]
-        if local == "row":
-            r = attrs.get((None, "r"))
-            self.row = _int(r) if r is not None else self.row + 1
-            self.col = 0
-            if self.row > self.max_row:
-                raise _Stop
-        elif local == "c":
-            ref = attrs.get((None, "r"))
-            m = _CELL_REF.match(ref or "")
-            if m:
-                self.col = column_index_from_string(m.group(1))
-                self.row = int(m.group(2))
-                if self.row > self.max_row:
-                    raise _Stop
-            else:
-                self.col += 1
-            self.last_row = max(self.last_row, self.row)
-            self.kind = attrs.get((None, "t"), "n")
-            self.cell = Cell()
-            self.text = []
-            self.size = 0
-        elif self.cell is not None and local in ("v", "f", "t"):
-            if local == "f":
-                self.f_attrs = {k[1]: v for k, v in attrs.items()}
-            self.collect = local
-            self.text = [] if local != "t" else self.text
-            if local != "t":
-                self.size = 0
-        elif local == "rPh":
-            self.in_phonetic = True
-
-    def characters(self, content: str) -> None:
-        if self.collect is None or self.in_phonetic:
-            return
-        if self.size < self.cap:
-            self.text.append(content[: self.cap - self.size])
-        self.size += len(content)
-
-    def endElementNS(self, name: tuple[str | None, str], qname: Any) -> None:
-        local = name[1]
-        cell = self.cell
-        if local == "rPh":
-            self.in_phonetic = False
-        elif cell is None:
-            return
-        elif local == "f":
-            self._formula(cell, "".join(self.text))
-            self.collect = None
-        elif local == "v":
-            self._value(cell, "".join(self.text))
-            self.collect = None
-        elif local == "t":
-            self.collect = None
-        elif local == "is":
-            cell.value = "".join(self.text)
-        elif local == "c":
-            if self.size > self.cap:
-                self.book.problems.append(
-                    (self.sheet, self._a1(), f"单元格内容超过 {self.cap} 个字符，已截断")
-                )
-            if (self.row, self.col) in self.wanted:
-                self.store[(self.row, self.col)] = cell
-            self.cell = None
-
-    def _a1(self) -> str:
-        return _a1(self.row, max(self.col, 1))
-
-    def _formula(self, cell: Cell, text: str) -> None:
-        attrs = self.f_attrs
-        if text and external_ref(text):
-            self.book.problems.append((self.sheet, self._a1(), f"公式引用了其他文件：={text}"))
-        if attrs.get("t") == "shared" and attrs.get("si") is not None:
-            si = attrs["si"]
-            if text:
-                if len(self.masters) < self.book.limits.shared_formulas:
-                    self.masters[si] = ("=" + text, self.row, max(self.col, 1))
-            else:
-                cell.shared = si
-                return
-        cell.formula = "=" + text
-
-    def _value(self, cell: Cell, text: str) -> None:
-        kind = self.kind
-        if text == "" and kind != "str":
-            return  # openpyxl writes an empty <v/> for a formula with no cached value
-        if kind == "s":
-            idx = _int(text)
-            if idx < 0:
-                self.book.problems.append((self.sheet, self._a1(), "共享字符串编号无效"))
-            else:
-                cell.sst = idx
-        elif kind == "b":
-            cell.value = text.strip() in ("1", "true")
-        elif kind in ("str", "e", "d", "inlineStr"):
-            cell.value = text
-        else:
-            cell.value = _number(text)
-
-
-class _StringsHandler(ContentHandler):
-    """Keeps the shared strings whose index is wanted; stops after the largest one."""
-
-    def __init__(self, wanted: set[int], found: dict[int, str], cap: int) -> None:
-        super().__init__()
-        self.wanted, self.found, self.cap = wanted, found, cap
-        self.last = max(wanted)
-        self.index = -1
-        self.depth_rph = 0
-        self.collect = False
-        self.text: list[str] = []
-        self.size = 0
-
-    def startElementNS(self, name: tuple[str | None, str], qname: Any, attrs: Any) -> None:
-        local = name[1]
-        if local == "si":
-            self.index += 1
-            if self.index > self.last:
-                raise _Stop
-            self.text, self.size = [], 0
-        elif local == "rPh":
-            self.depth_rph += 1
-        elif local == "t" and not self.depth_rph and self.index in self.wanted:
-            self.collect = True
-
-    def characters(self, content: str) -> None:
-        if self.collect and self.size < self.cap:
-            self.text.append(content[: self.cap - self.size])
-            self.size += len(content)
-
-    def endElementNS(self, name: tuple[str | None, str], qname: Any) -> None:
-        local = name[1]
-        if local == "t":
-            self.collect = False
-        elif local == "rPh":
-            self.depth_rph -= 1
-        elif local == "si" and self.index in self.wanted:
-            self.found[self.index] = "".join(self.text)
+def _named(root: Any, local: str) -> Iterator[Any]:
+    """Elements of a local name in any namespace (transitional and strict OOXML differ)."""
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.tag.rsplit("}", 1)[-1] == local:
+            yield el
 
 
 def _normpath(path: str) -> str:
@@ -549,26 +388,6 @@ def _normpath(path: str) -> str:
         else:
             parts.append(p)
     return "/".join(parts)
-
-
-def _a1(row: int, col: int) -> str:
-    return f"{get_column_letter(min(max(col, 1), 16384))}{row}"
-
-
-def _int(text: str | None) -> int:
-    try:
-        return int(text or "")
-    except ValueError:
-        return -1
-
-
-def _number(text: str) -> Any:
-    """As openpyxl casts: int without a point or exponent, else float; junk stays text."""
-    t = text.strip()
-    try:
-        return float(t) if any(ch in t for ch in ".eE") else int(t)
-    except ValueError:
-        return text
 
 
 def cells_of(rng: str) -> Iterator[tuple[int, int]]:
