@@ -12,6 +12,7 @@ import math
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -209,8 +210,11 @@ class Runner:
         """A YAML inputs file that ``xlcalc score`` accepts, reproducing the failing case."""
         self.failure_dir.mkdir(parents=True, exist_ok=True)
         path = inside(self.failure_dir, f"{self.t.name}-{self.engine}-case{index}.yaml")
+        percent = frozenset(i.id for i in self.t.spec.inputs if i.is_percent)
         doc = {
-            "units": [{"unit": self.t.units[u], "inputs": _plain(case.units[u])} for u in range(self.n)],
+            "units": [
+                {"unit": self.t.units[u], "inputs": _plain(case.units[u], percent)} for u in range(self.n)
+            ],
         }
         yaml = YAML()
         yaml.allow_unicode = True
@@ -239,10 +243,14 @@ def _pad(items: list[Any], n: int) -> list[Any]:
     return list(items)[:n] + [None] * (n - len(items))
 
 
-def _plain(values: dict[str, Any]) -> dict[str, Any]:
+def _plain(values: dict[str, Any], percent: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Values as an inputs file writes them: whole numbers as integers, percent inputs as "12.34%"
+    (a bare number above 1 in a percent input is refused when the file is read back)."""
     out = {}
     for k, v in values.items():
-        if isinstance(v, float) and v.is_integer():
+        if k in percent and isinstance(v, float):
+            out[k] = f"{Decimal(repr(v)) * 100}%"
+        elif isinstance(v, float) and v.is_integer():
             out[k] = int(v)
         elif isinstance(v, list):
             out[k] = [int(x) if isinstance(x, float) and x.is_integer() else x for x in v]
