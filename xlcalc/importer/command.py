@@ -12,6 +12,7 @@ from xlcalc.errors import InputError
 from xlcalc.importer.form import read_form
 from xlcalc.importer.grid import Grid
 from xlcalc.importer.writer import Imported, build, spec_id_for
+from xlcalc.paths import inside
 from xlcalc.selfeval.profiles import PROFILES
 
 SUFFIXES = (".txt", ".tsv", ".xlsx", ".docx")
@@ -70,8 +71,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     status = 0
     for path in expand_paths(args.files):
         for imp in import_file(path, args.profile):
-            spec_path = out / f"{imp.spec_id}.yaml"
-            inputs_path = out / f"{imp.spec_id}_inputs.yaml"
+            spec_path = inside(out, f"{imp.spec_id}.yaml")
+            inputs_path = inside(out, f"{imp.spec_id}_inputs.yaml")
             spec_path.write_text(imp.spec, encoding="utf-8")
             inputs_path.write_text(imp.inputs, encoding="utf-8")
             sys.stdout.write(f"{spec_path}  {inputs_path}\n")
