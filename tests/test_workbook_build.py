@@ -85,7 +85,9 @@ def test_parameters_are_defined_names_with_lists(compiled):
     } <= names
     ws = wb["参数"]
     assert any(dv.type == "list" for dv in ws.data_validations.dataValidation)
-    assert ws["B4"].protection.locked is False
+    # The evaluator's settings: locked on a protected sheet, not shaded like an input.
+    assert ws["B4"].protection.locked is True and ws.protection.sheet is True
+    assert not ws["B4"].fill.fgColor.rgb.endswith("FFF2CC")
 
 
 def test_inputs_are_validated_unlocked_and_shaded(compiled):
@@ -102,6 +104,7 @@ def test_print_setup_and_panes(compiled):
     ws = compiled.workbook["评分"]
     assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4)
     assert ws.print_title_rows == "$1:$3" and ws.freeze_panes == "B4"
+    assert ws.print_title_cols == "$A:$A" and ws.print_area
     assert ws["B4"].number_format == '0.00"分"'
 
 

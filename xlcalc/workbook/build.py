@@ -20,7 +20,7 @@ from xlcalc.errors import Diagnostic, SpecError
 from xlcalc.excelgen import MAX_FORMULA
 from xlcalc.lowering import lower
 from xlcalc.spec.model import Spec
-from xlcalc.workbook import sheets
+from xlcalc.workbook import fit, sheets, style
 from xlcalc.workbook.layout import FIRST_ROW, Layout
 from xlcalc.workbook.package import write_normalized
 from xlcalc.workbook.tables import TableWriter
@@ -72,7 +72,6 @@ def build_workbook(spec: Spec, units: list[str] | None = None) -> Compiled:
         letters, row = coordinate_from_string(coord)
         formula_cells.append((sheet, row, column_index_from_string(letters), formula))
 
-    sheets.guide_sheet(wb, spec, layout)
     sheets.params_sheet(wb, spec, used_params(graph))
     writer = TableWriter(wb, spec, layout, units, sink)
     writer.inputs_sheet()
@@ -84,12 +83,16 @@ def build_workbook(spec: Spec, units: list[str] | None = None) -> Compiled:
     rank_ws = writer.computed_sheet(Role.RANK, lambda c: "排名")
     if rank_ws is not None:
         writer.rank_chart(rank_ws)
-    writer.computed_sheet(Role.DERIVED, _derived_sub)
+    derived_ws = writer.computed_sheet(Role.DERIVED, _derived_sub)
+    if derived_ws is not None:
+        derived_ws.sheet_state = "hidden"  # raw intermediate values (117.8947…), not for users
     sheets.rule_text_sheet(wb, spec)
     blocks = formula_blocks(formula_cells, layout.ranked)
     sheets.formula_index_sheet(wb, blocks)
     sheets.spec_sheet(wb, spec)
+    sheets.guide_sheet(wb, spec, layout)
     _text_is_never_a_formula(wb, formula_cells)
+    _print_setup(wb, spec)
     problems = excel_limit_problems(wb, formula_cells)
     if problems:
         raise SpecError([Diagnostic("error", p, spec.file) for p in problems])
@@ -97,6 +100,24 @@ def build_workbook(spec: Spec, units: list[str] | None = None) -> Compiled:
     wb.calculation = CalcProperties(fullCalcOnLoad=True)
     wb.active = wb.sheetnames.index("填报") if "填报" in wb.sheetnames else 0
     return Compiled(spec, graph, layout, units, wb, blocks)
+
+
+def _print_setup(wb: Workbook, spec: Spec) -> None:
+    """Row heights that show wrapped text whole, then the print set-up of every visible sheet."""
+    for ws in wb.worksheets:
+        prefs = getattr(ws, style.PRINT_ATTR, None)
+        if ws.sheet_state != "visible" or prefs is None:
+            continue
+        title_rows, title_cols, landscape = prefs
+        fit.fit_rows(ws, 1)
+        fit.print_setup(
+            ws,
+            title=spec.meta.title,
+            issuer=spec.meta.issuer,
+            title_rows=title_rows,
+            title_cols=title_cols,
+            landscape=landscape,
+        )
 
 
 def _text_is_never_a_formula(wb: Workbook, formulas: list[tuple[str, int, int, str]]) -> None:
