@@ -119,7 +119,7 @@ def input_validation(inp: InputDef, role: InputRole | None = None) -> DataValida
         dv.error = "请从下拉列表选择“是”或“否”"
     elif inp.is_text:
         dv = DataValidation(
-            type="textLength", operator="lessThanOrEqual", formula1=str(TEXT_LIMIT), allow_blank=True
+            type="textLength", operator="between", formula1="0", formula2=str(TEXT_LIMIT), allow_blank=True
         )
         dv.error = f"文字不能超过{TEXT_LIMIT}字"
     else:
