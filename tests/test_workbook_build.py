@@ -18,6 +18,7 @@ from xlcalc.ir import FUNCTIONS
 from xlcalc.spec.loader import load_spec
 from xlcalc.workbook.build import build_workbook, workbook_bytes, write_workbook
 from xlcalc.workbook.package import normalize
+from xlcalc.workbook.unitsheet import VIEW_FUNCTIONS
 
 SHEETS = [
     "填写说明",
@@ -27,6 +28,7 @@ SHEETS = [
     "明细-受援对象满意度电话调查得分（百分制）",
     "评分",
     "扣分说明",
+    "单位评分表",
     "排名",
     "中间计算",
     "规则原文",
@@ -54,7 +56,7 @@ def test_sheets_in_order(compiled):
 
 
 def test_every_formula_parses_and_uses_portable_functions(compiled):
-    allowed = {f"_XLFN.{f}" if f == "RANK.EQ" else f for f in FUNCTIONS} | EMITTED_FUNCTIONS
+    allowed = {f"_XLFN.{f}" if f == "RANK.EQ" else f for f in FUNCTIONS} | EMITTED_FUNCTIONS | VIEW_FUNCTIONS
     n = 0
     for sheet, cell in _formulas(compiled.workbook):
         n += 1

@@ -20,7 +20,7 @@ from xlcalc.errors import Diagnostic, SpecError
 from xlcalc.excelgen import MAX_FORMULA
 from xlcalc.lowering import lower
 from xlcalc.spec.model import Spec
-from xlcalc.workbook import fit, sheets, style
+from xlcalc.workbook import fit, sheets, style, unitsheet
 from xlcalc.workbook.layout import FIRST_ROW, Layout
 from xlcalc.workbook.package import write_normalized
 from xlcalc.workbook.tables import TableWriter
@@ -80,6 +80,7 @@ def build_workbook(spec: Spec, units: list[str] | None = None) -> Compiled:
     writer.computed_sheet(Role.EXPLAIN, _explain_sub)
     if not layout.ranked and any(n.self_score for n in spec.nodes()):
         sheets.audit_sheet(wb, spec, layout, sink)
+    unitsheet.unit_sheet(wb, spec, layout, sink)
     rank_ws = writer.computed_sheet(Role.RANK, lambda c: "排名")
     if rank_ws is not None:
         writer.rank_chart(rank_ws)

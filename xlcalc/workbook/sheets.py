@@ -15,7 +15,7 @@ from xlcalc.cells import Role
 from xlcalc.excelgen import ExcelGenerator
 from xlcalc.scorer import resolve_params
 from xlcalc.spec.model import Spec
-from xlcalc.workbook import style
+from xlcalc.workbook import fit, style
 from xlcalc.workbook.layout import (
     FIRST_ROW,
     FORMULA_SHEET,
@@ -183,11 +183,17 @@ def params_sheet(wb: Workbook, spec: Spec, used: set[str]) -> None:
         wb.defined_names[param_name(p.name)] = DefinedName(
             param_name(p.name), attr_text=f"{quote(PARAM_SHEET)}!$B${row}"
         )
-    ws.column_dimensions["A"].width = 26
-    ws.column_dimensions["B"].width = 30
-    ws.column_dimensions["C"].width = 70
-    for j in range(4, 9):
-        ws.column_dimensions[get_column_letter(j)].width = 22
+    for row in ws.iter_rows(min_row=FIRST_ROW, min_col=1, max_col=3):
+        for c in row:
+            c.alignment = style.WRAP
+    ws.column_dimensions["A"].width = 20
+    ws.column_dimensions["C"].width = 50
+    n_choices = max((len(p.choices) for p in spec.params if p.name in rows and p.is_choice), default=1)
+    fit.fit_columns(ws, FIRST_ROW, {"B": (10, 24)})
+    fit.fit_columns(ws, FIRST_ROW, {get_column_letter(4 + j): (8, 20) for j in range(n_choices)})
+    for row in ws.iter_rows(min_row=FIRST_ROW, min_col=4, max_col=3 + n_choices):
+        for c in row:
+            c.alignment = style.WRAP
     style.finish_sheet(ws, freeze=f"A{FIRST_ROW}")
 
 
