@@ -71,6 +71,8 @@ def fit_rows(ws: Worksheet, first_row: int, last_row: int | None = None) -> None
             cols = range(c.column, (rng.max_col if rng else c.column) + 1)
             rows = (rng.max_row - rng.min_row + 1) if rng else 1
             width = sum(_width(ws, col) for col in cols)
+            if width <= 0:  # hidden column: never shown, never printed
+                continue
             n = max(n, math.ceil(lines_needed(c.value, width) / rows))
         if n > 1:
             ws.row_dimensions[row[0].row].height = min(n * LINE_PT, MAX_ROW_PT)
@@ -94,7 +96,8 @@ def print_scale(ws: Worksheet, orientation: str) -> int:
     width = sheet_width_pt(ws)
     if width <= 0:
         return 100
-    return max(MIN_SCALE, min(100, math.floor(100 * A4_WIDTH_PT[orientation] / width)))
+    # 5 % slack: engines round column widths to whole pixels and add grid lines.
+    return max(MIN_SCALE, min(100, math.floor(95 * A4_WIDTH_PT[orientation] / width)))
 
 
 def _escape(text: str) -> str:
