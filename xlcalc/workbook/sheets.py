@@ -54,7 +54,12 @@ def rule_kind_label(kind: str) -> str:
 
 
 # Tool names in parameter texts written for developers, as a spreadsheet user reads them.
-_PLAIN = (("（Excel ROUND，半数远离零）", ""), ("，Excel RANK.EQ）", "）"), ("Excel ", ""))
+_PLAIN = (
+    ("（Excel ROUND，半数远离零）", ""),
+    ("，Excel RANK.EQ）", "）"),
+    ("Excel ", ""),
+    ("表列权重记为 stated_points，", "表列权重单独记录，"),
+)
 
 
 def plain(text: str) -> str:
@@ -206,7 +211,7 @@ def rule_text_sheet(wb: Workbook, spec: Spec) -> None:
     notes: dict[str, list[str]] = {}
     for c in spec.choices:
         for nid in c.nodes:
-            notes.setdefault(nid, []).append(f"{c.topic}：{c.decision}（{c.reason}）")
+            notes.setdefault(nid, []).append(plain(f"{c.topic}：{c.decision}（{c.reason}）"))
     for k, node in enumerate(spec.nodes()):
         row = FIRST_ROW + k
         level = ("总分", "一级", "二级", "三级", "四级", "五级")[min(node.level, 5)]
