@@ -63,7 +63,7 @@ def _derived_sub(cell: Cell) -> str:
 def build_workbook(spec: Spec, units: list[str] | None = None) -> Compiled:
     graph = lower(spec)
     units = units if units is not None else default_units(spec)
-    layout = Layout(graph, spec.meta.ranked, len(units))
+    layout = Layout(graph, spec.meta.ranked, len(units), spec=spec)
     wb = Workbook()
     wb.remove(wb.active)
     formula_cells: list[tuple[str, int, int, str]] = []

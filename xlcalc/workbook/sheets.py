@@ -78,6 +78,12 @@ def _guide_lines(wb: Workbook, spec: Spec, layout: Layout) -> list[tuple[str, st
             f"每个{spec.meta.unit_kind or '单位'}填写“{input_sheet}”表中本单位所在行的黄色单元格；"
             "评价机关汇总各单位后，排名与得分自动计算。"
         )
+    elif layout.input_positions:
+        who = (
+            f"项目单位填写“{input_sheet}”表（项目支出绩效自评表）中的黄色单元格：全年预算数、全年执行数、"
+            "各指标的实际完成值、得分和偏差原因分析及改进措施，与纸质自评表相同；该表可直接打印上报。"
+            "得分低于分值而未填偏差原因的，偏差原因栏显示为红色。"
+        )
     else:
         who = f"项目单位填写“{input_sheet}”表“数值”列的黄色单元格。"
     how = ["只填黄色单元格，选中单元格时会提示填写内容、单位、有效范围和数据来源。"]

@@ -15,7 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from xlcalc.cells import Cell, Role
 from xlcalc.excelgen import ExcelGenerator
 from xlcalc.spec.model import InputDef, Spec
-from xlcalc.workbook import fit, style
+from xlcalc.workbook import fit, form, style
 from xlcalc.workbook.layout import FIRST_ROW, FORM_VALUE_COL, SHEET_NAMES, UNIT_COL, Layout, quote
 from xlcalc.workbook.validation import input_roles, input_validation, list_validation, unit_text
 
@@ -155,6 +155,9 @@ class TableWriter:
 
     # ---- sheets -------------------------------------------------------------------------
     def inputs_sheet(self) -> None:
+        if self.layout.input_positions:
+            self.form_sheet()
+            return
         ws = self._sheet(SHEET_NAMES[Role.INPUT], SHEET_TITLES[Role.INPUT])
         cells = self.layout.role_cells[Role.INPUT]
 
@@ -183,6 +186,22 @@ class TableWriter:
             last = self.layout.address(cell.id, self.layout.n_units - 1)
             dv.add(f"{first}:{last}" if first != last else first)
         style.finish_sheet(ws, freeze=self._freeze())
+
+    def form_sheet(self) -> None:
+        """The national 项目支出绩效自评表, its inputs typed into the form's own cells."""
+        ws = self.wb.create_sheet(SHEET_NAMES[Role.INPUT])
+        fmt = {c.id: c.fmt for c in self.layout.role_cells[Role.INPUT]}
+
+        def style_input(input_id: str, row: int, col: int) -> None:
+            inp = self.inputs[input_id]
+            c = ws.cell(row=row, column=col)
+            self._styler("input-text" if inp.is_text else "input", style.number_format(fmt[input_id]))(c)
+            dv = input_validation(inp, self.roles.get(input_id))
+            ws.add_data_validation(dv)
+            dv.add(c.coordinate)
+
+        form.write_form(ws, self.spec, self.layout.input_positions, style_input, self.sink)
+        style.finish_sheet(ws, title_rows=f"{form.TABLE_ROW}:{form.TABLE_ROW}", landscape=False)
 
     def list_sheets(self) -> None:
         for li in self.layout.graph.lists:

@@ -39,6 +39,7 @@ class InputRole:
 def input_roles(spec: Spec) -> dict[str, InputRole]:
     """For each input the indicator it belongs to: as its self-score, reason or rule input."""
     roles: dict[str, InputRole] = {}
+    ids = {i.id for i in spec.inputs}
     for node in spec.nodes():
         if node.self_score:
             roles[node.self_score] = InputRole(node, is_self_score=True)
@@ -48,7 +49,7 @@ def input_roles(spec: Spec) -> dict[str, InputRole]:
             for f in dataclasses.fields(node.rule):
                 value = getattr(node.rule, f.name)
                 for v in value if isinstance(value, tuple | list) else (value,):
-                    if isinstance(v, str) and v not in roles:
+                    if isinstance(v, str) and v in ids and v not in roles:
                         roles[v] = InputRole(node)
     return roles
 
