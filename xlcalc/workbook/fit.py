@@ -36,9 +36,14 @@ def lines_needed(text: object, width: float) -> int:
     return sum(max(1, math.ceil(display_width(part) / usable)) for part in str(text).split("\n"))
 
 
+# Pixels per width unit: 7 with Calibri, 9.3 where it is missing and a wider font (DejaVu Sans in
+# LibreOffice, WPS on Linux) sets the unit. The wider one, so the page width holds in both.
+CHAR_PX = 9.3
+
+
 def column_width_pt(width: float) -> float:
-    """Printed width of a column ``width`` characters wide (7 px per character + 5 px padding)."""
-    return (width * 7 + 5) * 0.75
+    """Printed width of a column ``width`` characters wide (``CHAR_PX`` per character + 5 px)."""
+    return (width * CHAR_PX + 5) * 0.75
 
 
 def fit_columns(ws: Worksheet, first_row: int, limits: dict[str, tuple[float, float]]) -> None:

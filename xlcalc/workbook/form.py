@@ -24,7 +24,7 @@ from xlcalc.workbook import style
 
 # Columns A..I of the printed form.
 COLS = 9
-WIDTHS = (5, 9, 10, 24, 11, 11, 6, 8, 24)
+WIDTHS = (4, 7, 8, 19, 9, 9, 5, 7, 18)  # 86 units: portrait A4 at ≥80 %
 (C_LABEL, C_L1, C_L2, C_L3, C_TARGET, C_ACTUAL, C_POINTS, C_SCORE, C_REASON) = range(1, 10)
 FUNDS_ROW = 5  # header row of the 项目资金 block; 年度资金总额 is the next row
 GOAL_ROW = 10

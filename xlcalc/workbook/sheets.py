@@ -141,7 +141,7 @@ def guide_sheet(wb: Workbook, spec: Spec, layout: Layout) -> None:
         c = ws.cell(row=row, column=2, value=text)
         c.alignment = style.WRAP
     ws.column_dimensions["A"].width = 14
-    ws.column_dimensions["B"].width = 80
+    ws.column_dimensions["B"].width = 68
     style.finish_sheet(ws, title_rows="1:2", landscape=False)
 
 
@@ -165,9 +165,11 @@ def params_sheet(wb: Workbook, spec: Spec, used: set[str]) -> None:
         row = rows[p.name]
         ws.cell(row=row, column=1, value=p.label).border = style.BORDER
         value = ws.cell(row=row, column=2, value=values[p.name])
-        # The evaluator's setting: locked and not styled as an input (changing it needs the sheet
-        # unprotected, a deliberate act that `xlcalc check` reports).
+        # The evaluator's setting: grey, not styled as an input. Left unlocked because the verifier
+        # engines write parameters into the protected sheet (LibreOffice's setDataArray and Excel
+        # refuse locked cells); changed values are reported by `xlcalc check`.
         value.fill = style.PARAM_FILL
+        value.protection = style.UNLOCKED
         value.border = style.BORDER
         doc = ws.cell(row=row, column=3, value=plain(p.doc))
         doc.alignment = style.WRAP
@@ -198,10 +200,10 @@ def params_sheet(wb: Workbook, spec: Spec, used: set[str]) -> None:
         for c in row:
             c.alignment = style.WRAP
     ws.column_dimensions["A"].width = 20
-    ws.column_dimensions["C"].width = 50
+    ws.column_dimensions["C"].width = 40
     n_choices = max((len(p.choices) for p in spec.params if p.name in rows and p.is_choice), default=1)
     fit.fit_columns(ws, FIRST_ROW, {"B": (10, 24)})
-    fit.fit_columns(ws, FIRST_ROW, {get_column_letter(4 + j): (8, 20) for j in range(n_choices)})
+    fit.fit_columns(ws, FIRST_ROW, {get_column_letter(4 + j): (8, 14) for j in range(n_choices)})
     for row in ws.iter_rows(min_row=FIRST_ROW, min_col=4, max_col=3 + n_choices):
         for c in row:
             c.alignment = style.WRAP
@@ -237,7 +239,7 @@ def rule_text_sheet(wb: Workbook, spec: Spec) -> None:
             c = ws.cell(row=row, column=col, value=v)
             c.alignment = style.WRAP
             c.border = style.BORDER
-    for col, width in zip("ABCDEFG", (16, 28, 6, 6, 60, 12, 40), strict=True):
+    for col, width in zip("ABCDEFG", (16, 24, 6, 6, 50, 10, 36), strict=True):
         ws.column_dimensions[col].width = width
     ws.column_dimensions["A"].hidden = True  # internal ids, kept for tools
     style.finish_sheet(ws, freeze=f"A{FIRST_ROW}")
@@ -361,7 +363,7 @@ def audit_sheet(wb: Workbook, spec: Spec, layout: Layout, sink: Callable[[str, s
         put(row, 3, value, fmt, wrap=True)
         ws.merge_cells(start_row=row, start_column=3, end_row=row, end_column=9)
         row += 1
-    for col, width in zip("ABCDEFGHI", (16, 36, 10, 22, 12, 12, 14, 40, 48), strict=True):
+    for col, width in zip("ABCDEFGHI", (16, 28, 8, 14, 10, 10, 10, 28, 30), strict=True):
         ws.column_dimensions[col].width = width
     ws.column_dimensions["A"].hidden = True  # internal ids, kept for tools
     style.finish_sheet(ws, freeze=f"C{FIRST_ROW}")

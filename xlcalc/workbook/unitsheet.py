@@ -90,7 +90,7 @@ def unit_sheet(wb: Workbook, spec: Spec, layout: Layout, sink: Callable[[str, st
         if cell.id == root:
             for col in range(1, 5):
                 ws.cell(row=row, column=col).fill = style.TOTAL_FILL
-    for col, width in zip("ABCD", (34, 8, 10, 52), strict=True):
+    for col, width in zip("ABCD", (26, 6, 9, 40), strict=True):
         ws.column_dimensions[col].width = width
     for col in "EF":
         ws.column_dimensions[col].hidden = True
