@@ -20,7 +20,7 @@ from xlcalc.errors import Diagnostic, SpecError
 from xlcalc.excelgen import MAX_FORMULA
 from xlcalc.lowering import lower
 from xlcalc.spec.model import Spec
-from xlcalc.workbook import fit, sheets, style, unitsheet
+from xlcalc.workbook import fit, rankview, sheets, style, unitsheet
 from xlcalc.workbook.layout import FIRST_ROW, Layout
 from xlcalc.workbook.package import write_normalized
 from xlcalc.workbook.tables import TableWriter
@@ -81,9 +81,10 @@ def build_workbook(spec: Spec, units: list[str] | None = None) -> Compiled:
     if not layout.ranked and any(n.self_score for n in spec.nodes()):
         sheets.audit_sheet(wb, spec, layout, sink)
     unitsheet.unit_sheet(wb, spec, layout, sink)
-    rank_ws = writer.computed_sheet(Role.RANK, lambda c: "排名")
+    rankview.rank_sheet(wb, spec, layout, sink)
+    rank_ws = writer.computed_sheet(Role.RANK, lambda c: "排名依据")
     if rank_ws is not None:
-        writer.rank_chart(rank_ws)
+        rank_ws.sheet_state = "hidden"  # helper columns (0/1 flags, raw ratios) of ranking items
     derived_ws = writer.computed_sheet(Role.DERIVED, _derived_sub)
     if derived_ws is not None:
         derived_ws.sheet_state = "hidden"  # raw intermediate values (117.8947…), not for users
@@ -161,20 +162,28 @@ def excel_limit_problems(wb: Workbook, formulas: list[tuple[str, int, int, str]]
 
 
 def formula_blocks(cells: list[tuple[str, int, int, str]], ranked: bool) -> list[tuple[str, str, str]]:
-    """Group formula cells into blocks sharing one R1C1 formula: a column of unit rows (ranked
-    layout) or a single cell (form layout). Returns (sheet, A1 range, first cell's formula)."""
+    """Group formula cells into blocks sharing one R1C1 formula: a run of consecutive rows of one
+    column (ranked layout: the unit rows) or a single cell (form layout). Returns (sheet, A1
+    range, first cell's formula)."""
     if not ranked:
         return [(sheet, f"{get_column_letter(col)}{row}", f) for sheet, row, col, f in cells]
-    spans: dict[tuple[str, int], list] = {}
+    columns: dict[tuple[str, int], dict[int, str]] = {}
     for sheet, row, col, f in cells:
-        span = spans.setdefault((sheet, col), [row, row, f])
-        if row < span[0]:
-            span[0], span[2] = row, f
-        span[1] = max(span[1], row)
-    return [
-        (sheet, f"{get_column_letter(col)}{a}:{get_column_letter(col)}{b}", f)
-        for (sheet, col), (a, b, f) in spans.items()
-    ]
+        columns.setdefault((sheet, col), {})[row] = f
+    blocks: list[tuple[str, str, str]] = []
+    for (sheet, col), by_row in columns.items():
+        letter = get_column_letter(col)
+        rows = sorted(by_row)
+        start = prev = rows[0]
+        for row in rows[1:] + [None]:
+            if row is not None and row == prev + 1:
+                prev = row
+                continue
+            rng = f"{letter}{start}:{letter}{prev}" if prev > start else f"{letter}{start}"
+            blocks.append((sheet, rng, by_row[start]))
+            if row is not None:
+                start = prev = row
+    return blocks
 
 
 def workbook_bytes(compiled: Compiled) -> bytes:

@@ -22,7 +22,7 @@ SHEET_NAMES = {
     Role.DERIVED: "中间计算",
     Role.SCORE: "评分",
     Role.EXPLAIN: "扣分说明",
-    Role.RANK: "排名",
+    Role.RANK: "排名计算",
 }
 PARAM_SHEET = "参数"
 GUIDE_SHEET = "填写说明"

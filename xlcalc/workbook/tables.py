@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from openpyxl import Workbook
-from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
@@ -24,7 +23,7 @@ SHEET_TITLES = {
     Role.DERIVED: "中间计算：由公式自动计算的比率、档数与原始得分",
     Role.SCORE: "评分：各细则、指标、小计与总分（公式自动计算）",
     Role.EXPLAIN: "扣分说明：每条细则的扣分与计算过程（公式自动生成）",
-    Role.RANK: "排名：各单位的排名依据与名次（公式自动计算）",
+    Role.RANK: "排名计算：排名项的中间量（隐藏）",
 }
 
 FormulaSink = Callable[[str, str, str], None]
@@ -253,27 +252,3 @@ class TableWriter:
                 self._formula(ws, cell, u)
         style.finish_sheet(ws, freeze=self._freeze())
         return ws
-
-    def rank_chart(self, ws: Worksheet) -> None:
-        """Bar chart of total scores by unit on the 排名 sheet."""
-        if not self.layout.ranked:
-            return
-        score_sheet = self.wb[SHEET_NAMES[Role.SCORE]]
-        root = self.spec.root.id
-        _, col = self.layout.row_col(root, 0)
-        chart = BarChart()
-        chart.type = "col"
-        chart.title = "各单位总分"
-        chart.y_axis.title = "分"
-        data = Reference(
-            score_sheet, min_col=col, min_row=FIRST_ROW - 1, max_row=FIRST_ROW + self.layout.n_units - 1
-        )
-        cats = Reference(
-            score_sheet, min_col=1, min_row=FIRST_ROW, max_row=FIRST_ROW + self.layout.n_units - 1
-        )
-        chart.add_data(data, titles_from_data=True)
-        chart.set_categories(cats)
-        chart.height = 8
-        chart.width = 18
-        anchor_col = get_column_letter(UNIT_COL + 2 + len(self.layout.role_cells[Role.RANK]))
-        ws.add_chart(chart, f"{anchor_col}{FIRST_ROW}")

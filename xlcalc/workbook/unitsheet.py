@@ -21,7 +21,7 @@ from xlcalc.workbook.layout import FIRST_ROW, SHEET_NAMES, UNIT_COL, Layout, quo
 UNIT_SHEET = "单位评分表"
 # Functions the view sheets use beyond the rule IR's: portable to Excel 2010, WPS, LibreOffice
 # and the `formulas` engine (no dynamic arrays).
-VIEW_FUNCTIONS = frozenset({"INDEX", "MATCH"})
+VIEW_FUNCTIONS = frozenset({"INDEX", "MATCH"})  # also used by 排名 (rankview)
 _PICK = "$E$2"  # hidden: the picked unit's row number among the units
 
 
