@@ -141,14 +141,15 @@ def write_form(
     ws.cell(row=1, column=1).alignment = style.CENTER
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=COLS)
     ws.cell(row=2, column=1, value=f"（{meta.year}年度）").alignment = style.CENTER
-    name = meta.title.replace("项目支出绩效自评表", "").removeprefix(f"{meta.year}年度") or meta.title
+    # Header facts from the spec's meta; older specs give them only in the title and notes.
+    name = meta.project or meta.title.replace("项目支出绩效自评表", "").removeprefix(f"{meta.year}年度")
     unit = re.search(r"实施单位[：:]([^。；]+)", meta.notes or "")
     _box(ws, 3, 1, 3, 2, "项目名称", head=True)
-    _free(ws, 3, 3, 3, COLS, name)
+    _free(ws, 3, 3, 3, COLS, name or meta.title)
     _box(ws, 4, 1, 4, 2, "主管部门", head=True)
-    _free(ws, 4, 3, 4, 5, meta.issuer)
+    _free(ws, 4, 3, 4, 5, meta.department or meta.issuer)
     _box(ws, 4, 6, 4, 7, "实施单位", head=True)
-    _free(ws, 4, 8, 4, COLS, unit.group(1) if unit else None)
+    _free(ws, 4, 8, 4, COLS, meta.implementer or (unit.group(1) if unit else None))
 
     # 项目资金（万元）
     f = FUNDS_ROW
@@ -180,9 +181,9 @@ def write_form(
     _box(ws, g, 1, g + 1, 2, "年度总体目标", head=True)
     _box(ws, g, 3, g, 5, "预期目标", head=True)
     _box(ws, g, 6, g, COLS, "实际完成情况", head=True)
-    _free(ws, g + 1, 3, g + 1, 5)
+    _free(ws, g + 1, 3, g + 1, 5, meta.goal or None)
     _free(ws, g + 1, 6, g + 1, COLS)
-    ws.row_dimensions[g + 1].height = 75
+    ws.row_dimensions[g + 1].height = 75  # raised by fit_rows for a longer 预期目标
 
     # 绩效指标
     rows = _rows(spec)

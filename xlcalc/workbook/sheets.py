@@ -131,6 +131,11 @@ def _guide_lines(wb: Workbook, spec: Spec, layout: Layout) -> list[tuple[str, st
     return lines
 
 
+# The .xlsm buttons sit on 填写说明's empty row 3 (made tall enough), where they cover nothing.
+BUTTON_CELL = "A3"
+BUTTON_ROW_PT = 30
+
+
 def guide_sheet(wb: Workbook, spec: Spec, layout: Layout) -> None:
     """填写说明, written last (it describes the other sheets) and moved to the front."""
     ws = wb.create_sheet(GUIDE_SHEET, 0)
@@ -140,6 +145,7 @@ def guide_sheet(wb: Workbook, spec: Spec, layout: Layout) -> None:
         style.header(ws, row, 1, head)
         c = ws.cell(row=row, column=2, value=text)
         c.alignment = style.WRAP
+    ws.row_dimensions[int(BUTTON_CELL[1:])].height = BUTTON_ROW_PT
     ws.column_dimensions["A"].width = 14
     ws.column_dimensions["B"].width = 68
     style.finish_sheet(ws, title_rows="1:2", landscape=False)
