@@ -60,3 +60,10 @@ def test_rendered_pdf_is_readable(compiled, tmp_path: Path) -> None:
     report = pdfcheck.measure(pdfcheck.to_pdf(xlsx, tmp_path))
     assert report.min_font_pt >= fit.MIN_PRINT_PT - 0.2
     assert report.internal == []
+
+
+def test_no_full_marks_of_zero(compiled) -> None:
+    """A monitoring table (青云谱) scores nothing: no 满分0分 anywhere."""
+    for ws in compiled.workbook.worksheets:
+        for row in ws.iter_rows(values_only=True):
+            assert not any(isinstance(v, str) and "满分0分" in v for v in row), ws.title

@@ -47,7 +47,7 @@ def used_params(graph: CellGraph) -> set[str]:
 
 
 def _score_sub(cell: Cell) -> str:
-    if cell.kind in ("score", "indicator") and cell.max_points is not None:
+    if cell.kind in ("score", "indicator") and cell.max_points:  # a monitoring table scores nothing
         return f"满分{cell.max_points:g}分"
     return {"status": "状态", "grade": "等级"}.get(cell.kind, "")
 
