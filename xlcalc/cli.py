@@ -65,18 +65,25 @@ def format_table(results: list[UnitResult]) -> str:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    from xlcalc.cohort import check_units, provisional
     from xlcalc.inputs import load_inputs
 
     spec = load_spec(args.spec)
     scorer = Scorer(spec)
     units = load_inputs(args.inputs)
     params = param_pairs(args.param)
+    check_units(spec, units, str(args.inputs))
     try:
         results = scorer.score(units, params)
     except XlcalcError as exc:
         raise XlcalcError(f"{args.inputs}：{exc}") from None
     if args.json:
-        doc = {**json_envelope("score", spec, params), "units": [r.to_json() for r in results]}
+        cohort = provisional(spec, results)
+        doc = {
+            **json_envelope("score", spec, params),
+            "cohort": cohort,
+            "units": [{**r.to_json(), "provisional": cohort["provisional"]} for r in results],
+        }
         print(json.dumps(doc, ensure_ascii=False, indent=2))
     else:
         print(format_table(results))
