@@ -21,10 +21,10 @@ from xlcalc.workbook.build import build_workbook, write_workbook  # noqa: E402
 
 # (template, text that identifies the page, PNG name)
 PAGES = [
-    ("ezhou_2021_pufa", "偏差原因分析及改进措施", "ezhou_pufa_national_form"),
-    ("anqing_2023", "单位评分表", "anqing_unit_sheet"),
-    ("anqing_2023", "各单位总分", "anqing_ranking"),
-    ("qingyunpu_2023", "填写说明", "qingyunpu_guide"),
+    ("ezhou_2021_pufa", "年度总体目标", "ezhou_pufa_national_form"),
+    ("anqing_2023", "（从下拉列表选择）", "anqing_unit_sheet"),
+    ("anqing_2023", "总分排名", "anqing_ranking"),
+    ("qingyunpu_2023", "谁来填", "qingyunpu_guide"),
 ]
 
 
@@ -36,6 +36,51 @@ def page_with(pdf: Path, marker: str, pages: int) -> int | None:
         if marker in text:
             return p
     return None
+
+
+# Pages rendered with the example inputs filled in: (template, examples file, unit picked on
+# 单位评分表 or None, text that identifies the page, PNG name).
+FILLED = [
+    ("anqing_2023", "anqing_2023_units.yaml", "望江县", "总分排名", "anqing_ranking_filled"),
+    ("anqing_2023", "anqing_2023_units.yaml", "望江县", "（从下拉列表选择）", "anqing_unit_sheet_filled"),
+    ("ezhou_2021_pufa", "ezhou_2021_pufa.yaml", None, "年度总体目标", "ezhou_pufa_national_form_filled"),
+]
+
+
+def render_filled(out: Path, img: Path) -> None:
+    """Fill the example inputs in with LibreOffice, export to PDF and save the page as PNG."""
+    from xlcalc.engines.libreoffice import _prop, close_shared_engine, import_uno, shared_engine
+    from xlcalc.inputs import load_inputs
+    from xlcalc.scorer import Scorer, resolve_params
+    from xlcalc.verify.runner import Runner
+    from xlcalc.verify.target import load_target
+
+    uno = import_uno()
+    engine = shared_engine()
+    try:
+        for name, examples, pick, marker, png in FILLED:
+            spec = load_spec(ROOT / "rubric_specs" / f"{name}.yaml")
+            xlsx = write_workbook(build_workbook(spec), out / f"{png}.xlsx")
+            target = load_target(xlsx)
+            units = load_inputs(ROOT / "examples" / examples)
+            book = engine.open(xlsx)
+            try:
+                rows = [Scorer(spec).normalize(u) for u in units]
+                Runner(target, book, "libreoffice", out).write_case(rows, resolve_params(spec))
+                if pick:
+                    book.write("单位评分表", "B2", [[pick]])
+                book.recalc()
+                pdf = out / f"{png}.pdf"
+                book.doc.storeToURL(pdf.resolve().as_uri(), (_prop(uno, "FilterName", "calc_pdf_Export"),))
+            finally:
+                book.close()
+            report = pdfcheck.measure(pdf)
+            page = page_with(pdf, marker, report.pages)
+            if page is not None:
+                pdfcheck.page_png(pdf, page, img / png, dpi=80)
+                print(f"docs/img/{png}.png: {name} with {examples}, page {page}")
+    finally:
+        close_shared_engine()
 
 
 def main(argv: list[str]) -> int:
@@ -65,6 +110,7 @@ def main(argv: list[str]) -> int:
         if page is not None:
             pdfcheck.page_png(report.pdf, page, img / png, dpi=80)
             print(f"docs/img/{png}.png: {name} page {page}")
+    render_filled(out, img)
     return 0
 
 

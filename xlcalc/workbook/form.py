@@ -124,6 +124,7 @@ def _free(ws: Worksheet, r1: int, c1: int, r2: int, c2: int, value: object = Non
     cell = ws.cell(row=r1, column=c1)
     cell.protection = style.UNLOCKED
     cell.alignment = style.WRAP
+    cell.fill = style.INPUT_FILL
 
 
 def write_form(

@@ -59,8 +59,8 @@ def rank_sheet(wb: Workbook, spec: Spec, layout: Layout, sink: Callable[[str, st
         (1, spec.meta.unit_kind or "单位"),
         (2, "总分"),
         (3, "名次"),
-        (6, "名次"),
-        (7, "单位"),
+        (6, "排序名次"),
+        (7, "单位（按总分排序）"),
         (8, "总分"),
     )
     for col, text in heads:
@@ -77,7 +77,7 @@ def rank_sheet(wb: Workbook, spec: Spec, layout: Layout, sink: Callable[[str, st
         formula(row, 6, f'=IF({found},"",INDEX($C${FIRST_ROW}:$C${last},{pick}))', '"第"0"名"')
         formula(row, 7, f'=IF({found},"",INDEX($A${FIRST_ROW}:$A${last},{pick}))')
         formula(row, 8, f'=IF({found},"",INDEX({tot},{pick}))', style.SCORE_FORMAT)
-    for col, width in zip("ABCDEFGH", (16, 10, 8, 4, 4, 8, 16, 10), strict=True):
+    for col, width in zip("ABCDEFGH", (16, 10, 8, 4, 4, 10, 20, 10), strict=True):
         ws.column_dimensions[col].width = width
     for col in "DE":
         ws.column_dimensions[col].hidden = True

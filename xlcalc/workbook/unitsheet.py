@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from openpyxl import Workbook
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -22,7 +23,10 @@ UNIT_SHEET = "单位评分表"
 # Functions the view sheets use beyond the rule IR's: portable to Excel 2010, WPS, LibreOffice
 # and the `formulas` engine (no dynamic arrays).
 VIEW_FUNCTIONS = frozenset({"INDEX", "MATCH"})  # also used by 排名 (rankview)
-_PICK = "$E$2"  # hidden: the picked unit's row number among the units
+_PICK = "$E$2"
+MIDDLE_WRAP = Alignment(
+    wrap_text=True, vertical="center"
+)  # hidden: the picked unit's row number among the units
 
 
 def unit_sheet(wb: Workbook, spec: Spec, layout: Layout, sink: Callable[[str, str, str], None]) -> None:
@@ -73,7 +77,7 @@ def unit_sheet(wb: Workbook, spec: Spec, layout: Layout, sink: Callable[[str, st
     for k, cell in enumerate(scores):
         row = FIRST_ROW + k
         label = "　" * max(levels.get(cell.node or "", 1) - 1, 0) + cell.label
-        ws.cell(row=row, column=1, value=label).alignment = style.WRAP
+        ws.cell(row=row, column=1, value=label).alignment = MIDDLE_WRAP
         ws.cell(row=row, column=2, value=cell.max_points).number_format = '0.##"分"'
         ws.cell(row=row, column=5, value=layout.row_col(cell.id, 0)[1] - UNIT_COL)
         why = explain.get(cell.node or "")
@@ -84,7 +88,9 @@ def unit_sheet(wb: Workbook, spec: Spec, layout: Layout, sink: Callable[[str, st
             row, 4, f'=IF(OR(NOT(ISNUMBER({_PICK})),$F{row}=""),"",INDEX({explain_block},{_PICK},$F{row}))'
         )
         ws.cell(row=row, column=3).number_format = style.SCORE_FORMAT
-        ws.cell(row=row, column=4).alignment = style.WRAP
+        ws.cell(row=row, column=4).alignment = MIDDLE_WRAP
+        for col in (2, 3):
+            ws.cell(row=row, column=col).alignment = Alignment(vertical="center")
         for col in range(1, 5):
             ws.cell(row=row, column=col).border = style.BORDER
         if cell.id == root:
