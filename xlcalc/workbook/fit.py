@@ -8,6 +8,7 @@ Row heights are in points; a wrapped cell needs one line per ``width`` display c
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 
 from openpyxl.utils import get_column_letter
@@ -70,7 +71,7 @@ def fit_rows(ws: Worksheet, first_row: int, last_row: int | None = None) -> None
     for row in ws.iter_rows(min_row=first_row, max_row=last):
         n = 1
         for c in row:
-            if not isinstance(c.value, str) or c.value.startswith("=") or not c.alignment.wrap_text:
+            if not isinstance(c.value, str) or not c.alignment.wrap_text:
                 continue
             rng = merged.get((c.row, c.column))
             cols = range(c.column, (rng.max_col if rng else c.column) + 1)
@@ -78,9 +79,26 @@ def fit_rows(ws: Worksheet, first_row: int, last_row: int | None = None) -> None
             width = sum(_width(ws, col) for col in cols)
             if width <= 0:  # hidden column: never shown, never printed
                 continue
-            n = max(n, math.ceil(lines_needed(c.value, width) / rows))
+            if c.value.startswith("="):
+                lines = min(lines_needed(formula_text(c.value), width), MAX_FORMULA_LINES)
+            else:
+                lines = lines_needed(c.value, width)
+            n = max(n, math.ceil(lines / rows))
         if n > 1:
             ws.row_dimensions[row[0].row].height = min(n * LINE_PT, MAX_ROW_PT)
+
+
+_LITERAL = re.compile(r'"((?:[^"]|"")*)"')
+MAX_FORMULA_LINES = 6  # a computed explanation gets at most this many lines of room
+
+
+def formula_text(formula: str) -> str:
+    """A computed text's likely length: its string literals, the longest branch of which shows at
+    once, approximated by the literals of the formula's longest third (rows stay moderate)."""
+    literals = [m.group(1).replace('""', '"') for m in _LITERAL.finditer(formula)]
+    text = "".join(literals)
+    budget = max(len(text) // 3, 10)
+    return text[:budget] if len(text) > budget else text
 
 
 def _width(ws: Worksheet, col: int) -> float:
