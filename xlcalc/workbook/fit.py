@@ -92,12 +92,12 @@ _LITERAL = re.compile(r'"((?:[^"]|"")*)"')
 MAX_FORMULA_LINES = 6  # a computed explanation gets at most this many lines of room
 
 
-def formula_text(formula: str) -> str:
-    """A computed text's likely length: its string literals, the longest branch of which shows at
-    once, approximated by the literals of the formula's longest third (rows stay moderate)."""
+def formula_text(formula: str, share: int = 3) -> str:
+    """A computed text's likely length: one branch of its string literals shows at once,
+    approximated by the first ``1/share`` of them (rows stay moderate)."""
     literals = [m.group(1).replace('""', '"') for m in _LITERAL.finditer(formula)]
     text = "".join(literals)
-    budget = max(len(text) // 3, 10)
+    budget = max(len(text) // share, 10)
     return text[:budget] if len(text) > budget else text
 
 

@@ -9,6 +9,7 @@ any unit is incomplete the sheet says the ranking is provisional and on how many
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from openpyxl import Workbook
@@ -95,4 +96,6 @@ def rank_sheet(wb: Workbook, spec: Spec, layout: Layout, sink: Callable[[str, st
     chart.height = max(6.0, 0.7 * n + 2)
     chart.width = 16
     ws.add_chart(chart, f"A{last + 2}")
+    # Reach below the chart with an (empty) cell so the print area, taken from the used range, holds it.
+    ws.cell(row=last + 3 + math.ceil(chart.height * 28.35 / 15), column=8).border = style.Border()
     style.finish_sheet(ws, freeze=f"A{FIRST_ROW}", landscape=False)

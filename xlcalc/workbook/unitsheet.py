@@ -16,7 +16,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from xlcalc.cells import Role
 from xlcalc.spec.model import Spec
-from xlcalc.workbook import style
+from xlcalc.workbook import fit, style
 from xlcalc.workbook.layout import FIRST_ROW, SHEET_NAMES, UNIT_COL, Layout, quote
 
 UNIT_SHEET = "单位评分表"
@@ -100,8 +100,13 @@ def unit_sheet(wb: Workbook, spec: Spec, layout: Layout, sink: Callable[[str, st
         ws.column_dimensions[col].width = width
     for col in "EF":
         ws.column_dimensions[col].hidden = True
-    # Explanations are formulas: give every scored row room for three lines of text.
+    # Explanations are formulas: size each row from its explanation formula's text (2–5 lines).
+    explain_ws = wb[SHEET_NAMES[Role.EXPLAIN]]
     for k, cell in enumerate(scores):
-        if cell.kind == "score":
-            ws.row_dimensions[FIRST_ROW + k].height = 45
+        why = explain.get(cell.node or "")
+        if cell.kind == "score" and why is not None:
+            row, col = layout.row_col(why.id, 0)
+            f = explain_ws.cell(row=row, column=col).value
+            lines = fit.lines_needed(fit.formula_text(f, share=2) if isinstance(f, str) else "", 40)
+            ws.row_dimensions[FIRST_ROW + k].height = min(max(lines, 2), 5) * fit.LINE_PT
     style.finish_sheet(ws, title_rows=f"1:{FIRST_ROW - 1}", landscape=False)
