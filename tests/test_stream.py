@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from xlcalc.cli import format_table, main
+from xlcalc.cohort import has_cross_unit_items, provisional
 from xlcalc.inputs import load_inputs
 from xlcalc.scorer import Scorer, UnitInputs, json_envelope
 from xlcalc.spec.loader import load_spec
@@ -28,6 +29,10 @@ def test_streamed_output_is_the_whole_document(example, capsys):
     spec = load_spec(spec_path(example))
     results = Scorer(spec).score(load_inputs(example))
     whole = {**json_envelope("score", spec, {}), "units": [r.to_json() for r in results]}
+    if has_cross_unit_items(spec):  # a ranked cohort says whether its ranking items are final
+        cohort = provisional(spec, results)
+        whole = {**json_envelope("score", spec, {}), "cohort": cohort}
+        whole["units"] = [{**r.to_json(), "provisional": cohort["provisional"]} for r in results]
     assert main(["score", str(spec_path(example)), "--inputs", str(example), "--json"]) == 0
     assert capsys.readouterr().out == json.dumps(whole, ensure_ascii=False, indent=2) + "\n"
     assert main(["score", str(spec_path(example)), "--inputs", str(example)]) == 0

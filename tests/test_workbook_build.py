@@ -18,6 +18,7 @@ from xlcalc.ir import FUNCTIONS
 from xlcalc.spec.loader import load_spec
 from xlcalc.workbook.build import build_workbook, workbook_bytes, write_workbook
 from xlcalc.workbook.package import normalize
+from xlcalc.workbook.unitsheet import VIEW_FUNCTIONS
 
 SHEETS = [
     "填写说明",
@@ -27,7 +28,9 @@ SHEETS = [
     "明细-受援对象满意度电话调查得分（百分制）",
     "评分",
     "扣分说明",
+    "单位评分表",
     "排名",
+    "排名计算",
     "中间计算",
     "规则原文",
     "_公式",
@@ -54,7 +57,7 @@ def test_sheets_in_order(compiled):
 
 
 def test_every_formula_parses_and_uses_portable_functions(compiled):
-    allowed = {f"_XLFN.{f}" if f == "RANK.EQ" else f for f in FUNCTIONS} | EMITTED_FUNCTIONS
+    allowed = {f"_XLFN.{f}" if f == "RANK.EQ" else f for f in FUNCTIONS} | EMITTED_FUNCTIONS | VIEW_FUNCTIONS
     n = 0
     for sheet, cell in _formulas(compiled.workbook):
         n += 1
@@ -85,7 +88,9 @@ def test_parameters_are_defined_names_with_lists(compiled):
     } <= names
     ws = wb["参数"]
     assert any(dv.type == "list" for dv in ws.data_validations.dataValidation)
-    assert ws["B4"].protection.locked is False
+    # The evaluator's settings: on a protected sheet, not shaded like an input.
+    assert ws.protection.sheet is True
+    assert not ws["B4"].fill.fgColor.rgb.endswith("FFF2CC")
 
 
 def test_inputs_are_validated_unlocked_and_shaded(compiled):
@@ -102,6 +107,7 @@ def test_print_setup_and_panes(compiled):
     ws = compiled.workbook["评分"]
     assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4)
     assert ws.print_title_rows == "$1:$3" and ws.freeze_panes == "B4"
+    assert ws.print_title_cols == "$A:$A" and ws.print_area
     assert ws["B4"].number_format == '0.00"分"'
 
 

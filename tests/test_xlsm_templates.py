@@ -2,7 +2,7 @@
 
 For each macro-enabled template: the macro-enabled content type, every VBA module present and
 readable back (by oletools, not by the library that wrote it) and equal to the current sources,
-the two buttons on 评分 bound to existing macros, the same cells as its ``.xlsx`` twin, and the
+the two buttons on 填写说明 (row 3, kept empty for them) bound to existing macros, the same cells as its ``.xlsx`` twin, and the
 formula index ``_公式`` honouring the block contract the 重新计算 macro relies on.
 """
 
@@ -66,8 +66,8 @@ def test_modules_present_readable_and_current(template: Path) -> None:
 def test_buttons_bound(template: Path) -> None:
     report = inspect_xlsm(template)
     assert [(b.sheet, b.caption, b.macro_name, b.bound) for b in report.buttons] == [
-        ("评分", "重新计算", "XlcalcRecalculate", True),
-        ("评分", "校验", "XlcalcVerify", True),
+        ("填写说明", "重新计算", "XlcalcRecalculate", True),
+        ("填写说明", "校验", "XlcalcVerify", True),
     ]
 
 

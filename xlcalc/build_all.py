@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xlcalc.cells import Role
 from xlcalc.paths import inside
 from xlcalc.spec.model import Spec
 from xlcalc.workbook.build import build_workbook, template_name, write_workbook
-from xlcalc.workbook.layout import SHEET_NAMES
+from xlcalc.workbook.layout import GUIDE_SHEET
+from xlcalc.workbook.sheets import BUTTON_CELL
 
 SPEC_DIR = Path("rubric_specs")
 TEMPLATE_DIR = Path("templates")
@@ -25,7 +25,7 @@ def build_specs(specs: list[Spec], out: Path, xlsm: bool = True) -> list[Path]:
         if xlsm:
             target = xlsx.with_suffix(".xlsm")
             tmp = target.with_name(target.name + ".tmp")
-            make_xlsm(xlsx, tmp, button_sheet=SHEET_NAMES[Role.SCORE], button_cell="A2")
+            make_xlsm(xlsx, tmp, button_sheet=GUIDE_SHEET, button_cell=BUTTON_CELL)
             tmp.replace(target)
             written.append(target)
     return written

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from xlcalc.errors import XlcalcError
 from xlcalc.lint import exit_status, lint
@@ -64,6 +65,7 @@ def format_table(results: list[UnitResult]) -> str:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    from xlcalc.cohort import check_units, has_cross_unit_items, provisional
     from xlcalc.inputs import load_inputs
     from xlcalc.stream import iter_results, write_json
 
@@ -71,10 +73,17 @@ def cmd_score(args: argparse.Namespace) -> int:
     scorer = Scorer(spec)
     params = param_pairs(args.param)
     units = load_inputs(args.inputs)  # every unit carries its file location for error messages
+    check_units(spec, units, str(args.inputs))
     # Results are written as they are scored: memory stays bounded however many units there are.
-    results = iter_results(scorer, units, params)
+    results: Iterable[UnitResult] = iter_results(scorer, units, params)
     if args.json:
-        write_json(sys.stdout, json_envelope("score", spec, params), results)
+        head = json_envelope("score", spec, params)
+        extra: dict[str, Any] = {}
+        if has_cross_unit_items(spec):  # a ranked cohort is evaluated together: its status is known first
+            results = list(results)
+            cohort = provisional(spec, results)
+            head, extra = {**head, "cohort": cohort}, {"provisional": cohort["provisional"]}
+        write_json(sys.stdout, head, results, extra)
     else:
         for r in results:
             print(format_table([r]))

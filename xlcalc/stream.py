@@ -49,12 +49,19 @@ def _chunked(
             yield scorer.result(u.name, c)
 
 
-def write_json(out: TextIO, head: Mapping[str, Any], results: Iterable[UnitResult]) -> None:
-    """``{**head, "units": [...]}`` as indented JSON, written unit by unit."""
+def write_json(
+    out: TextIO,
+    head: Mapping[str, Any],
+    results: Iterable[UnitResult],
+    extra: Mapping[str, Any] | None = None,
+) -> None:
+    """``{**head, "units": [...]}`` as indented JSON, written unit by unit (each unit's JSON with the
+    keys of ``extra`` added, e.g. a ranked cohort's provisional flag)."""
     text = json.dumps(head, ensure_ascii=False, indent=2)
     out.write(text[:-2] + (',\n  "units": [' if head else '{\n  "units": ['))
     sep = "\n    "
     for r in results:
-        out.write(sep + json.dumps(r.to_json(), ensure_ascii=False, indent=2).replace("\n", "\n    "))
+        unit = {**r.to_json(), **extra} if extra else r.to_json()
+        out.write(sep + json.dumps(unit, ensure_ascii=False, indent=2).replace("\n", "\n    "))
         sep = ",\n    "
     out.write("]\n}\n" if sep == "\n    " else "\n  ]\n}\n")

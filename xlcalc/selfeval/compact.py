@@ -68,6 +68,7 @@ class _Expansion:
         project = head.get("project", str) or ""
         department = head.get("department", str, "")
         unit = head.get("unit", str, "")
+        goal = head.get("goal", str, "")  # 年度总体目标, printed in the form's header block
         year = str(head.get("year", (str, int), ""))
         name = head.get("profile", str, "national")
         profile = PROFILES.get(name)
@@ -110,6 +111,10 @@ class _Expansion:
             source=source,
             total=format_number(total),
             unit_kind="项目",
+            project=project,
+            department=department,
+            implementer=unit,
+            goal=goal,
             grades=[{"label": g, "min": m} for g, m in GRADES],
             notes=notes
             or f"实施单位：{unit}。总分=100−各项扣分；各行得分与总分为单位自评，审核表列出其与规则得分的差异。",

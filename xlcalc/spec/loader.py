@@ -86,6 +86,10 @@ def _meta(r: Reader | None) -> Meta | None:
         grades=tuple(grades),
         weight_unit=r.choice("weight_unit", ("points", "percent"), "points") or "points",
         notes=r.get("notes", str, ""),
+        project=r.get("project", str, ""),
+        department=r.get("department", str, ""),
+        implementer=r.get("implementer", str, ""),
+        goal=r.get("goal", str, ""),
     )
     r.finish()
     return meta

@@ -37,6 +37,11 @@ class Meta:
     grades: tuple[Grade, ...] = ()
     weight_unit: str = "points"  # "points" or "percent" (权重(%) read as points of 100)
     notes: str = ""
+    # Header of the national 项目支出绩效自评表 (项目名称, 主管部门, 实施单位, 年度总体目标·预期目标).
+    project: str = ""
+    department: str = ""
+    implementer: str = ""
+    goal: str = ""
 
     @property
     def ranked(self) -> bool:

@@ -118,6 +118,9 @@ class Runner:
             if lay.ranked:
                 block = [[rows[u].get(c.id) for c in inputs] for u in range(self.n)]
                 self.book.write(sheet, f"{get_column_letter(UNIT_COL + 1)}{FIRST_ROW}", block)
+            elif lay.input_positions:  # the national form: one write per form cell
+                for c in inputs:
+                    self.book.write(sheet, lay.address(c.id, 0), [[rows[0].get(c.id)]])
             else:
                 block = [[rows[0].get(c.id)] for c in inputs]
                 self.book.write(sheet, f"{get_column_letter(FORM_VALUE_COL)}{FIRST_ROW}", block)

@@ -20,7 +20,7 @@ from xlcalc.errors import Diagnostic, SpecError
 from xlcalc.excelgen import MAX_FORMULA
 from xlcalc.lowering import lower
 from xlcalc.spec.model import Spec
-from xlcalc.workbook import sheets
+from xlcalc.workbook import fit, rankview, sheets, style, unitsheet
 from xlcalc.workbook.layout import FIRST_ROW, Layout
 from xlcalc.workbook.package import write_normalized
 from xlcalc.workbook.tables import TableWriter
@@ -47,7 +47,7 @@ def used_params(graph: CellGraph) -> set[str]:
 
 
 def _score_sub(cell: Cell) -> str:
-    if cell.kind in ("score", "indicator") and cell.max_points is not None:
+    if cell.kind in ("score", "indicator") and cell.max_points:  # a monitoring table scores nothing
         return f"满分{cell.max_points:g}分"
     return {"status": "状态", "grade": "等级"}.get(cell.kind, "")
 
@@ -63,7 +63,7 @@ def _derived_sub(cell: Cell) -> str:
 def build_workbook(spec: Spec, units: list[str] | None = None) -> Compiled:
     graph = lower(spec)
     units = units if units is not None else default_units(spec)
-    layout = Layout(graph, spec.meta.ranked, len(units))
+    layout = Layout(graph, spec.meta.ranked, len(units), spec=spec)
     wb = Workbook()
     wb.remove(wb.active)
     formula_cells: list[tuple[str, int, int, str]] = []
@@ -72,7 +72,6 @@ def build_workbook(spec: Spec, units: list[str] | None = None) -> Compiled:
         letters, row = coordinate_from_string(coord)
         formula_cells.append((sheet, row, column_index_from_string(letters), formula))
 
-    sheets.guide_sheet(wb, spec, layout)
     sheets.params_sheet(wb, spec, used_params(graph))
     writer = TableWriter(wb, spec, layout, units, sink)
     writer.inputs_sheet()
@@ -81,15 +80,21 @@ def build_workbook(spec: Spec, units: list[str] | None = None) -> Compiled:
     writer.computed_sheet(Role.EXPLAIN, _explain_sub)
     if not layout.ranked and any(n.self_score for n in spec.nodes()):
         sheets.audit_sheet(wb, spec, layout, sink)
-    rank_ws = writer.computed_sheet(Role.RANK, lambda c: "排名")
+    unitsheet.unit_sheet(wb, spec, layout, sink)
+    rankview.rank_sheet(wb, spec, layout, sink)
+    rank_ws = writer.computed_sheet(Role.RANK, lambda c: "排名依据")
     if rank_ws is not None:
-        writer.rank_chart(rank_ws)
-    writer.computed_sheet(Role.DERIVED, _derived_sub)
+        rank_ws.sheet_state = "hidden"  # helper columns (0/1 flags, raw ratios) of ranking items
+    derived_ws = writer.computed_sheet(Role.DERIVED, _derived_sub)
+    if derived_ws is not None:
+        derived_ws.sheet_state = "hidden"  # raw intermediate values (117.8947…), not for users
     sheets.rule_text_sheet(wb, spec)
     blocks = formula_blocks(formula_cells, layout.ranked)
     sheets.formula_index_sheet(wb, blocks)
     sheets.spec_sheet(wb, spec)
+    sheets.guide_sheet(wb, spec, layout)
     _text_is_never_a_formula(wb, formula_cells)
+    _print_setup(wb, spec)
     problems = excel_limit_problems(wb, formula_cells)
     if problems:
         raise SpecError([Diagnostic("error", p, spec.file) for p in problems])
@@ -97,6 +102,24 @@ def build_workbook(spec: Spec, units: list[str] | None = None) -> Compiled:
     wb.calculation = CalcProperties(fullCalcOnLoad=True)
     wb.active = wb.sheetnames.index("填报") if "填报" in wb.sheetnames else 0
     return Compiled(spec, graph, layout, units, wb, blocks)
+
+
+def _print_setup(wb: Workbook, spec: Spec) -> None:
+    """Row heights that show wrapped text whole, then the print set-up of every visible sheet."""
+    for ws in wb.worksheets:
+        prefs = getattr(ws, style.PRINT_ATTR, None)
+        if ws.sheet_state != "visible" or prefs is None:
+            continue
+        title_rows, title_cols, landscape = prefs
+        fit.fit_rows(ws, 1)
+        fit.print_setup(
+            ws,
+            title=spec.meta.title,
+            issuer=spec.meta.issuer,
+            title_rows=title_rows,
+            title_cols=title_cols,
+            landscape=landscape,
+        )
 
 
 def _text_is_never_a_formula(wb: Workbook, formulas: list[tuple[str, int, int, str]]) -> None:
@@ -139,20 +162,28 @@ def excel_limit_problems(wb: Workbook, formulas: list[tuple[str, int, int, str]]
 
 
 def formula_blocks(cells: list[tuple[str, int, int, str]], ranked: bool) -> list[tuple[str, str, str]]:
-    """Group formula cells into blocks sharing one R1C1 formula: a column of unit rows (ranked
-    layout) or a single cell (form layout). Returns (sheet, A1 range, first cell's formula)."""
+    """Group formula cells into blocks sharing one R1C1 formula: a run of consecutive rows of one
+    column (ranked layout: the unit rows) or a single cell (form layout). Returns (sheet, A1
+    range, first cell's formula)."""
     if not ranked:
         return [(sheet, f"{get_column_letter(col)}{row}", f) for sheet, row, col, f in cells]
-    spans: dict[tuple[str, int], list] = {}
+    columns: dict[tuple[str, int], dict[int, str]] = {}
     for sheet, row, col, f in cells:
-        span = spans.setdefault((sheet, col), [row, row, f])
-        if row < span[0]:
-            span[0], span[2] = row, f
-        span[1] = max(span[1], row)
-    return [
-        (sheet, f"{get_column_letter(col)}{a}:{get_column_letter(col)}{b}", f)
-        for (sheet, col), (a, b, f) in spans.items()
-    ]
+        columns.setdefault((sheet, col), {})[row] = f
+    blocks: list[tuple[str, str, str]] = []
+    for (sheet, col), by_row in columns.items():
+        letter = get_column_letter(col)
+        rows = sorted(by_row)
+        start = prev = rows[0]
+        for row in rows[1:] + [None]:
+            if row is not None and row == prev + 1:
+                prev = row
+                continue
+            rng = f"{letter}{start}:{letter}{prev}" if prev > start else f"{letter}{start}"
+            blocks.append((sheet, rng, by_row[start]))
+            if row is not None:
+                start = prev = row
+    return blocks
 
 
 def workbook_bytes(compiled: Compiled) -> bytes:

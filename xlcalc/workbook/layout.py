@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from openpyxl.utils import get_column_letter
 
 from xlcalc.cells import Cell, CellGraph, ListInput, Role
+from xlcalc.spec.model import Spec
 
 FIRST_ROW = 4
 
@@ -21,7 +22,7 @@ SHEET_NAMES = {
     Role.DERIVED: "中间计算",
     Role.SCORE: "评分",
     Role.EXPLAIN: "扣分说明",
-    Role.RANK: "排名",
+    Role.RANK: "排名计算",
 }
 PARAM_SHEET = "参数"
 GUIDE_SHEET = "填写说明"
@@ -61,8 +62,15 @@ class Layout:
     positions: dict[str, tuple[Role, int]] = field(default_factory=dict)
     role_cells: dict[Role, list[Cell]] = field(default_factory=dict)
     list_sheets: dict[str, str] = field(default_factory=dict)
+    # Single-project 自评表 specs: the spec, so inputs sit in the cells of the national form.
+    spec: Spec | None = None
+    input_positions: dict[str, tuple[int, int]] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
+        if self.spec is not None and not self.ranked:
+            from xlcalc.workbook.form import form_positions
+
+            self.input_positions = form_positions(self.spec)
         for role in Role:
             cells = self.graph.role(role)
             if role is Role.SCORE:
@@ -82,7 +90,9 @@ class Layout:
         return SHEET_NAMES[self.positions[cell_id][0]]
 
     def row_col(self, cell_id: str, unit: int) -> tuple[int, int]:
-        _, k = self.positions[cell_id]
+        role, k = self.positions[cell_id]
+        if role is Role.INPUT and cell_id in self.input_positions:
+            return self.input_positions[cell_id]
         if self.ranked:
             return FIRST_ROW + unit, UNIT_COL + 1 + k
         return FIRST_ROW + k, FORM_VALUE_COL

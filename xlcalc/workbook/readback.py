@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 
 from xlcalc.cells import Role
@@ -63,7 +64,7 @@ def embedded_spec_text(read: CellReader, used_rows: int, origin: str, limits: Li
 def make_layout(spec: Spec, n_units: int) -> Layout:
     from xlcalc.lowering import lower
 
-    return Layout(lower(spec), spec.meta.ranked, n_units)
+    return Layout(lower(spec), spec.meta.ranked, n_units, spec=spec)
 
 
 def read_inputs(spec: Spec, layout: Layout, read: CellReader) -> ReadBack:
@@ -106,6 +107,17 @@ def _block(read: CellReader, sheet: str, layout: Layout, ids: list[str]) -> list
     """Input values as [unit][field], read in one rectangle."""
     if not ids:
         return [[] for _ in range(layout.n_units)]
+    if layout.input_positions:  # the national form: inputs scattered over the form's cells
+        where = [layout.row_col(i, 0) for i in ids]
+        r1, c1 = min(r for r, _ in where), min(c for _, c in where)
+        r2, c2 = max(r for r, _ in where), max(c for _, c in where)
+        rows = read(sheet, f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}")
+
+        def at(r: int, c: int) -> Any:
+            line = rows[r - r1] if r - r1 < len(rows) else []
+            return line[c - c1] if c - c1 < len(line) else None
+
+        return [[at(r, c) for r, c in where]]
     first = layout.address(ids[0], 0)
     last = layout.address(ids[-1], layout.n_units - 1)
     rows = read(sheet, f"{first}:{last}")

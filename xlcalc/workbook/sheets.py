@@ -15,7 +15,7 @@ from xlcalc.cells import Role
 from xlcalc.excelgen import ExcelGenerator
 from xlcalc.scorer import resolve_params
 from xlcalc.spec.model import Spec
-from xlcalc.workbook import style
+from xlcalc.workbook import fit, style
 from xlcalc.workbook.layout import (
     FIRST_ROW,
     FORMULA_SHEET,
@@ -30,52 +30,124 @@ from xlcalc.workbook.layout import (
 
 FORMULA_INDEX_HEADERS = ("工作表", "区域", "首格公式")
 
+# Rule kinds as a spreadsheet user reads them (the codes stay in the hidden spec sheet).
+RULE_KIND_LABELS = {
+    "threshold": "达标得分",
+    "tiered": "分档得分",
+    "per_period": "按期计分",
+    "threshold_or_manual": "达标得分或酌情评分",
+    "rank_tiers": "按名次得分",
+    "deduction": "按项扣分",
+    "step_deduction": "按档扣分",
+    "banded_penalty": "区间扣分",
+    "bonus": "加分",
+    "discretionary": "酌情评分",
+    "conversion": "折算得分",
+    "proportional": "按完成比例得分",
+    "budget_execution": "按预算执行率得分",
+    "monitor": "偏差监控",
+}
 
-def guide_sheet(wb: Workbook, spec: Spec, layout: Layout) -> None:
-    ws = wb.create_sheet(GUIDE_SHEET, 0)
-    style.title(ws, spec.meta.title, f"{spec.meta.issuer} {spec.meta.year}")
-    who = (
-        f"每个{spec.meta.unit_kind}填写“{SHEET_NAMES[Role.INPUT]}”表中本单位所在行的黄色单元格；评价机关汇总各单位后，排名与得分自动计算。"
-        if layout.ranked
-        else f"项目单位填写“{SHEET_NAMES[Role.INPUT]}”表D列的黄色单元格。"
-    )
+
+def rule_kind_label(kind: str) -> str:
+    return RULE_KIND_LABELS.get(kind, "评分规则")
+
+
+# Tool names in parameter texts written for developers, as a spreadsheet user reads them.
+_PLAIN = (
+    ("（Excel ROUND，半数远离零）", ""),
+    ("，Excel RANK.EQ）", "）"),
+    ("Excel ", ""),
+    ("表列权重记为 stated_points，", "表列权重单独记录，"),
+)
+
+
+def plain(text: str) -> str:
+    for old, new in _PLAIN:
+        text = text.replace(old, new)
+    return text
+
+
+def _guide_lines(wb: Workbook, spec: Spec, layout: Layout) -> list[tuple[str, str]]:
+    """What 填写说明 says, from what this workbook really contains."""
+    names = set(wb.sheetnames)
+    inputs = [i for i in spec.inputs if not i.is_list]
+    input_sheet = SHEET_NAMES[Role.INPUT]
+    if layout.ranked:
+        who = (
+            f"每个{spec.meta.unit_kind or '单位'}填写“{input_sheet}”表中本单位所在行的黄色单元格；"
+            "评价机关汇总各单位后，排名与得分自动计算。"
+        )
+    elif layout.input_positions:
+        who = (
+            f"项目单位填写“{input_sheet}”表（项目支出绩效自评表）中的黄色单元格：全年预算数、全年执行数、"
+            "各指标的实际完成值、得分和偏差原因分析及改进措施，与纸质自评表相同；该表可直接打印上报。"
+            "得分低于分值而未填偏差原因的，偏差原因栏显示为红色。"
+        )
+    else:
+        who = f"项目单位填写“{input_sheet}”表“数值”列的黄色单元格。"
+    how = ["只填黄色单元格，选中单元格时会提示填写内容、单位、有效范围和数据来源。"]
+    if any(i.type in ("number", "integer") and i.unit for i in inputs):
+        how.append("数字按提示中的单位填写（不要带单位文字）。")
+    if any(i.is_percent for i in inputs):
+        how.append("百分比可输入 98% 或 0.98。")
+    if any(i.is_bool for i in inputs):
+        how.append("是/否从下拉列表选择。")
+    if any(i.is_text for i in inputs):
+        how.append("文字栏（如偏差原因、核查结论）直接输入文字。")
+    if layout.list_sheets:
+        lists = "、".join(f"“{n}”" for n in layout.list_sheets.values())
+        how.append(f"{lists}表每个单元格填一项。")
+    how.append("其他单元格为公式，工作表已保护（无密码）以免误改。")
+    shown = [SHEET_NAMES[r] for r in (Role.SCORE, Role.EXPLAIN, Role.RANK) if SHEET_NAMES[r] in names]
+    update = "、".join(f"“{n}”" for n in shown)
     lines = [
         ("谁来填", who),
-        (
-            "怎么填",
-            "只填黄色单元格。数字按表头中的单位填写（万元、件、人…）；百分比直接输入如 92.5%；是/否从下拉列表选择。"
-            "明细表（如“明细-…”）每个单元格填一项。其他单元格为公式，工作表已保护（无密码）以免误改。",
-        ),
+        ("怎么填", "".join(how)),
         (
             "得分如何更新",
-            "所有得分由公式实时计算：填写后“评分”“扣分说明”立即更新。缺少数据的细则显示“待填”，"
-            "总分旁的填报状态显示待填项数，此时总分不完整、不评等级。",
-        ),
-        (
-            "解释性参数",
-            f"评分标准中未写明的取舍（如不足一档如何扣分、并列排名方式）列在“{PARAM_SHEET}”表，可从下拉列表更改，得分随之重算。",
-        ),
-        ("评分标准", f"每条细则的原文见“{TEXT_SHEET}”表；计算过程见“{SHEET_NAMES[Role.EXPLAIN]}”表。"),
-        ("来源文件", spec.meta.source or "—"),
-        (
-            "WPS 与 LibreOffice",
-            "本表只使用 Excel 2010、WPS 与 LibreOffice 计算结果一致的函数，打开即自动重算，无需宏。",
-        ),
-        (
-            "桌面 Excel",
-            "同名 .xlsm 文件带有“重新计算”和“校验”按钮：重新计算并检查公式是否被改动；校验需安装 xlwings。",
+            f"所有得分由公式实时计算：填写后{update}立即更新。缺少数据的细则显示“待填”，"
+            "此时总分不完整" + ("、不评等级。" if spec.meta.grades else "。"),
         ),
     ]
+    if PARAM_SHEET in names and wb[PARAM_SHEET].max_row >= FIRST_ROW:
+        lines.append(
+            (
+                "参数",
+                f"评分标准中未写明的取舍列在“{PARAM_SHEET}”表，由评价机关设定；该表已保护，填报单位请勿更改，"
+                "更改过的参数在校验时会被列出。",
+            )
+        )
+    lines.append(("评分标准", f"每条细则的原文与计算方式见“{TEXT_SHEET}”表。"))
+    if AUDIT_SHEET in names:
+        lines.append(("审核", f"“{AUDIT_SHEET}”表列出按规则计算的得分与自评分的差异，供审核使用。"))
+    printable = [ws.title for ws in wb.worksheets if ws.sheet_state == "visible" and ws.title != GUIDE_SHEET]
+    lines.append(
+        ("打印", "各表已设为A4纸打印，页眉为表名，页脚为页码和打印日期：" + "、".join(printable) + "。")
+    )
+    lines.append(("打开方式", "Excel、WPS 与 LibreOffice 打开即自动计算，结果一致，无需宏。"))
     if spec.meta.notes:
         lines.append(("说明", spec.meta.notes))
-    for k, (head, text) in enumerate(lines):
+    return lines
+
+
+# The .xlsm buttons sit on 填写说明's empty row 3 (made tall enough), where they cover nothing.
+BUTTON_CELL = "A3"
+BUTTON_ROW_PT = 30
+
+
+def guide_sheet(wb: Workbook, spec: Spec, layout: Layout) -> None:
+    """填写说明, written last (it describes the other sheets) and moved to the front."""
+    ws = wb.create_sheet(GUIDE_SHEET, 0)
+    style.title(ws, spec.meta.title, f"{spec.meta.issuer} {spec.meta.year}")
+    for k, (head, text) in enumerate(_guide_lines(wb, spec, layout)):
         row = FIRST_ROW + k
         style.header(ws, row, 1, head)
         c = ws.cell(row=row, column=2, value=text)
         c.alignment = style.WRAP
-        ws.row_dimensions[row].height = 48
-    ws.column_dimensions["A"].width = 18
-    ws.column_dimensions["B"].width = 100
+    ws.row_dimensions[int(BUTTON_CELL[1:])].height = BUTTON_ROW_PT
+    ws.column_dimensions["A"].width = 14
+    ws.column_dimensions["B"].width = 68
     style.finish_sheet(ws, title_rows="1:2", landscape=False)
 
 
@@ -88,7 +160,7 @@ def param_rows(spec: Spec, used: set[str]) -> dict[str, int]:
 def params_sheet(wb: Workbook, spec: Spec, used: set[str]) -> None:
     """One row per parameter: value cell (a defined name), explanation, allowed values."""
     ws = wb.create_sheet(PARAM_SHEET)
-    style.title(ws, "参数：评分标准未写明之处的取舍（可更改，得分随之重算）", spec.meta.title)
+    style.title(ws, "参数：评分标准未写明之处的取舍（由评价机关设定，填报单位请勿更改）", spec.meta.title)
     for col, text in enumerate(("参数", "取值", "说明", "可选值"), start=1):
         style.header(ws, FIRST_ROW - 1, col, text)
     values = resolve_params(spec)
@@ -99,10 +171,13 @@ def params_sheet(wb: Workbook, spec: Spec, used: set[str]) -> None:
         row = rows[p.name]
         ws.cell(row=row, column=1, value=p.label).border = style.BORDER
         value = ws.cell(row=row, column=2, value=values[p.name])
+        # The evaluator's setting: grey, not styled as an input. Left unlocked because the verifier
+        # engines write parameters into the protected sheet (LibreOffice's setDataArray and Excel
+        # refuse locked cells); changed values are reported by `xlcalc check`.
+        value.fill = style.PARAM_FILL
         value.protection = style.UNLOCKED
-        value.fill = style.INPUT_FILL
         value.border = style.BORDER
-        doc = ws.cell(row=row, column=3, value=p.doc)
+        doc = ws.cell(row=row, column=3, value=plain(p.doc))
         doc.alignment = style.WRAP
         if p.is_choice:
             for j, (_, label) in enumerate(p.choices):
@@ -127,11 +202,17 @@ def params_sheet(wb: Workbook, spec: Spec, used: set[str]) -> None:
         wb.defined_names[param_name(p.name)] = DefinedName(
             param_name(p.name), attr_text=f"{quote(PARAM_SHEET)}!$B${row}"
         )
-    ws.column_dimensions["A"].width = 26
-    ws.column_dimensions["B"].width = 30
-    ws.column_dimensions["C"].width = 70
-    for j in range(4, 9):
-        ws.column_dimensions[get_column_letter(j)].width = 22
+    for row in ws.iter_rows(min_row=FIRST_ROW, min_col=1, max_col=3):
+        for c in row:
+            c.alignment = style.WRAP
+    ws.column_dimensions["A"].width = 20
+    ws.column_dimensions["C"].width = 40
+    n_choices = max((len(p.choices) for p in spec.params if p.name in rows and p.is_choice), default=1)
+    fit.fit_columns(ws, FIRST_ROW, {"B": (10, 24)})
+    fit.fit_columns(ws, FIRST_ROW, {get_column_letter(4 + j): (8, 14) for j in range(n_choices)})
+    for row in ws.iter_rows(min_row=FIRST_ROW, min_col=4, max_col=3 + n_choices):
+        for c in row:
+            c.alignment = style.WRAP
     style.finish_sheet(ws, freeze=f"A{FIRST_ROW}")
 
 
@@ -144,7 +225,7 @@ def rule_text_sheet(wb: Workbook, spec: Spec) -> None:
     notes: dict[str, list[str]] = {}
     for c in spec.choices:
         for nid in c.nodes:
-            notes.setdefault(nid, []).append(f"{c.topic}：{c.decision}（{c.reason}）")
+            notes.setdefault(nid, []).append(plain(f"{c.topic}：{c.decision}（{c.reason}）"))
     for k, node in enumerate(spec.nodes()):
         row = FIRST_ROW + k
         level = ("总分", "一级", "二级", "三级", "四级", "五级")[min(node.level, 5)]
@@ -157,15 +238,16 @@ def rule_text_sheet(wb: Workbook, spec: Spec) -> None:
             level,
             node.points,
             text,
-            node.rule.KIND if node.rule else "汇总",
+            rule_kind_label(node.rule.KIND) if node.rule else "汇总",
             "\n".join(notes.get(node.id, [])),
         )
         for col, v in enumerate(values, start=1):
             c = ws.cell(row=row, column=col, value=v)
             c.alignment = style.WRAP
             c.border = style.BORDER
-    for col, width in zip("ABCDEFG", (16, 30, 6, 6, 70, 16, 60), strict=True):
+    for col, width in zip("ABCDEFG", (16, 24, 6, 6, 50, 10, 36), strict=True):
         ws.column_dimensions[col].width = width
+    ws.column_dimensions["A"].hidden = True  # internal ids, kept for tools
     style.finish_sheet(ws, freeze=f"A{FIRST_ROW}")
 
 
@@ -287,6 +369,7 @@ def audit_sheet(wb: Workbook, spec: Spec, layout: Layout, sink: Callable[[str, s
         put(row, 3, value, fmt, wrap=True)
         ws.merge_cells(start_row=row, start_column=3, end_row=row, end_column=9)
         row += 1
-    for col, width in zip("ABCDEFGHI", (16, 36, 10, 22, 12, 12, 14, 40, 48), strict=True):
+    for col, width in zip("ABCDEFGHI", (16, 28, 8, 14, 10, 10, 10, 28, 30), strict=True):
         ws.column_dimensions[col].width = width
+    ws.column_dimensions["A"].hidden = True  # internal ids, kept for tools
     style.finish_sheet(ws, freeze=f"C{FIRST_ROW}")

@@ -6,6 +6,7 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Pr
 from openpyxl.worksheet.worksheet import Worksheet
 
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")  # unlocked cells a user fills in
+PARAM_FILL = PatternFill("solid", fgColor="EDEDED")  # evaluator's settings: locked, grey
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 TOTAL_FILL = PatternFill("solid", fgColor="E2EFDA")
 TITLE_FONT = Font(bold=True, size=14)
@@ -15,6 +16,7 @@ BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="top")
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 UNLOCKED = Protection(locked=False)
+PRINT_ATTR = "_xlcalc_print"  # worksheet attribute: (title rows, title columns, landscape)
 
 SCORE_FORMAT = '0.00"分"'
 FORMATS = {"0.00": "0.00", "0.0%": "0.0%", "0": "0", "@": "@", "0.0000": "0.0000", "General": "General"}
@@ -37,9 +39,11 @@ def named_style(wb, kind: str, fmt: str = "General") -> str:
     if name in wb.named_styles:
         return name
     ns = NamedStyle(name=name, border=BORDER, number_format=fmt)
-    if kind == "input":
+    if kind in ("input", "input-text"):
         ns.fill = INPUT_FILL
         ns.protection = Protection(locked=False)
+        if kind == "input-text":
+            ns.alignment = WRAP
     elif kind == "indicator":
         ns.fill = TOTAL_FILL
     elif kind == "explanation":
@@ -73,14 +77,10 @@ def finish_sheet(
     protect: bool = True,
     landscape: bool = True,
 ) -> None:
-    """A4 landscape, titles repeated on every printed page, frozen panes, protection without
-    password (so users can still unprotect when they must)."""
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = title_rows
+    """Frozen panes and protection without password (so users can still unprotect when they must).
+    The print set-up (A4, scale, titles, header and footer) is applied by ``build_workbook`` once
+    every sheet is complete, from what is recorded here."""
+    setattr(ws, PRINT_ATTR, (title_rows, "A:A" if freeze and freeze.startswith("B") else None, landscape))
     if freeze:
         ws.freeze_panes = freeze
     if protect:

@@ -6,50 +6,28 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from openpyxl import Workbook
-from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlcalc.cells import Cell, Role
 from xlcalc.excelgen import ExcelGenerator
 from xlcalc.spec.model import InputDef, Spec
-from xlcalc.workbook import style
+from xlcalc.workbook import fit, form, style
 from xlcalc.workbook.layout import FIRST_ROW, FORM_VALUE_COL, SHEET_NAMES, UNIT_COL, Layout, quote
+from xlcalc.workbook.validation import input_roles, input_validation, list_validation, unit_text
 
 SHEET_TITLES = {
     Role.INPUT: "填报：请在黄色单元格中填写",
     Role.DERIVED: "中间计算：由公式自动计算的比率、档数与原始得分",
     Role.SCORE: "评分：各细则、指标、小计与总分（公式自动计算）",
     Role.EXPLAIN: "扣分说明：每条细则的扣分与计算过程（公式自动生成）",
-    Role.RANK: "排名：各单位的排名依据与名次（公式自动计算）",
+    Role.RANK: "排名计算：排名项的中间量（隐藏）",
 }
 
 FormulaSink = Callable[[str, str, str], None]
 ROW_MARKER = "\x00"  # stands for the current unit's row in a formula template
-
-
-def _validation(inp: InputDef | None, lo: float | None, hi: float | None, integer: bool) -> DataValidation:
-    if inp is not None and inp.is_bool:
-        dv = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
-        dv.error = "请选择“是”或“否”"
-    else:
-        kind = "whole" if integer else "decimal"
-        lo_v = lo if lo is not None else -1e15
-        hi_v = hi if hi is not None else 1e15
-        dv = DataValidation(
-            type=kind, operator="between", formula1=_num(lo_v), formula2=_num(hi_v), allow_blank=True
-        )
-        what = "整数" if integer else "数字"
-        if inp is not None and inp.is_percent:
-            dv.error = f"请输入{_num(lo_v * 100)}%到{_num(hi_v * 100)}%之间的百分比"
-        else:
-            dv.error = f"请输入{_num(lo_v)}到{_num(hi_v)}之间的{what}"
-    dv.errorTitle = "输入无效"
-    dv.showErrorMessage = True
-    return dv
 
 
 # Monitoring status colours: green 正常, yellow 轻微偏差, red 严重偏差 (conditional formats survive
@@ -63,10 +41,6 @@ def _traffic_light(ws: Worksheet, coordinate: str) -> None:
         ws.conditional_formatting.add(
             coordinate, CellIsRule(operator="equal", formula=[f'"{status}"'], fill=fill)
         )
-
-
-def _num(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else repr(float(x))
 
 
 def _label_with_unit(inp: InputDef) -> str:
@@ -87,6 +61,7 @@ class TableWriter:
         self.units = units
         self.sink = sink
         self.inputs = {i.id: i for i in spec.inputs}
+        self.roles = input_roles(spec)
         self._templates: dict[str, list[str]] = {}
         self._setters: dict[tuple[str, str], Callable] = {}
 
@@ -161,29 +136,35 @@ class TableWriter:
                 style.header(ws, FIRST_ROW - 1, col, text)
             for k, cell in enumerate(cells):
                 row = FIRST_ROW + k
+                # Column A keeps the internal id for tools; it is hidden and never printed.
                 ws.cell(row=row, column=1, value=cell.node or cell.id).border = style.BORDER
                 ws.cell(row=row, column=2, value=cell.label).border = style.BORDER
                 ws.cell(row=row, column=3, value=sub(cell)).border = style.BORDER
-            ws.column_dimensions["A"].width = 16
-            ws.column_dimensions["B"].width = 40
-            ws.column_dimensions["C"].width = 18
-            ws.column_dimensions[get_column_letter(FORM_VALUE_COL)].width = (
-                60 if any(c.kind == "explanation" for c in cells) else 16
+                ws.cell(row=row, column=2).alignment = style.WRAP
+                ws.cell(row=row, column=3).alignment = style.WRAP
+            ws.column_dimensions["A"].hidden = True
+            fit.fit_columns(ws, FIRST_ROW, {"B": (16, 40), "C": (8, 30)})
+            wide = any(c.kind == "explanation" for c in cells) or any(
+                self.inputs[c.id].is_text for c in cells if c.id in self.inputs
             )
+            ws.column_dimensions[get_column_letter(FORM_VALUE_COL)].width = 50 if wide else 16
 
     def _freeze(self) -> str:
         return f"B{FIRST_ROW}" if self.layout.ranked else f"A{FIRST_ROW}"
 
     # ---- sheets -------------------------------------------------------------------------
     def inputs_sheet(self) -> None:
+        if self.layout.input_positions:
+            self.form_sheet()
+            return
         ws = self._sheet(SHEET_NAMES[Role.INPUT], SHEET_TITLES[Role.INPUT])
         cells = self.layout.role_cells[Role.INPUT]
 
         def sub(cell: Cell) -> str:
             inp = self.inputs[cell.id]
             src = f"；数据来源：{inp.source}" if inp.source else ""
-            unit = "是/否" if inp.is_bool else ("%" if inp.is_percent else inp.unit)
-            return (unit + src) if not self.layout.ranked else unit
+            unit = unit_text(inp)
+            return (unit + src).lstrip("；") if not self.layout.ranked else unit
 
         self._headers(ws, cells, sub)
         if self.layout.ranked:
@@ -194,9 +175,9 @@ class TableWriter:
                 )
         for cell in cells:
             inp = self.inputs[cell.id]
-            dv = _validation(inp, inp.lo, inp.hi, inp.type == "integer")
+            dv = input_validation(inp, self.roles.get(cell.id))
             ws.add_data_validation(dv)
-            apply = self._styler("input", style.number_format(cell.fmt))
+            apply = self._styler("input-text" if inp.is_text else "input", style.number_format(cell.fmt))
             for u in range(self.layout.n_units):
                 row, col = self.layout.row_col(cell.id, u)
                 apply(ws.cell(row=row, column=col))
@@ -205,11 +186,27 @@ class TableWriter:
             dv.add(f"{first}:{last}" if first != last else first)
         style.finish_sheet(ws, freeze=self._freeze())
 
+    def form_sheet(self) -> None:
+        """The national 项目支出绩效自评表, its inputs typed into the form's own cells."""
+        ws = self.wb.create_sheet(SHEET_NAMES[Role.INPUT])
+        fmt = {c.id: c.fmt for c in self.layout.role_cells[Role.INPUT]}
+
+        def style_input(input_id: str, row: int, col: int) -> None:
+            inp = self.inputs[input_id]
+            c = ws.cell(row=row, column=col)
+            self._styler("input-text" if inp.is_text else "input", style.number_format(fmt[input_id]))(c)
+            dv = input_validation(inp, self.roles.get(input_id))
+            ws.add_data_validation(dv)
+            dv.add(c.coordinate)
+
+        form.write_form(ws, self.spec, self.layout.input_positions, style_input, self.sink)
+        style.finish_sheet(ws, title_rows=f"{form.TABLE_ROW}:{form.TABLE_ROW}", landscape=False)
+
     def list_sheets(self) -> None:
         for li in self.layout.graph.lists:
             name = self.layout.list_sheets[li.id]
             ws = self._sheet(name, f"{li.label}（{li.unit}）：每个单元格填一项，最多{li.capacity}项")
-            dv = _validation(None, li.lo, li.hi, li.integer)
+            dv = list_validation(li.label, li.unit, li.lo, li.hi, li.integer)
             ws.add_data_validation(dv)
             if self.layout.ranked:
                 self._unit_names(ws, from_inputs=False)
@@ -255,27 +252,3 @@ class TableWriter:
                 self._formula(ws, cell, u)
         style.finish_sheet(ws, freeze=self._freeze())
         return ws
-
-    def rank_chart(self, ws: Worksheet) -> None:
-        """Bar chart of total scores by unit on the 排名 sheet."""
-        if not self.layout.ranked:
-            return
-        score_sheet = self.wb[SHEET_NAMES[Role.SCORE]]
-        root = self.spec.root.id
-        _, col = self.layout.row_col(root, 0)
-        chart = BarChart()
-        chart.type = "col"
-        chart.title = "各单位总分"
-        chart.y_axis.title = "分"
-        data = Reference(
-            score_sheet, min_col=col, min_row=FIRST_ROW - 1, max_row=FIRST_ROW + self.layout.n_units - 1
-        )
-        cats = Reference(
-            score_sheet, min_col=1, min_row=FIRST_ROW, max_row=FIRST_ROW + self.layout.n_units - 1
-        )
-        chart.add_data(data, titles_from_data=True)
-        chart.set_categories(cats)
-        chart.height = 8
-        chart.width = 18
-        anchor_col = get_column_letter(UNIT_COL + 2 + len(self.layout.role_cells[Role.RANK]))
-        ws.add_chart(chart, f"{anchor_col}{FIRST_ROW}")

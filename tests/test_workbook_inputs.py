@@ -1,0 +1,97 @@
+"""Input cells as a user meets them: the validation rule each cell carries, applied to what a
+user types (openpyxl writes skip validation, so a refused text went unnoticed), and the input
+message every input shows before typing."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import ROOT
+
+from xlcalc.cells import Role
+from xlcalc.spec.loader import load_spec
+from xlcalc.workbook.build import build_workbook
+from xlcalc.workbook.layout import SHEET_NAMES
+
+SPECS = ROOT / "rubric_specs"
+
+# (spec, input id, what a user types, accepted?)
+TYPED = [
+    ("qingyunpu_2023", "fund_compliance", "合规", True),  # text: any text
+    ("qingyunpu_2023", "standard_actual", "提升，已完成3个工作站标准化建设", True),
+    ("qingyunpu_2023", "subsidy_actual", "98%", True),  # percent typed either way
+    ("qingyunpu_2023", "subsidy_actual", "0.98", True),
+    ("qingyunpu_2023", "subsidy_actual", "150%", False),
+    ("qingyunpu_2023", "subsidy_actual", "很好", False),
+    ("qingyunpu_2023", "months_elapsed", "10", True),  # integer
+    ("qingyunpu_2023", "months_elapsed", "10.5", False),
+    ("qingyunpu_2023", "months_elapsed", "13", False),
+    ("qingyunpu_2023", "budget", "5.2", True),  # number with a unit
+    ("qingyunpu_2023", "budget", "-1", False),
+    ("ezhou_2021_pufa", "why_campaigns", "受疫情影响，部分活动改为线上开展", True),
+    ("ezhou_2021_pufa", "self_campaigns", "12", True),  # self-score: up to the row's points
+    ("ezhou_2021_pufa", "self_campaigns", "13", False),
+    ("anqing_2023", "in_budget", "是", True),  # bool: the list
+    ("anqing_2023", "in_budget", "对", False),
+]
+
+
+def _input_specs() -> list[str]:
+    return sorted(p.stem for p in SPECS.glob("*.yaml"))
+
+
+@pytest.mark.parametrize("name", _input_specs())
+def test_every_input_has_a_chinese_message_and_text_is_never_a_number(name: str) -> None:
+    spec = load_spec(SPECS / f"{name}.yaml")
+    compiled = build_workbook(spec)
+    ws = compiled.workbook[SHEET_NAMES[Role.INPUT]]
+    by_cell = {}
+    for dv in ws.data_validations.dataValidation:
+        for rng in dv.sqref.ranges:
+            by_cell[rng.coord.split(":")[0]] = dv
+    inputs = {i.id: i for i in spec.inputs}
+    for cell in compiled.layout.role_cells[Role.INPUT]:
+        dv = by_cell[compiled.layout.address(cell.id, 0)]
+        inp = inputs[cell.id]
+        assert dv.showInputMessage and dv.prompt and len(dv.prompt) <= 255, cell.id
+        assert cell.id not in dv.prompt and cell.id not in (dv.promptTitle or "")
+        if inp.is_text:
+            assert dv.type == "textLength", cell.id
+        if inp.unit and inp.type in ("number", "integer"):
+            assert inp.unit in dv.error and inp.unit in dv.prompt, cell.id
+        if inp.is_percent:
+            assert "98%" in dv.prompt and "0.98" in dv.prompt
+        if inp.source:
+            assert f"数据来源：{inp.source}" in dv.prompt
+
+
+def _typed_value(typed: str) -> float | str:
+    """What a spreadsheet makes of typed text: numbers and percents become numbers."""
+    text = typed.strip()
+    try:
+        return float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        return typed
+
+
+def _accepts(dv, typed: str) -> bool:
+    """The validation rule of Excel, WPS and LibreOffice applied to a typed value."""
+    value = _typed_value(typed)
+    if dv.type == "list":
+        return typed in dv.formula1.strip('"').split(",")
+    if dv.type == "textLength":
+        length = len(str(typed))
+        return float(dv.formula1) <= length <= float(dv.formula2)
+    if isinstance(value, str):
+        return False
+    if dv.type == "whole" and not value.is_integer():
+        return False
+    return float(dv.formula1) <= value <= float(dv.formula2)
+
+
+@pytest.mark.parametrize(("name", "input_id", "typed", "accepted"), TYPED)
+def test_validation_of_typed_values(name: str, input_id: str, typed: str, accepted: bool) -> None:
+    compiled = build_workbook(load_spec(SPECS / f"{name}.yaml"))
+    ws = compiled.workbook[SHEET_NAMES[Role.INPUT]]
+    where = compiled.layout.address(input_id, 0)
+    dv = next(d for d in ws.data_validations.dataValidation if any(where in r.coord for r in d.sqref.ranges))
+    assert _accepts(dv, typed) is accepted, (input_id, typed, dv.type)

@@ -1,0 +1,51 @@
+"""The cohort of a ranked rubric: who may be scored, and whether cross-unit results are final.
+
+Ranking items compare every unit with the others, so a unit's score is final only when every
+unit's inputs are in. While any unit is incomplete, totals and grades of a rubric with ranking
+items are provisional ("排名项暂按N个单位计算"), as the workbook's 排名 sheet says too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from xlcalc.cells import Role
+from xlcalc.errors import InputError
+from xlcalc.scorer import UnitInputs, UnitResult
+from xlcalc.spec.model import Spec
+
+
+def check_units(spec: Spec, units: Sequence[UnitInputs], origin: str) -> None:
+    """In a file of the rubric's cohort (it names at least one unit of ``meta.units``) a unit not
+    in ``meta.units`` is an error located in the file, never a silent extra cohort member (it
+    would change every other unit's ranking items). A file naming none of them scores another
+    cohort by the same rubric (examples/lieshan_2023.yaml) and is left alone."""
+    known = set(spec.meta.units)
+    if not spec.meta.ranked or not any(u.name in known for u in units):
+        return
+    for k, unit in enumerate(units):
+        if unit.name not in known:
+            raise InputError(
+                f"{origin}：units[{k}] 的单位“{unit.name}”不在评分标准的单位名单中"
+                f"（{'、'.join(spec.meta.units)}）"
+            )
+
+
+def has_cross_unit_items(spec: Spec) -> bool:
+    from xlcalc.lowering import lower
+
+    return spec.meta.ranked and bool(lower(spec).role(Role.RANK))
+
+
+def provisional(spec: Spec, results: Sequence[UnitResult]) -> dict[str, Any]:
+    """Whether cross-unit results are provisional, on how many complete units they rest."""
+    complete = sum(1 for r in results if r.complete)
+    expected = len(spec.meta.units) if spec.meta.ranked else len(results)
+    flag = has_cross_unit_items(spec) and complete < expected
+    return {
+        "provisional": flag,
+        "complete_units": complete,
+        "expected_units": expected,
+        "note": f"排名项暂按{complete}个单位计算" if flag else "",
+    }

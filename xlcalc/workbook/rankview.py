@@ -1,0 +1,101 @@
+"""排名: every unit's 总分 and 名次 (competition ranking: ties share the better place), the units
+sorted by total, and a chart of the sorted totals with data labels.
+
+Sorting uses only functions every target engine evaluates (COUNTIF, INDEX, MATCH; no dynamic
+arrays): a hidden sort key gives each unit a distinct position (its 名次 plus the number of
+equal totals above it), and row k of the sorted table looks up the unit whose key is k. While
+any unit is incomplete the sheet says the ranking is provisional and on how many units it rests.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.label import DataLabelList
+from openpyxl.styles import Font
+
+from xlcalc.cells import Role
+from xlcalc.spec.model import Spec
+from xlcalc.workbook import style
+from xlcalc.workbook.layout import FIRST_ROW, SHEET_NAMES, Layout, quote
+
+RANK_VIEW_SHEET = "排名"
+STATUS_ID = "status"
+
+
+def rank_sheet(wb: Workbook, spec: Spec, layout: Layout, sink: Callable[[str, str, str], None]) -> None:
+    if not layout.ranked or spec.root.id not in layout.positions:
+        return
+    n = layout.n_units
+    last = FIRST_ROW + n - 1
+    ws = wb.create_sheet(RANK_VIEW_SHEET)
+    style.title(ws, f"{spec.meta.title}：总分排名")
+
+    def formula(row: int, col: int, text: str, fmt: str = "General") -> None:
+        c = ws.cell(row=row, column=col, value=text)
+        c.number_format = fmt
+        c.border = style.BORDER
+        sink(ws.title, c.coordinate, text)
+
+    units = f"{quote(SHEET_NAMES[Role.INPUT])}!A"
+    scores = quote(SHEET_NAMES[Role.SCORE])
+    total_col = layout.address(spec.root.id, 0).rstrip("0123456789")
+    tot = f"$B${FIRST_ROW}:$B${last}"
+    key = f"$D${FIRST_ROW}:$D${last}"
+    if STATUS_ID in layout.positions:
+        status_col = layout.address(STATUS_ID, 0).rstrip("0123456789")
+        statuses = f"{scores}!${status_col}${FIRST_ROW}:${status_col}${last}"
+        formula(
+            2,
+            1,
+            f'=IF(COUNTIF({statuses},"完整")<{n},"暂定：尚有单位未填完，排名项暂按"&COUNTIF({statuses},"完整")'
+            f'&"个单位计算，总分和名次可能变化","全部单位已填完，排名为最终结果")',
+        )
+        ws["A2"].font = Font(bold=True, color="C00000")
+        ws["A2"].border = style.Border()
+    heads = (
+        (1, spec.meta.unit_kind or "单位"),
+        (2, "总分"),
+        (3, "名次"),
+        (6, "排序名次"),
+        (7, "单位（按总分排序）"),
+        (8, "总分"),
+    )
+    for col, text in heads:
+        style.header(ws, FIRST_ROW - 1, col, text)
+    for u in range(n):
+        row = FIRST_ROW + u
+        formula(row, 1, f"={units}{row}")
+        formula(row, 2, f"={scores}!{total_col}{row}", style.SCORE_FORMAT)
+        formula(row, 3, f'=IF(ISNUMBER(B{row}),1+COUNTIF({tot},">"&B{row}),"")', '"第"0"名"')
+        formula(row, 4, f'=IF(ISNUMBER(B{row}),C{row}+COUNTIF($B${FIRST_ROW}:B{row},B{row})-1,"")')
+        ws.cell(row=row, column=5, value=u + 1)  # hidden: position k of the sorted table
+        found = f"COUNTIF({key},$E{row})=0"
+        pick = f"MATCH($E{row},{key},0)"
+        formula(row, 6, f'=IF({found},"",INDEX($C${FIRST_ROW}:$C${last},{pick}))', '"第"0"名"')
+        formula(row, 7, f'=IF({found},"",INDEX($A${FIRST_ROW}:$A${last},{pick}))')
+        formula(row, 8, f'=IF({found},"",INDEX({tot},{pick}))', style.SCORE_FORMAT)
+    for col, width in zip("ABCDEFGH", (16, 10, 8, 4, 4, 10, 20, 10), strict=True):
+        ws.column_dimensions[col].width = width
+    for col in "DE":
+        ws.column_dimensions[col].hidden = True
+
+    chart = BarChart()
+    chart.type = "bar"  # horizontal bars: the first (highest) unit at the top
+    chart.title = "各单位总分（按总分排序）"
+    chart.y_axis.title = "分"
+    chart.x_axis.scaling.orientation = "maxMin"
+    chart.add_data(Reference(ws, min_col=8, min_row=FIRST_ROW - 1, max_row=last), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=7, min_row=FIRST_ROW, max_row=last))
+    chart.dataLabels = DataLabelList()
+    chart.dataLabels.showVal = True
+    chart.legend = None
+    chart.height = max(6.0, 0.7 * n + 2)
+    chart.width = 16
+    ws.add_chart(chart, f"A{last + 2}")
+    # Reach below the chart with an (empty) cell so the print area, taken from the used range, holds it.
+    ws.cell(row=last + 3 + math.ceil(chart.height * 28.35 / 15), column=8).border = style.Border()
+    style.finish_sheet(ws, freeze=f"A{FIRST_ROW}", landscape=False)
