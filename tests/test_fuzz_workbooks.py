@@ -10,6 +10,7 @@ accepted / traceback) are printed at the end of the module; for a longer run:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import random
@@ -247,10 +248,10 @@ def build_templates(out: Path) -> dict[str, tuple[bytes, object]]:
 def templates(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest):
     COUNTS.clear()
     yield build_templates(tmp_path_factory.mktemp("fuzz-templates"))
-    reporter = request.config.pluginmanager.getplugin("terminalreporter")
     line = "fuzz check: " + "，".join(f"{k} {COUNTS[k]}" for k in ("tried", "error", "accepted", "traceback"))
-    if reporter is not None:
-        reporter.write_line("\n" + line)
+    capture = request.config.pluginmanager.getplugin("capturemanager")
+    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+        print("\n" + line)
 
 
 @settings(

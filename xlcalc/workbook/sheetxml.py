@@ -220,7 +220,7 @@ def parser(handler: SheetHandler | StringsHandler) -> Any:
     p.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
 
     def forbid(*_: Any) -> None:
-        raise Forbidden
+        raise Forbidden("含有 DOCTYPE 或实体声明")
 
     p.StartDoctypeDeclHandler = forbid
     p.EntityDeclHandler = forbid
