@@ -66,6 +66,7 @@ from .base import (
     parse_range,
 )
 from .formulas_fast import Fallback, FastPlan, Unsupported
+from .formulas_scalar import faster_replace_empty
 
 __all__ = [
     "FUTURE_FUNCTIONS",
@@ -547,6 +548,15 @@ def _build_patches() -> _Patches:  # noqa: C901 - one table of replacements, kep
         return up_xfilter(test_range, condition)
 
     p.item(ffunc.__dict__, "__xfilter", xfilter_cond)
+
+    # ---- speed only (same answers): replace_empty without numpy's `in` test on single values
+    import sys
+
+    fast_replace_empty = faster_replace_empty(replace_empty)
+    for module in list(sys.modules.values()):
+        name = getattr(module, "__name__", "")
+        if name.startswith("formulas.") and getattr(module, "replace_empty", None) is replace_empty:
+            p.attr(module, "replace_empty", fast_replace_empty)
 
     # ---- `--x`: upstream's tokenizer folds "--" into "+"; make it a numeric conversion
     p.item(ops, "U--", wrap_ufunc(lambda x: x))

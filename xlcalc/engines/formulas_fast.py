@@ -29,7 +29,7 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from .formulas_scalar import scalar_shortcut
+from .formulas_scalar import faster_filter, scalar_shortcut
 
 __all__ = ["Fallback", "FastPlan", "Unsupported"]
 
@@ -244,7 +244,8 @@ class FastPlan:
         else:
             self.inline_cells += 1
         gen.lines.extend("        " + line for line in body)
-        result = gen.filtered(gen.filtered("x", attr.get("filters")), self._filters[out])
+        filters = [*(attr.get("filters") or ()), *self._filters[out]]
+        result = gen.filtered("x", [faster_filter(f) for f in filters])
         gen.lines.append(f"        V[{slot}] = {result}")
 
     def _inline_cell(self, gen: _Gen, wrapper: Any, attr: dict[str, Any]) -> list[str] | None:
