@@ -48,7 +48,7 @@ import shutil
 import tempfile
 import threading
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Context, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -761,7 +761,7 @@ class FormulasBook(Book):
         self._inputs: dict[str, Any] = {}  # node id -> value written (sh.EMPTY for cleared)
         self._overlay: dict[tuple[str, int, int], Any] = {}  # written cells the model does not know
         self._overwritten: set[tuple[str, int, int]] = set()  # formula cells replaced by values
-        self._solution: dict[str, Any] | None = None
+        self._solution: Mapping[str, Any] | None = None
         self._dirty = True
         self._closed = False
         self.rebuilds = 0
@@ -1032,13 +1032,13 @@ class FormulasBook(Book):
                 mr, mc = max(mr, r), max(mc, c)
         return max(mr, 1), max(mc, 1)
 
-    def _ensure_solution(self) -> dict[str, Any]:
+    def _ensure_solution(self) -> Mapping[str, Any]:
         if self._dirty or self._solution is None:
             self.recalc()
         assert self._solution is not None
         return self._solution
 
-    def _value(self, sol: dict[str, Any], title: str, r: int, c: int) -> Any:
+    def _value(self, sol: Mapping[str, Any], title: str, r: int, c: int) -> Any:
         node = self._node(title, r, c)
         if node in sol:
             values = _node_values(sol[node])

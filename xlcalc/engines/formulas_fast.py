@@ -66,7 +66,13 @@ class _Solution(Mapping[str, Any]):
         return i is not None and self._values[i] is not _UNSET
 
     def __iter__(self) -> Iterator[str]:
-        return (k for k, i in self._slots.items() if self._values[i] is not _UNSET)
+        import schedula as sh
+
+        return (
+            k
+            for k, i in self._slots.items()
+            if self._values[i] is not _UNSET and isinstance(k, str) and not isinstance(k, sh.Token)
+        )
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
@@ -210,6 +216,7 @@ class FastPlan:
                 self._init[self.slots[k]] = value
         self._self_slot = self.slots.get(sh.SELF)
         self._filters = {k: tuple(nodes[k].get("filters", ()) or ()) for k in data}
+        self._input_filters = {k: tuple(faster_filter(f) for f in v) for k, v in self._filters.items() if v}
         self._shortcuts: dict[int, tuple[Any, Any]] = {}
         self.inline_cells = 0
         self.called_cells = 0
@@ -324,7 +331,7 @@ class FastPlan:
         return self._shortcuts[key][1]
 
     # ------------------------------------------------------------------ running
-    def run(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    def run(self, inputs: Mapping[str, Any]) -> Mapping[str, Any]:
         """Evaluate the model with ``inputs`` (node → raw value, as ``model.calculate`` takes them).
 
         Returns:
@@ -342,7 +349,7 @@ class FastPlan:
             if node in self.inverse_inputs:
                 raise Fallback(f"written node {node!r} feeds an inverse function")
             value = raw
-            for filt in self._filters[node]:
+            for filt in self._input_filters.get(node, ()):
                 value = filt(value)
             values[slot] = value
             written.add(slot)
@@ -356,7 +363,7 @@ class FastPlan:
                 self._run(values, written, self._consts, stand_in)
         except Exception as exc:  # a function raised: formulas' dispatcher decides what that means
             raise Fallback(f"{type(exc).__name__}: {exc}") from exc
-        return {self.names[i]: v for i, v in enumerate(values) if v is not _UNSET}
+        return solution
 
 
 def _same_range(template: Any, outer: Any, outer_filters: tuple[Any, ...]) -> bool:
