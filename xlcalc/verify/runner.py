@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -223,13 +223,88 @@ class Runner:
 
 
 def run_engine(
-    target: Target, book: Book, engine: str, cases: Iterable[Case], failure_dir: Path
+    target: Target,
+    book: Book,
+    engine: str,
+    cases: Iterable[Case],
+    failure_dir: Path,
+    progress: Callable[[int], None] | None = None,
 ) -> EngineRun:
+    """Run every case through one open book; ``progress(units)`` is called after each case."""
     run = EngineRun(engine, target.name)
     runner = Runner(target, book, engine, failure_dir)
     start = time.perf_counter()
     for k, case in enumerate(cases):
         runner.run_case(case, run, k)
+        if progress is not None:
+            progress(runner.n)
+    run.seconds = time.perf_counter() - start
+    return run
+
+
+# ---- several worker processes (fork): each opens its own book and takes batches of cases ----------
+_WORKER: dict[str, Any] = {}
+BATCH = 20
+
+
+def _worker_init(target: Target, engine: str, options: dict[str, Any], failure_dir: Path) -> None:
+    from multiprocessing.util import Finalize
+
+    from xlcalc.engines import get_engine
+
+    eng = get_engine(engine, **options)
+    book = eng.open(target.path)
+    Finalize(book, book.close, exitpriority=10)  # runs when the pool shuts the worker down
+    _WORKER.update(runner=Runner(target, book, engine, failure_dir), target=target, engine=engine)
+
+
+def _worker_batch(batch: list[tuple[int, Case]]) -> EngineRun:
+    run = EngineRun(_WORKER["engine"], _WORKER["target"].name)
+    for k, case in batch:
+        _WORKER["runner"].run_case(case, run, k)
+    return run
+
+
+def run_engine_parallel(
+    target: Target,
+    engine: str,
+    cases: Iterable[Case],
+    failure_dir: Path,
+    workers: int = 2,
+    options: dict[str, Any] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> EngineRun:
+    """Like :func:`run_engine`, with ``workers`` processes sharing the cases (each opens the workbook).
+
+    Cases are generated here, so the set of cases and their numbering do not depend on ``workers``.
+    """
+    import multiprocessing
+
+    from xlcalc.engines import get_engine
+
+    numbered = list(enumerate(cases))
+    if workers <= 1 or len(numbered) < 2 * BATCH:
+        book = get_engine(engine, **(options or {})).open(target.path)
+        try:
+            return run_engine(target, book, engine, (c for _, c in numbered), failure_dir, progress)
+        finally:
+            book.close()
+    batches = [numbered[i : i + BATCH] for i in range(0, len(numbered), BATCH)]
+    run = EngineRun(engine, target.name)
+    start = time.perf_counter()
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(workers, _worker_init, (target, engine, options or {}, failure_dir)) as pool:
+        for part in pool.imap_unordered(_worker_batch, batches):
+            run.cases += part.cases
+            run.unit_cases += part.unit_cases
+            run.cells_compared += part.cells_compared
+            run.engine_seconds += part.engine_seconds
+            run.mismatches.extend(part.mismatches[: max(0, 20 - len(run.mismatches))])
+            run.failing_cases.extend(part.failing_cases)
+            if progress is not None:
+                progress(part.unit_cases)
+        pool.close()
+        pool.join()
     run.seconds = time.perf_counter() - start
     return run
 
