@@ -159,7 +159,8 @@ class Runner:
         return out
 
     # ---- one case ----------------------------------------------------------------------
-    def run_case(self, case: Case, run: EngineRun, index: int) -> None:
+    def expect(self, case: Case) -> tuple[list[dict[str, Any]], dict[str, Any], list[dict[str, Any]]]:
+        """Normalised unit rows, parameters and the reference scorer's value of every cell."""
         names = self.t.units
         units = [UnitInputs(names[u], case.units[u]) for u in range(self.n)]
         rows = [self.t.scorer.normalize(u) for u in units]
@@ -168,11 +169,27 @@ class Runner:
         for u in range(self.n):
             for sheet in self.unit_name_sheets():
                 expected[u]["@" + sheet] = names[u]
+        return rows, params, expected
+
+    def run_case(self, case: Case, run: EngineRun, index: int) -> None:
+        rows, params, expected = self.expect(case)
         t0 = time.perf_counter()
         self.write_case(rows, params)
         self.book.recalc()
         actual = self.read_outputs()
         run.engine_seconds += time.perf_counter() - t0
+        self.compare(case, expected, actual, run, index)
+
+    def compare(
+        self,
+        case: Case,
+        expected: list[dict[str, Any]],
+        actual: dict[str, list[Any]],
+        run: EngineRun,
+        index: int,
+    ) -> None:
+        """Compare every computed cell with the reference; record mismatches and the failing case."""
+        names = self.t.units
         found = 0
         for cell_id, values in actual.items():
             for u in range(self.n):
@@ -238,6 +255,40 @@ def run_engine(
         runner.run_case(case, run, k)
         if progress is not None:
             progress(runner.n)
+    run.seconds = time.perf_counter() - start
+    return run
+
+
+def run_engine_batched(
+    target: Target,
+    books: list[Book],
+    engine: str,
+    cases: Iterable[Case],
+    failure_dir: Path,
+    progress: Callable[[int], None] | None = None,
+) -> EngineRun:
+    """Cases in groups of ``len(books)``: each written into its own book, one recalculation for the
+    group (``books[0].recalc()`` recalculates the batch, as the Gnumeric engine's books do), then
+    every book read back and compared."""
+    run = EngineRun(engine, target.name)
+    runners = [Runner(target, b, engine, failure_dir) for b in books]
+    start = time.perf_counter()
+    numbered = list(enumerate(cases))
+    for g in range(0, len(numbered), len(books)):
+        group = numbered[g : g + len(books)]
+        prepared = []
+        t0 = time.perf_counter()
+        for runner, (k, case) in zip(runners, group, strict=False):
+            rows, params, expected = runner.expect(case)
+            runner.write_case(rows, params)
+            prepared.append((runner, k, case, expected))
+        books[0].recalc()
+        actual = [(r, k, case, exp, r.read_outputs()) for r, k, case, exp in prepared]
+        run.engine_seconds += time.perf_counter() - t0
+        for runner, k, case, exp, act in actual:
+            runner.compare(case, exp, act, run, k)
+            if progress is not None:
+                progress(runner.n)
     run.seconds = time.perf_counter() - start
     return run
 
