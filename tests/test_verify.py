@@ -14,7 +14,7 @@ from xlcalc.engines import get_engine
 from xlcalc.scorer import UnitInputs
 from xlcalc.spec.loader import load_spec
 from xlcalc.verify.cases import PROBES, CaseGenerator, rule_probes
-from xlcalc.verify.runner import run_engine, run_engine_parallel, same
+from xlcalc.verify.runner import run_engine, run_engine_batched, run_engine_parallel, same
 from xlcalc.verify.target import load_target
 
 TEMPLATES = sorted((ROOT / "templates").glob("*.xlsx"))
@@ -25,6 +25,9 @@ TEMPLATES = sorted((ROOT / "templates").glob("*.xlsx"))
 LO_CASES = int(os.environ.get("XLCALC_VERIFY_CASES", "1000"))
 FORMULAS_UNIT_CASES = int(os.environ.get("XLCALC_FORMULAS_UNIT_CASES", "1000"))
 WORKERS = int(os.environ.get("XLCALC_VERIFY_WORKERS", "2"))
+# Gnumeric: one ssconvert call recalculates a batch of up to 10 merged copies (~0.5 s per copy of a
+# one-table form, several seconds per copy of 安庆), so it gets 20 unit-cases (3 cases of 安庆).
+GNUMERIC_UNIT_CASES = int(os.environ.get("XLCALC_GNUMERIC_UNIT_CASES", "20"))
 
 
 @pytest.fixture(scope="module")
@@ -139,6 +142,23 @@ def test_template_agrees_in_formulas(template, tmp_path):
     run = run_engine_parallel(target, "formulas", cases, tmp_path, workers=WORKERS)
     assert run.ok, "\n".join(m.describe() for m in run.mismatches[:5])
     assert run.cases == n and run.unit_cases >= min(FORMULAS_UNIT_CASES, n * target.layout.n_units)
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.stem)
+def test_template_agrees_in_gnumeric(template, tmp_path):
+    engine = get_engine("gnumeric")
+    ok, why = engine.available()
+    if not ok:
+        pytest.skip(why)
+    target = load_target(template)
+    n = max(3, GNUMERIC_UNIT_CASES // target.layout.n_units)
+    books = engine.open_batch(target.path, min(10, n))
+    cases = CaseGenerator(target.spec, target.layout.n_units, seed=5).cases(n, target.scorer)
+    run = run_engine_batched(target, books, "gnumeric", cases, tmp_path)
+    engine.close()
+    assert run.ok, "\n".join(m.describe() for m in run.mismatches[:5])
+    assert run.cases == n
 
 
 def test_excel_engine_reports_unavailable_on_linux(capsys):
