@@ -22,6 +22,7 @@ from xlcalc.cells import Role
 from xlcalc.engines import Book, ErrorValue
 from xlcalc.scorer import UnitInputs, resolve_params
 from xlcalc.verify.cases import Case
+from xlcalc.verify.progress import rate_text
 from xlcalc.verify.target import Target
 from xlcalc.workbook.layout import FIRST_ROW, FORM_VALUE_COL, PARAM_SHEET, SHEET_NAMES, UNIT_COL
 
@@ -70,11 +71,10 @@ class EngineRun:
     def summary(self) -> str:
         if self.skipped:
             return f"{self.target} [{self.engine}]: 跳过：{self.skipped}"
-        rate = self.unit_cases / self.seconds if self.seconds else 0.0
         verdict = "一致" if not self.mismatches else f"{len(self.mismatches)}处不一致"
         return (
             f"{self.target} [{self.engine}]: {self.cases}例（{self.unit_cases}单位例），比较{self.cells_compared}个单元格，"
-            f"{verdict}；{self.seconds:.1f}秒，{rate:.0f}单位例/秒（引擎重算占{self.engine_seconds:.1f}秒）"
+            f"{verdict}；{self.seconds:.1f}秒，{rate_text(self.unit_cases, self.seconds)}（引擎重算占{self.engine_seconds:.1f}秒）"
         )
 
 
