@@ -55,4 +55,4 @@ def test_mutants_of_anqing_are_killed(tmp_path):
         "floor_cap",
         "overwrite",
     }
-    assert len(report.killed) >= 10, "\n".join(m.describe() for m in report.survived)
+    assert len(report.killed) >= 10, "\n".join(m.describe() + " " + e for m, e in report.survived)
