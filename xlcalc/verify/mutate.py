@@ -204,6 +204,7 @@ def run_mutants(
     workdir: Path,
     progress: Callable[[int], None] | None = None,
     equivalence: bool = True,
+    equivalence_evaluations: int = 300,
 ) -> MutationReport:
     """Build up to ``limit`` mutants and verify each until the first mismatch (killed) or the end.
 
@@ -249,7 +250,7 @@ def run_mutants(
         elif not equivalence:
             report.survived.append((m, ""))
         else:
-            verdict = check_equivalence(target, path, ordered)
+            verdict = check_equivalence(target, path, ordered, max_evaluations=equivalence_evaluations)
             if verdict.equivalent:
                 report.equivalent.append((m, verdict.evaluations))
             else:
