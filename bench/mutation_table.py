@@ -47,6 +47,8 @@ def main() -> None:
             )
             for m, evidence in report.survived:
                 print(f"    survived: {m.describe()}\n      {evidence}")
+            for m, n in report.equivalent:
+                print(f"    equivalent ({n} evaluations): {m.describe()}")
     finally:
         engine.close()
 
