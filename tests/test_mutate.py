@@ -55,12 +55,8 @@ def test_mutants_of_anqing_are_killed(tmp_path):
         equivalence_evaluations=20,
     )
     assert len(report.mutants) == 12
-    assert {m.operator for m in report.mutants} == {
-        "comparison",
-        "constant",
-        "shift_row",
-        "shift_col",
-        "floor_cap",
-        "overwrite",
-    }
-    assert len(report.killed) >= 10, "\n".join(m.describe() + " " + e for m, e in report.survived)
+    # the sample spreads over sheets first (审核/评分 are not drowned by the explanation texts)
+    assert len({m.sheet for m in report.mutants}) >= 5
+    assert len({m.operator for m in report.mutants}) >= 4
+    caught = len(report.killed) + len(report.equivalent)
+    assert caught >= 10, "\n".join(m.describe() + " " + e for m, e in report.survived)
