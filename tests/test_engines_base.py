@@ -180,8 +180,9 @@ def test_get_engine_names() -> None:
         assert isinstance(engine, Engine)
         assert engine.name == name
     assert get_engine("LibreOffice").name == "libreoffice"
+    assert get_engine("Gnumeric").name == "gnumeric"
     with pytest.raises(ValueError, match="unknown engine"):
-        get_engine("gnumeric")
+        get_engine("wps")
 
 
 def test_available_engines_reports_reasons() -> None:

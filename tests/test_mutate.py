@@ -35,6 +35,7 @@ def test_sample_spreads_over_operators():
     assert sorted(m.operator for m in picked) == ["comparison"] * 3 + ["constant"] * 3
 
 
+@pytest.mark.engine
 def test_mutants_of_anqing_are_killed(tmp_path):
     from xlcalc.engines import get_engine
 
@@ -44,15 +45,18 @@ def test_mutants_of_anqing_are_killed(tmp_path):
         pytest.skip(why)
     target = load_target(ANQING, tmp_path)
     report = run_mutants(
-        target, engine.open, "libreoffice", limit=12, cases=30, seed=11, workdir=tmp_path / "m"
+        target,
+        engine.open,
+        "libreoffice",
+        limit=12,
+        cases=30,
+        seed=11,
+        workdir=tmp_path / "m",
+        equivalence_evaluations=20,
     )
     assert len(report.mutants) == 12
-    assert {m.operator for m in report.mutants} == {
-        "comparison",
-        "constant",
-        "shift_row",
-        "shift_col",
-        "floor_cap",
-        "overwrite",
-    }
-    assert len(report.killed) >= 10, "\n".join(m.describe() for m in report.survived)
+    # the sample spreads over sheets first (审核/评分 are not drowned by the explanation texts)
+    assert len({m.sheet for m in report.mutants}) >= 5
+    assert len({m.operator for m in report.mutants}) >= 4
+    caught = len(report.killed) + len(report.equivalent)
+    assert caught >= 10, "\n".join(m.describe() + " " + e for m, e in report.survived)

@@ -14,14 +14,20 @@ from xlcalc.engines import get_engine
 from xlcalc.scorer import UnitInputs
 from xlcalc.spec.loader import load_spec
 from xlcalc.verify.cases import PROBES, CaseGenerator, rule_probes
-from xlcalc.verify.runner import run_engine, same
+from xlcalc.verify.runner import run_engine, run_engine_batched, run_engine_parallel, same
 from xlcalc.verify.target import load_target
 
 TEMPLATES = sorted((ROOT / "templates").glob("*.xlsx"))
-# Cases per template and engine in CI: LibreOffice recalculates a case in milliseconds, formulas in
-# about a second for a ten-unit rubric, so it gets fewer (override with XLCALC_VERIFY_CASES).
+# Cases per template and engine in CI (override with XLCALC_VERIFY_CASES / XLCALC_FORMULAS_UNIT_CASES):
+# LibreOffice recalculates a case in milliseconds; the formulas engine's fast plan in tens of
+# milliseconds for a one-table form and a few hundred for the ten-unit 安庆 rubric, so it counts
+# unit-cases (1,000 = 1,000 cases of a one-table form, 100 of 安庆) and uses two worker processes.
 LO_CASES = int(os.environ.get("XLCALC_VERIFY_CASES", "1000"))
-FORMULAS_UNIT_CASES = int(os.environ.get("XLCALC_FORMULAS_UNIT_CASES", "40"))
+FORMULAS_UNIT_CASES = int(os.environ.get("XLCALC_FORMULAS_UNIT_CASES", "1000"))
+WORKERS = int(os.environ.get("XLCALC_VERIFY_WORKERS", "2"))
+# Gnumeric: one ssconvert call recalculates a batch of up to 10 merged copies (~0.5 s per copy of a
+# one-table form, several seconds per copy of 安庆), so it gets 20 unit-cases (3 cases of 安庆).
+GNUMERIC_UNIT_CASES = int(os.environ.get("XLCALC_GNUMERIC_UNIT_CASES", "20"))
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +87,7 @@ def test_cases_are_deterministic_and_valid():
     assert all(u == {} for u in a[0])  # the empty case comes first
 
 
+@pytest.mark.engine
 def test_planted_error_is_found_and_reproduced(lo, tmp_path):
     target = load_target(ANQING, tmp_path)
     wb = load_workbook(target.path)
@@ -112,6 +119,7 @@ def test_planted_error_is_found_and_reproduced(lo, tmp_path):
     assert len(load_inputs(repro)) == 10
 
 
+@pytest.mark.engine
 @pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.stem)
 def test_template_agrees_in_libreoffice(lo, template, tmp_path):
     target = load_target(template)
@@ -125,18 +133,32 @@ def test_template_agrees_in_libreoffice(lo, template, tmp_path):
     assert run.cases == LO_CASES
 
 
+@pytest.mark.engine
 @pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.stem)
 def test_template_agrees_in_formulas(template, tmp_path):
     target = load_target(template)
-    engine = get_engine("formulas")
-    book = engine.open(target.path)
-    n = max(2, FORMULAS_UNIT_CASES // target.layout.n_units)
-    try:
-        cases = CaseGenerator(target.spec, target.layout.n_units, seed=7).cases(n, target.scorer)
-        run = run_engine(target, book, "formulas", cases, tmp_path)
-    finally:
-        book.close()
+    n = max(2, -(-FORMULAS_UNIT_CASES // target.layout.n_units))
+    cases = CaseGenerator(target.spec, target.layout.n_units, seed=7).cases(n, target.scorer)
+    run = run_engine_parallel(target, "formulas", cases, tmp_path, workers=WORKERS)
     assert run.ok, "\n".join(m.describe() for m in run.mismatches[:5])
+    assert run.cases == n and run.unit_cases >= min(FORMULAS_UNIT_CASES, n * target.layout.n_units)
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.stem)
+def test_template_agrees_in_gnumeric(template, tmp_path):
+    engine = get_engine("gnumeric")
+    ok, why = engine.available()
+    if not ok:
+        pytest.skip(why)
+    target = load_target(template)
+    n = max(3, GNUMERIC_UNIT_CASES // target.layout.n_units)
+    books = engine.open_batch(target.path, min(10, n))
+    cases = CaseGenerator(target.spec, target.layout.n_units, seed=5).cases(n, target.scorer)
+    run = run_engine_batched(target, books, "gnumeric", cases, tmp_path)
+    engine.close()
+    assert run.ok, "\n".join(m.describe() for m in run.mismatches[:5])
+    assert run.cases == n
 
 
 def test_excel_engine_reports_unavailable_on_linux(capsys):

@@ -1,4 +1,4 @@
-"""Spreadsheet engines for recalculating .xlsx workbooks: LibreOffice, formulas, Excel.
+"""Spreadsheet engines for recalculating .xlsx workbooks: LibreOffice, formulas, Gnumeric, Excel.
 
 ``get_engine(name)`` returns an :class:`Engine`; ``engine.open(path)`` gives a :class:`Book` to
 write inputs into, recalculate and read outputs from. See :mod:`xlcalc.engines.base` for the
@@ -23,7 +23,7 @@ __all__ = [
 ]
 
 #: Names accepted by :func:`get_engine`.
-ENGINE_NAMES: tuple[str, ...] = ("formulas", "libreoffice", "excel")
+ENGINE_NAMES: tuple[str, ...] = ("formulas", "libreoffice", "gnumeric", "excel")
 
 
 def get_engine(name: str, *, shared: bool = False, **options: Any) -> Engine:
@@ -33,7 +33,8 @@ def get_engine(name: str, *, shared: bool = False, **options: Any) -> Engine:
     ``engine.available()`` first, or catch :class:`EngineUnavailable` from ``open``.
 
     Args:
-        name: ``"formulas"``, ``"libreoffice"`` (alias ``"lo"``) or ``"excel"`` (case-insensitive).
+        name: ``"formulas"``, ``"libreoffice"`` (alias ``"lo"``), ``"gnumeric"`` or ``"excel"``
+            (case-insensitive).
         shared: For LibreOffice, return the process-wide shared engine (one office for the
             whole process) instead of a new one; ``options`` are then ignored.
         **options: Keyword arguments for the engine class.
@@ -53,6 +54,10 @@ def get_engine(name: str, *, shared: bool = False, **options: Any) -> Engine:
         from .libreoffice import LibreOfficeEngine, shared_engine
 
         return shared_engine() if shared else LibreOfficeEngine(**options)
+    if key in ("gnumeric", "ssconvert"):
+        from .gnumeric import GnumericEngine
+
+        return GnumericEngine(**options)
     if key == "excel":
         from .excel import ExcelEngine
 

@@ -48,7 +48,7 @@ import shutil
 import tempfile
 import threading
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Context, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -65,6 +65,8 @@ from .base import (
     parse_cell,
     parse_range,
 )
+from .formulas_fast import Fallback, FastPlan, Unsupported
+from .formulas_scalar import faster_replace_empty
 
 __all__ = [
     "FUTURE_FUNCTIONS",
@@ -547,6 +549,15 @@ def _build_patches() -> _Patches:  # noqa: C901 - one table of replacements, kep
 
     p.item(ffunc.__dict__, "__xfilter", xfilter_cond)
 
+    # ---- speed only (same answers): replace_empty without numpy's `in` test on single values
+    import sys
+
+    fast_replace_empty = faster_replace_empty(replace_empty)
+    for module in list(sys.modules.values()):
+        name = getattr(module, "__name__", "")
+        if name.startswith("formulas.") and getattr(module, "replace_empty", None) is replace_empty:
+            p.attr(module, "replace_empty", fast_replace_empty)
+
     # ---- `--x`: upstream's tokenizer folds "--" into "+"; make it a numeric conversion
     p.item(ops, "U--", wrap_ufunc(lambda x: x))
     p.item(ftok.Operator._precedences, "u--", 7)
@@ -668,12 +679,16 @@ class FormulasEngine(Engine):
 
     Args:
         corrected: Apply :func:`corrected_formulas` (default). ``False`` gives upstream answers.
+        fast: Recalculate with :class:`~xlcalc.engines.formulas_fast.FastPlan` (straight-line
+            calls of formulas' own compiled functions), falling back to formulas' scheduler
+            for what it does not handle (logged). ``False`` always uses formulas' scheduler.
     """
 
     name = "formulas"
 
-    def __init__(self, corrected: bool = True):
+    def __init__(self, corrected: bool = True, fast: bool = True):
         self.corrected = corrected
+        self.fast = fast
         self._books: weakref.WeakSet[FormulasBook] = weakref.WeakSet()
 
     def available(self) -> tuple[bool, str]:
@@ -707,7 +722,7 @@ class FormulasEngine(Engine):
         ok, why = self.available()
         if not ok:
             raise EngineUnavailable(why)
-        book = FormulasBook(Path(path), corrected=self.corrected)
+        book = FormulasBook(Path(path), corrected=self.corrected, fast=self.fast)
         self._books.add(book)
         return book
 
@@ -729,11 +744,14 @@ class FormulasBook(Book):
     file holding every value written so far (slow, ~1-2 s, but correct).
     """
 
-    def __init__(self, path: Path, corrected: bool = True):
+    def __init__(self, path: Path, corrected: bool = True, fast: bool = True):
         if not path.is_file():
             raise FileNotFoundError(str(path))
         self.source = path
         self.corrected = corrected
+        self.fast = fast
+        self.fallbacks = 0  # recalculations the fast plan handed to formulas' scheduler
+        self._cover: dict[tuple[str, int, int], tuple[str, ...]] = {}  # unknown cell -> range nodes
         self._tmp = Path(tempfile.mkdtemp(prefix="xlcalc-formulas-"))
         suffix = path.suffix.lower() if path.suffix.lower() in (".xlsx", ".xlsm") else ".xlsx"
         self._fname = "book" + suffix
@@ -743,7 +761,7 @@ class FormulasBook(Book):
         self._inputs: dict[str, Any] = {}  # node id -> value written (sh.EMPTY for cleared)
         self._overlay: dict[tuple[str, int, int], Any] = {}  # written cells the model does not know
         self._overwritten: set[tuple[str, int, int]] = set()  # formula cells replaced by values
-        self._solution: dict[str, Any] | None = None
+        self._solution: Mapping[str, Any] | None = None
         self._dirty = True
         self._closed = False
         self.rebuilds = 0
@@ -763,6 +781,13 @@ class FormulasBook(Book):
         except Exception as exc:
             raise EngineError(f"formulas could not compile {self.source}: {exc}") from exc
         self.model = model
+        self.plan: FastPlan | None = None
+        if self.fast:
+            try:
+                with self._ctx():
+                    self.plan = FastPlan(model.dsp)
+            except Unsupported as exc:
+                log.info("formulas: %s uses formulas' own scheduler (%s)", self.source.name, exc)
         self._wb = model.books[self._fname.upper()][BOOK]
         self._titles: list[str] = list(self._wb.sheetnames)
         self._by_upper = {t.upper(): t for t in self._titles}
@@ -788,6 +813,8 @@ class FormulasBook(Book):
             else:
                 mr, mc = self._extent[title]
                 self._extent[title] = (max(mr, rng.r1), max(mc, rng.c1))
+        self._cover.clear()
+        self._range_info: dict[str, tuple[CellRange, bool]] = {}  # range node -> (range, no known cell)
         self._formula_cells: dict[str, tuple[str, CellRange]] = {}
         for node, cell in model.cells.items():
             if getattr(cell, "func", None) is None or type(cell).__name__ == "Ref":
@@ -854,18 +881,15 @@ class FormulasBook(Book):
                     self._inputs[node] = v
                 else:
                     self._overlay[(title, r, c)] = v
-                    for rng, rnode in self._range_nodes[title]:
-                        if _contains(rng, r, c):
-                            touched.add(rnode)
+                    touched.update(self._covering(title, r, c))
         # A range made only of cells the model does not know (an input area left blank in the
         # template, such as a list row) is fed to the model as one range input: no rebuild.
         for rnode in touched:
-            rng = next(x for x, n in self._range_nodes[title] if n == rnode)
-            assert rng.r2 is not None and rng.c2 is not None
-            cells = [(r, c) for r in range(rng.r1, rng.r2 + 1) for c in range(rng.c1, rng.c2 + 1)]
-            if any(self._node(title, r, c) in self._nodes for r, c in cells):
+            rng, unknown_only = self._range_info[rnode]
+            if not unknown_only:
                 rebuild = True
                 continue
+            assert rng.r2 is not None and rng.c2 is not None
             self._inputs[rnode] = [
                 [self._overlay.get((title, r, c), sh.EMPTY) for c in range(rng.c1, rng.c2 + 1)]
                 for r in range(rng.r1, rng.r2 + 1)
@@ -901,9 +925,29 @@ class FormulasBook(Book):
 
         inputs = {k: v if isinstance(v, list) else [[v]] for k, v in self._inputs.items()}
         with self._ctx():
+            if self.plan is not None:
+                try:
+                    self._solution = self.plan.run(inputs)
+                    self._dirty = False
+                    return
+                except Fallback as exc:
+                    self.fallbacks += 1
+                    if self.fallbacks == 1:
+                        log.warning(
+                            "formulas: %s recalculated by formulas' own scheduler (%s)", self.source.name, exc
+                        )
             sol = self.model.calculate(inputs=inputs)
         self._solution = {k: v for k, v in sol.items() if isinstance(k, str) and not isinstance(k, sh.Token)}
         self._dirty = False
+
+    def dispatch_solution(self) -> dict[str, Any]:
+        """formulas' own evaluation of every value written so far (to check the fast plan against)."""
+        import schedula as sh
+
+        inputs = {k: v if isinstance(v, list) else [[v]] for k, v in self._inputs.items()}
+        with self._ctx():
+            sol = self.model.calculate(inputs=inputs)
+        return {k: v for k, v in sol.items() if isinstance(k, str) and not isinstance(k, sh.Token)}
 
     def errors(self) -> list[tuple[str, str, str]]:
         """Every formula cell holding an error.
@@ -964,6 +1008,23 @@ class FormulasBook(Book):
     def _node(self, title: str, r: int, c: int) -> str:
         return f"'[{self._fname}]{title.upper()}'!{cell_name(r, c)}"
 
+    def _covering(self, title: str, r: int, c: int) -> tuple[str, ...]:
+        """Range nodes containing a cell the model does not know (cached: writes repeat cells)."""
+        key = (title, r, c)
+        found = self._cover.get(key)
+        if found is None:
+            found = self._cover[key] = tuple(n for rng, n in self._range_nodes[title] if _contains(rng, r, c))
+            for n in found:
+                if n not in self._range_info:
+                    rng = next(x for x, m in self._range_nodes[title] if m == n)
+                    assert rng.r2 is not None and rng.c2 is not None
+                    cells = ((i, j) for i in range(rng.r1, rng.r2 + 1) for j in range(rng.c1, rng.c2 + 1))
+                    self._range_info[n] = (
+                        rng,
+                        not any(self._node(title, i, j) in self._nodes for i, j in cells),
+                    )
+        return found
+
     def _used_extent(self, title: str) -> tuple[int, int]:
         mr, mc = self._extent[title]
         for t, r, c in self._overlay:
@@ -971,13 +1032,13 @@ class FormulasBook(Book):
                 mr, mc = max(mr, r), max(mc, c)
         return max(mr, 1), max(mc, 1)
 
-    def _ensure_solution(self) -> dict[str, Any]:
+    def _ensure_solution(self) -> Mapping[str, Any]:
         if self._dirty or self._solution is None:
             self.recalc()
         assert self._solution is not None
         return self._solution
 
-    def _value(self, sol: dict[str, Any], title: str, r: int, c: int) -> Any:
+    def _value(self, sol: Mapping[str, Any], title: str, r: int, c: int) -> Any:
         node = self._node(title, r, c)
         if node in sol:
             values = _node_values(sol[node])

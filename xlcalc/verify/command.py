@@ -1,4 +1,4 @@
-"""``xlcalc verify TARGET… --engine formulas|libreoffice|excel|all [--cases N] [--seed S] [--mutate]``."""
+"""``xlcalc verify TARGET… --engine formulas|libreoffice|gnumeric|excel|all [--cases N] [--seed S] [--mutate]``."""
 
 from __future__ import annotations
 
@@ -6,16 +6,19 @@ import argparse
 import contextlib
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from xlcalc.engines import Engine, EngineUnavailable, get_engine
 from xlcalc.spec.loader import load_spec
 from xlcalc.verify.cases import CaseGenerator
 from xlcalc.verify.mutate import run_mutants
-from xlcalc.verify.runner import EngineRun, run_engine
+from xlcalc.verify.progress import progress_bar
+from xlcalc.verify.runner import EngineRun, run_engine, run_engine_batched, run_engine_parallel
 from xlcalc.verify.target import Target, load_target
 
-ENGINES_ALL = ("formulas", "libreoffice", "excel")
+ENGINES_ALL = ("formulas", "libreoffice", "gnumeric", "excel")
+GNUMERIC_BATCH = 10  # copies recalculated by one ssconvert call
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -32,6 +35,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--mutate", action="store_true", help="mutation self-test: how many broken copies are caught"
     )
     p.add_argument("--mutants", type=int, default=60, help="mutants per target (with --mutate)")
+    p.add_argument(
+        "--workers", type=int, default=2, help="worker processes for the formulas engine (default 2)"
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_verify)
 
 
@@ -40,12 +47,26 @@ def engine_names(choice: str) -> list[str]:
 
 
 def verify_target(
-    target: Target, engine: Engine, name: str, cases: int, seed: int, failures: Path
+    target: Target,
+    engine: Engine,
+    name: str,
+    cases: int,
+    seed: int,
+    failures: Path,
+    workers: int = 1,
+    progress: Callable[[int], None] | None = None,
 ) -> EngineRun:
+    """Verify one target in one engine: formulas in worker processes, Gnumeric in merged batches."""
     gen = CaseGenerator(target.spec, target.layout.n_units, seed)
+    stream = gen.cases(cases, target.scorer)
+    if name == "formulas" and workers > 1:
+        return run_engine_parallel(target, name, stream, failures, workers, progress=progress)
+    if name == "gnumeric":
+        books = engine.open_batch(target.path, max(1, min(GNUMERIC_BATCH, cases)))  # type: ignore[attr-defined]
+        return run_engine_batched(target, books, name, stream, failures, progress)
     book = engine.open(target.path)
     try:
-        return run_engine(target, book, name, gen.cases(cases, target.scorer), failures)
+        return run_engine(target, book, name, stream, failures, progress)
     finally:
         book.close()
 
@@ -55,6 +76,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="xlcalc-verify-"))
     spec = load_spec(args.spec) if args.spec else None
     targets = [load_target(t, workdir, spec=spec) for t in args.targets]
+    enabled = False if args.no_progress else None
     for name in engine_names(args.engine):
         engine = get_engine(name)
         ok, why = engine.available()
@@ -65,16 +87,41 @@ def cmd_verify(args: argparse.Namespace) -> int:
             continue
         try:
             for target in targets:
+                label = f"{target.name} [{name}]"
                 if args.mutate:
-                    report = run_mutants(
-                        target, engine.open, name, args.mutants, args.cases, args.seed, workdir / "mutants"
-                    )
+                    with progress_bar(label + " 变异", args.mutants, "个变异", enabled) as advance:
+                        report = run_mutants(
+                            target,
+                            engine.open,
+                            name,
+                            args.mutants,
+                            args.cases,
+                            args.seed,
+                            workdir / "mutants",
+                            progress=advance,
+                        )
                     print(report.summary())
-                    for m in report.survived:
-                        print("  未检出：" + m.describe())
+                    for m, evidence in report.survived:
+                        print(
+                            "  未检出："
+                            + m.describe()
+                            + (f"\n    与原工作簿不同：{evidence}" if evidence else "")
+                        )
+                    for m, n in report.equivalent:
+                        print(f"  等价（{n}次计算中处处相同）：" + m.describe())
                     failed |= bool(report.survived)
                     continue
-                run = verify_target(target, engine, name, args.cases, args.seed, Path(args.failures))
+                with progress_bar(label, args.cases * target.layout.n_units, enabled=enabled) as advance:
+                    run = verify_target(
+                        target,
+                        engine,
+                        name,
+                        args.cases,
+                        args.seed,
+                        Path(args.failures),
+                        args.workers,
+                        advance,
+                    )
                 print(run.summary())
                 for m in run.mismatches:
                     print(m.describe())

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from xlcalc.engines import Book
 from xlcalc.scorer import UnitInputs, resolve_params
 from xlcalc.verify.cases import CaseGenerator
+from xlcalc.verify.equivalence import check_equivalence
 from xlcalc.verify.runner import EngineRun, Runner
 from xlcalc.verify.target import Target
 from xlcalc.workbook.layout import FIRST_ROW, FORMULA_SHEET
@@ -50,22 +51,26 @@ class MutationReport:
     engine: str
     mutants: list[Mutant] = field(default_factory=list)
     killed: list[Mutant] = field(default_factory=list)
-    survived: list[Mutant] = field(default_factory=list)
+    equivalent: list[tuple[Mutant, int]] = field(default_factory=list)  # with the evaluations checked
+    survived: list[tuple[Mutant, str]] = field(default_factory=list)  # with the evidence of a difference
     seconds: float = 0.0
 
     @property
     def kill_rate(self) -> float:
-        return len(self.killed) / len(self.mutants) if self.mutants else 1.0
+        """Killed among the non-equivalent mutants."""
+        live = len(self.mutants) - len(self.equivalent)
+        return len(self.killed) / live if live else 1.0
 
     def summary(self) -> str:
-        by_op = {}
+        by_op: dict[str, tuple[int, int]] = {}
         for m in self.mutants:
             k, n = by_op.get(m.operator, (0, 0))
             by_op[m.operator] = (k + (m in self.killed), n + 1)
         ops = "，".join(f"{op} {k}/{n}" for op, (k, n) in by_op.items())
         return (
-            f"{self.target} [{self.engine}] 变异自检：{len(self.killed)}/{len(self.mutants)} 被检出"
-            f"（{self.kill_rate:.0%}；{ops}），{self.seconds:.1f}秒"
+            f"{self.target} [{self.engine}] 变异自检：{len(self.mutants)}个变异，检出{len(self.killed)}，"
+            f"等价{len(self.equivalent)}，未检出{len(self.survived)}（非等价检出率{self.kill_rate:.0%}；{ops}），"
+            f"{self.seconds:.1f}秒"
         )
 
 
@@ -157,18 +162,29 @@ def _first_unit_cell(target: Target, addr: str) -> bool:
 
 
 def sample(mutants: list[Mutant], limit: int, seed: int) -> list[Mutant]:
-    """An even spread over operators, deterministic for a seed."""
+    """An even spread over sheets and, within each sheet, over operators; deterministic for a seed.
+
+    Spreading over sheets first keeps the small sheets (审核, 评分) from being drowned by the
+    explanation texts, which hold most formula tokens.
+    """
     rng = random.Random(seed)
-    by_op: dict[str, list[Mutant]] = {}
+    groups: dict[str, dict[str, list[Mutant]]] = {}
     for m in mutants:
-        by_op.setdefault(m.operator, []).append(m)
-    for group in by_op.values():
-        rng.shuffle(group)
+        groups.setdefault(m.sheet, {}).setdefault(m.operator, []).append(m)
+    for by_op in groups.values():
+        for group in by_op.values():
+            rng.shuffle(group)
+    turn = {sheet: 0 for sheet in groups}
     picked: list[Mutant] = []
-    while len(picked) < limit and any(by_op.values()):
-        for op in OPERATORS:
-            if by_op.get(op) and len(picked) < limit:
-                picked.append(by_op[op].pop())
+    while len(picked) < limit and any(any(g.values()) for g in groups.values()):
+        for sheet in sorted(groups):
+            by_op = groups[sheet]
+            ops = [op for op in OPERATORS if by_op.get(op)]
+            if not ops or len(picked) >= limit:
+                continue
+            op = ops[turn[sheet] % len(ops)]
+            turn[sheet] += 1
+            picked.append(by_op[op].pop())
     return picked
 
 
@@ -179,9 +195,22 @@ def write_mutant(src: Path, mutant: Mutant, dst: Path) -> None:
 
 
 def run_mutants(
-    target: Target, open_book, engine: str, limit: int, cases: int, seed: int, workdir: Path
+    target: Target,
+    open_book: Callable[[Path], Book],
+    engine: str,
+    limit: int,
+    cases: int,
+    seed: int,
+    workdir: Path,
+    progress: Callable[[int], None] | None = None,
+    equivalence: bool = True,
+    equivalence_evaluations: int = 300,
 ) -> MutationReport:
-    """Build up to ``limit`` mutants and verify each until the first mismatch (killed) or the end."""
+    """Build up to ``limit`` mutants and verify each until the first mismatch (killed) or the end.
+
+    A survivor is then checked for equivalence (:mod:`xlcalc.verify.equivalence`, in the formulas
+    engine): equivalent mutants are listed apart; the others are real gaps of the verifier.
+    """
     report = MutationReport(target.name, engine)
     start = time.perf_counter()
     gen = CaseGenerator(target.spec, target.layout.n_units, seed)
@@ -216,7 +245,18 @@ def run_mutants(
                     break
         finally:
             book.close()
-            path.unlink(missing_ok=True)
-        (report.killed if run.mismatches else report.survived).append(m)
+        if run.mismatches:
+            report.killed.append(m)
+        elif not equivalence:
+            report.survived.append((m, ""))
+        else:
+            verdict = check_equivalence(target, path, ordered, max_evaluations=equivalence_evaluations)
+            if verdict.equivalent:
+                report.equivalent.append((m, verdict.evaluations))
+            else:
+                report.survived.append((m, verdict.evidence))
+        path.unlink(missing_ok=True)
+        if progress is not None:
+            progress(1)
     report.seconds = time.perf_counter() - start
     return report

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -24,6 +24,7 @@ from xlcalc.engines import Book, ErrorValue
 from xlcalc.paths import inside
 from xlcalc.scorer import UnitInputs, resolve_params
 from xlcalc.verify.cases import Case
+from xlcalc.verify.progress import rate_text
 from xlcalc.verify.target import Target
 from xlcalc.workbook.layout import FIRST_ROW, FORM_VALUE_COL, PARAM_SHEET, SHEET_NAMES, UNIT_COL
 
@@ -72,11 +73,10 @@ class EngineRun:
     def summary(self) -> str:
         if self.skipped:
             return f"{self.target} [{self.engine}]: 跳过：{self.skipped}"
-        rate = self.unit_cases / self.seconds if self.seconds else 0.0
         verdict = "一致" if not self.mismatches else f"{len(self.mismatches)}处不一致"
         return (
             f"{self.target} [{self.engine}]: {self.cases}例（{self.unit_cases}单位例），比较{self.cells_compared}个单元格，"
-            f"{verdict}；{self.seconds:.1f}秒，{rate:.0f}单位例/秒（引擎重算占{self.engine_seconds:.1f}秒）"
+            f"{verdict}；{self.seconds:.1f}秒，{rate_text(self.unit_cases, self.seconds)}（引擎重算占{self.engine_seconds:.1f}秒）"
         )
 
 
@@ -164,7 +164,8 @@ class Runner:
         return out
 
     # ---- one case ----------------------------------------------------------------------
-    def run_case(self, case: Case, run: EngineRun, index: int) -> None:
+    def expect(self, case: Case) -> tuple[list[dict[str, Any]], dict[str, Any], list[dict[str, Any]]]:
+        """Normalised unit rows, parameters and the reference scorer's value of every cell."""
         names = self.t.units
         units = [UnitInputs(names[u], case.units[u]) for u in range(self.n)]
         rows = [self.t.scorer.normalize(u) for u in units]
@@ -173,11 +174,27 @@ class Runner:
         for u in range(self.n):
             for sheet in self.unit_name_sheets():
                 expected[u]["@" + sheet] = names[u]
+        return rows, params, expected
+
+    def run_case(self, case: Case, run: EngineRun, index: int) -> None:
+        rows, params, expected = self.expect(case)
         t0 = time.perf_counter()
         self.write_case(rows, params)
         self.book.recalc()
         actual = self.read_outputs()
         run.engine_seconds += time.perf_counter() - t0
+        self.compare(case, expected, actual, run, index)
+
+    def compare(
+        self,
+        case: Case,
+        expected: list[dict[str, Any]],
+        actual: dict[str, list[Any]],
+        run: EngineRun,
+        index: int,
+    ) -> None:
+        """Compare every computed cell with the reference; record mismatches and the failing case."""
+        names = self.t.units
         found = 0
         for cell_id, values in actual.items():
             for u in range(self.n):
@@ -231,13 +248,122 @@ class Runner:
 
 
 def run_engine(
-    target: Target, book: Book, engine: str, cases: Iterable[Case], failure_dir: Path
+    target: Target,
+    book: Book,
+    engine: str,
+    cases: Iterable[Case],
+    failure_dir: Path,
+    progress: Callable[[int], None] | None = None,
 ) -> EngineRun:
+    """Run every case through one open book; ``progress(units)`` is called after each case."""
     run = EngineRun(engine, target.name)
     runner = Runner(target, book, engine, failure_dir)
     start = time.perf_counter()
     for k, case in enumerate(cases):
         runner.run_case(case, run, k)
+        if progress is not None:
+            progress(runner.n)
+    run.seconds = time.perf_counter() - start
+    return run
+
+
+def run_engine_batched(
+    target: Target,
+    books: list[Book],
+    engine: str,
+    cases: Iterable[Case],
+    failure_dir: Path,
+    progress: Callable[[int], None] | None = None,
+) -> EngineRun:
+    """Cases in groups of ``len(books)``: each written into its own book, one recalculation for the
+    group (``books[0].recalc()`` recalculates the batch, as the Gnumeric engine's books do), then
+    every book read back and compared."""
+    run = EngineRun(engine, target.name)
+    runners = [Runner(target, b, engine, failure_dir) for b in books]
+    start = time.perf_counter()
+    numbered = list(enumerate(cases))
+    for g in range(0, len(numbered), len(books)):
+        group = numbered[g : g + len(books)]
+        prepared = []
+        t0 = time.perf_counter()
+        for runner, (k, case) in zip(runners, group, strict=False):
+            rows, params, expected = runner.expect(case)
+            runner.write_case(rows, params)
+            prepared.append((runner, k, case, expected))
+        books[0].recalc()
+        actual = [(r, k, case, exp, r.read_outputs()) for r, k, case, exp in prepared]
+        run.engine_seconds += time.perf_counter() - t0
+        for runner, k, case, exp, act in actual:
+            runner.compare(case, exp, act, run, k)
+            if progress is not None:
+                progress(runner.n)
+    run.seconds = time.perf_counter() - start
+    return run
+
+
+# ---- several worker processes (fork): each opens its own book and takes batches of cases ----------
+_WORKER: dict[str, Any] = {}
+BATCH = 20
+
+
+def _worker_init(target: Target, engine: str, options: dict[str, Any], failure_dir: Path) -> None:
+    from multiprocessing.util import Finalize
+
+    from xlcalc.engines import get_engine
+
+    eng = get_engine(engine, **options)
+    book = eng.open(target.path)
+    Finalize(book, book.close, exitpriority=10)  # runs when the pool shuts the worker down
+    _WORKER.update(runner=Runner(target, book, engine, failure_dir), target=target, engine=engine)
+
+
+def _worker_batch(batch: list[tuple[int, Case]]) -> EngineRun:
+    run = EngineRun(_WORKER["engine"], _WORKER["target"].name)
+    for k, case in batch:
+        _WORKER["runner"].run_case(case, run, k)
+    return run
+
+
+def run_engine_parallel(
+    target: Target,
+    engine: str,
+    cases: Iterable[Case],
+    failure_dir: Path,
+    workers: int = 2,
+    options: dict[str, Any] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> EngineRun:
+    """Like :func:`run_engine`, with ``workers`` processes sharing the cases (each opens the workbook).
+
+    Cases are generated here, so the set of cases and their numbering do not depend on ``workers``.
+    """
+    import multiprocessing
+
+    from xlcalc.engines import get_engine
+
+    numbered = list(enumerate(cases))
+    if workers <= 1 or len(numbered) < 2 * BATCH:
+        book = get_engine(engine, **(options or {})).open(target.path)
+        try:
+            return run_engine(target, book, engine, (c for _, c in numbered), failure_dir, progress)
+        finally:
+            book.close()
+    batches = [numbered[i : i + BATCH] for i in range(0, len(numbered), BATCH)]
+    run = EngineRun(engine, target.name)
+    start = time.perf_counter()
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(workers, _worker_init, (target, engine, options or {}, failure_dir)) as pool:
+        for part in pool.imap_unordered(_worker_batch, batches):
+            run.cases += part.cases
+            run.unit_cases += part.unit_cases
+            run.cells_compared += part.cells_compared
+            run.engine_seconds += part.engine_seconds
+            run.mismatches.extend(part.mismatches[: max(0, 20 - len(run.mismatches))])
+            run.failing_cases.extend(part.failing_cases)
+            if progress is not None:
+                progress(part.unit_cases)
+        pool.close()
+        pool.join()
     run.seconds = time.perf_counter() - start
     return run
 

@@ -1,0 +1,268 @@
+"""Single-value shortcuts for ``formulas``' element-wise function wrappers.
+
+Nearly every function and operator in ``formulas`` is ``wrap_ranges_func(wrap_ufunc(body))``:
+Ranges are turned into arrays, arguments are parsed, and ``np.vectorize(safe_eval)`` maps the
+body over the broadcast arguments. In a rubric workbook almost every call is on single cells,
+where building a vectorizer per call costs ~50 times the body. :func:`scalar_shortcut` returns a
+callable that does the same for 1×1 arguments: the *same* ``safe_eval`` (error checks, body,
+NaN check) on the same elements, the same output type and ``return_func``, and hands anything
+else (ranges, 0-d values, ≥ 32 arguments, unusual element types) to the original wrapper.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+__all__ = ["faster_filter", "faster_replace_empty", "scalar_shortcut"]
+
+_PLAIN = (float, int, bool, str)
+
+
+_NUMPY_SCALARS = frozenset({np.bool_, np.float64, np.int64})
+
+
+@functools.cache
+def _quiet_types() -> frozenset[type]:
+    """Element types no error check can mistake for an error or an array."""
+    return frozenset({*_PLAIN, *_NUMPY_SCALARS})
+
+
+@functools.cache
+def _codes() -> tuple[Any, Any, Any]:
+    from formulas.functions import wrap_func, wrap_ranges_func, wrap_ufunc
+
+    # wrap_func returns wrap_ranges_func(its own wrapper); wrap_ufunc returns wrap_func(its own wrapper)
+    ranges = wrap_ranges_func(lambda: 0).__code__
+    func = _closure(wrap_func(lambda: 0))["func"].__code__
+    layer = wrap_ufunc(abs)
+    while layer.__code__ in (ranges, func):
+        layer = _closure(layer)["func"]
+    return ranges, func, layer.__code__
+
+
+@functools.cache
+def _ufunc_defaults() -> tuple[Any, Any]:
+    """The default ``args_parser`` and ``return_func`` objects of ``wrap_ufunc``."""
+    import inspect
+
+    from formulas.functions import wrap_ufunc
+
+    params = inspect.signature(wrap_ufunc).parameters
+    return params["args_parser"].default, params["return_func"].default
+
+
+@functools.cache
+def _quiet_checks() -> tuple[Any, ...]:
+    """``check_error`` functions known to find nothing when no argument is an error or an array.
+
+    ``get_error`` (the default) and IF's check look for an XlError among the values;
+    IFERROR's check is always False.
+    """
+    from formulas.functions import get_error
+    from formulas.functions.logic import FUNCTIONS
+
+    checks: list[Any] = [get_error]
+    for name in ("IF", "IFERROR"):
+        layer = FUNCTIONS[name]["function"]
+        while getattr(layer, "__code__", None) is not None and "safe_eval" not in layer.__code__.co_freevars:
+            layer = _closure(layer).get("func")
+        if layer is not None:
+            checks.append(_closure(_closure(layer)["safe_eval"])["check_error"])
+    return tuple(checks)
+
+
+def _direct_eval(safe_eval: Any) -> Callable[..., Any]:
+    """``safe_eval`` without its error scan when every value is a plain number, text or bool.
+
+    The scan (``check_error`` → ``flatten`` over the values) finds nothing for such values when
+    the check is one of :func:`_quiet_checks`; the rest is ``safe_eval``'s own code.
+    """
+    cl = _closure(safe_eval)
+    if cl.get("check_error") not in _quiet_checks():
+        return safe_eval
+    func, input_parser, check_nan = cl["func"], cl["input_parser"], cl["check_nan"]
+    from formulas.errors import FoundError
+    from formulas.functions import Error, XlError, convert_nan, convert_noshp
+
+    value_error = Error.errors["#VALUE!"]
+    quiet = _quiet_types()
+
+    def direct(*vals: Any) -> Any:
+        for v in vals:
+            if type(v) not in quiet:  # XlError, EMPTY, numpy scalars, arrays: the full path
+                return safe_eval(*vals)
+        try:
+            r = convert_noshp(func(*input_parser(*vals)))
+            if check_nan and not isinstance(r, (XlError, str)):
+                r = convert_nan(r)
+        except FoundError as ex:
+            r = ex.err
+        except (ValueError, TypeError):
+            r = value_error
+        return r
+
+    return direct
+
+
+def _closure(fn: Any) -> dict[str, Any]:
+    return dict(zip(fn.__code__.co_freevars, (c.cell_contents for c in fn.__closure__ or ()), strict=True))
+
+
+def scalar_shortcut(fn: Any) -> Callable[..., Any] | None:
+    """A faster equivalent of a function made of ``wrap_ranges_func``/``wrap_func`` around ``wrap_ufunc``.
+
+    Args:
+        fn: A function object from a compiled formula (a node of a cell's inner dispatcher).
+
+    Returns:
+        The shortcut, or None when ``fn`` is not of that shape (it is then called as it is).
+        The shortcut calls ``fn`` itself for anything but 1×1 arguments and whenever the
+        single-value path raises, so formulas' own wrappers decide every unusual case.
+    """
+    ranges_code, func_code, ufunc_code = _codes()
+    layer = fn
+    while getattr(layer, "__code__", None) in (ranges_code, func_code):
+        cl = _closure(layer)
+        if layer.__code__ is ranges_code and cl.get("n_out") != 1:
+            return None
+        layer = cl.get("func")
+    if getattr(layer, "__code__", None) is not ufunc_code or layer is fn:
+        return None
+    u = _closure(layer)
+    if u.get("kw") != {"otypes": [object]}:
+        return None  # other np.vectorize options: keep formulas' path
+    safe_eval, args_parser = _direct_eval(u["safe_eval"]), u["args_parser"]
+    otype, return_func = u["otype"], u["return_func"]
+
+    import numpy as np
+    import schedula as sh
+    from formulas.ranges import Ranges
+
+    ndarray, empty, obj = np.ndarray, np.empty, object
+
+    default_parse, default_return = _ufunc_defaults()
+    plain_args = args_parser is default_parse and return_func is default_return
+    EMPTY = sh.EMPTY
+
+    def simple(args: tuple[Any, ...]) -> Any:
+        # default args_parser (replace_empty: EMPTY -> 0) and return_func (identity), element-wise
+        elems = []
+        seen_array = False
+        for v in args:
+            if isinstance(v, Ranges):
+                v = v.value
+            if type(v) in _PLAIN:
+                elems.append(v)
+            elif type(v) in _NUMPY_SCALARS:
+                elems.append(v.item())  # what np.vectorize's object cast makes of it
+            elif isinstance(v, ndarray) and v.shape == (1, 1):
+                e = v[0, 0] if v.dtype == obj else v.astype(obj)[0, 0]
+                elems.append(0 if e is EMPTY else e)
+                seen_array = True
+            else:
+                return fn(*args)
+        if not seen_array or len(elems) >= 32:
+            return fn(*args)
+        res = empty((1, 1), obj)
+        res[0, 0] = safe_eval(*elems)
+        return res.view(otype)
+
+    def single(args: tuple[Any, ...]) -> Any:
+        plain = tuple(v.value if isinstance(v, Ranges) else v for v in args)
+        if len(plain) >= 32:
+            return fn(*args)
+        parsed = tuple(args_parser(*plain))
+        elems = []
+        seen_array = False
+        for a in parsed:
+            if type(a) in _PLAIN:
+                elems.append(a)
+            elif type(a) in _NUMPY_SCALARS:
+                elems.append(a.item())
+            elif isinstance(a, ndarray) and a.shape == (1, 1):
+                elems.append(a[0, 0] if a.dtype == obj else a.astype(obj)[0, 0])
+                seen_array = True
+            else:
+                return fn(*args)
+        if not seen_array:
+            return fn(*args)  # 0-d results take another branch in wrap_ufunc
+        res = empty((1, 1), obj)
+        res[0, 0] = safe_eval(*elems)
+        return return_func(res.view(otype), *parsed)
+
+    path = simple if plain_args else single
+
+    def shortcut(*args: Any) -> Any:
+        try:
+            return path(args)
+        except Exception:  # formulas' wrappers turn exceptions into error values: let them
+            return fn(*args)
+
+    return functools.update_wrapper(shortcut, fn)
+
+
+def faster_filter(filt: Any) -> Any:
+    """An equivalent, cheaper version of a data-node filter formulas puts on every cell, or ``filt``.
+
+    * ``replace_empty`` (EMPTY → 0) on a 1×1 array holding a plain value returns it unchanged
+      without numpy's element-wise ``in`` test.
+    * ``format_output(rng, value)`` builds the cell's ``Ranges``; for a one-cell range whose
+      bounds are in canonical form, its ``.value`` (computed lazily by splitting ranges) is the
+      stored array itself, so it is set at once.
+    """
+    import numpy as np
+    from formulas.cell import format_output
+    from formulas.functions import replace_empty
+
+    ndarray, obj = np.ndarray, object
+    if filt is replace_empty:
+
+        def keep_plain(x: Any) -> Any:
+            if isinstance(x, ndarray) and x.shape == (1, 1) and x.dtype == obj and type(x[0, 0]) in _PLAIN:
+                return x
+            return replace_empty(x)
+
+        return keep_plain
+    if isinstance(filt, functools.partial) and filt.func is format_output and not filt.keywords:
+        (rng,) = filt.args
+        canonical = (
+            isinstance(rng.get("r1"), str)
+            and rng.get("r1") == rng.get("r2")
+            and isinstance(rng.get("n1"), int)
+            and rng.get("n1") == rng.get("n2")
+        )
+        if not canonical:
+            return filt
+        name = rng["name"]
+
+        def one_cell(value: Any) -> Any:
+            out = format_output(rng, value)
+            stored = out.values.get(name)
+            if (
+                len(out.ranges) == 1
+                and len(out.values) == 1
+                and stored is not None
+                and stored[1].shape == (1, 1)
+            ):
+                out._value = stored[1]
+            return out
+
+        return one_cell
+    return filt
+
+
+def faster_replace_empty(replace_empty: Callable[..., Any]) -> Callable[..., Any]:
+    """``replace_empty`` (EMPTY → ``empty``) that skips numpy's element-wise test on a 1×1 array
+    holding a plain value (which it returns unchanged, as the original does)."""
+    ndarray, obj, quiet = np.ndarray, object, _quiet_types()
+
+    def fast(x: Any, empty: Any = 0) -> Any:
+        if isinstance(x, ndarray) and x.shape == (1, 1) and x.dtype == obj and type(x[0, 0]) in quiet:
+            return x
+        return replace_empty(x, empty)
+
+    return functools.update_wrapper(fast, replace_empty)
