@@ -264,3 +264,18 @@ def test_external_ref(formula: str, external: bool) -> None:
 @pytest.mark.parametrize(("text", "want"), [("5", 5), ("5.0", 5.0), ("1E3", 1000.0), ("-2", -2), ("", "")])
 def test_number_cast_as_openpyxl(text: str, want: object) -> None:
     assert cast_number(text) == want and type(cast_number(text)) is type(want)
+
+
+@pytest.mark.parametrize(
+    ("text", "ident"),
+    [
+        ("meta:\n  id: anqing_2023\n  title: x\n", "anqing_2023"),
+        ("selfeval:\n  id: ezhou_2021_pufa\n  project: 普法\nrows: []\n", "ezhou_2021_pufa"),
+        ("title: x\nid: not_meta\n", None),
+        ("meta: [unclosed\n", None),
+    ],
+)
+def test_embedded_spec_id_of_full_and_compact_specs(text, ident):
+    from xlcalc.workbook.embedded import meta_id
+
+    assert meta_id(text) == ident

@@ -51,7 +51,7 @@ def spec_hash(text: str) -> str | None:
 
 
 def meta_id(text: str) -> str | None:
-    """``meta.id`` of YAML text, read from the event stream only as far as that scalar (nothing is
+    """``meta.id`` (``selfeval.id`` in the compact form) of YAML text, read from the event stream only as far as that scalar (nothing is
     constructed, aliases are not expanded); None when absent or not YAML."""
     keys: list[str | None] = []  # per open collection: the mapping key awaiting its value
     try:
@@ -66,7 +66,8 @@ def meta_id(text: str) -> str | None:
                 if keys[-1] is None:
                     keys[-1] = ev.value if isinstance(ev, ScalarEvent) else ""
                     continue
-                if keys == ["meta", "id"] and isinstance(ev, ScalarEvent):
+                # a full spec's meta.id, or a compact 自评表's selfeval.id
+                if keys in (["meta", "id"], ["selfeval", "id"]) and isinstance(ev, ScalarEvent):
                     return ev.value
                 keys[-1] = None
     except (YAMLError, ValueError, RecursionError):
