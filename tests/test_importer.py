@@ -18,6 +18,7 @@ from xlcalc.importer.command import import_file
 from xlcalc.importer.text import read_text
 from xlcalc.scorer import Scorer, UnitInputs
 from xlcalc.spec.loader import load_spec
+from xlcalc.workbook.form import INDICATOR_HEADS
 
 SEED = Path("/work/shared/seeds/003_09fae4d5f3d61e87.txt")
 ROOT = Path(__file__).resolve().parent.parent
@@ -256,16 +257,7 @@ def _national(rows: list[tuple[str, ...]]) -> str:
         *(f"\t{h}" for h in ("年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分")),
     ]
     lines += ["", "\t", "\t年度资金总额", "\t10", "\t10", "\t9", "\t10", "\t90%", "\t9", ""]
-    head = (
-        "一级指标",
-        "二级指标",
-        "三级指标",
-        "年度指标值",
-        "实际完成值",
-        "分值",
-        "得分",
-        "偏差原因分析及改进措施",
-    )
+    head = INDICATOR_HEADS
     lines += ["\t绩效指标", *(f"\t{h}" for h in head), ""]
     for r in rows:
         lines += ["\t", *(f"\t{c}" for c in r), ""]

@@ -23,6 +23,17 @@ from xlcalc.spec.model import Node, Spec
 from xlcalc.workbook import style
 
 # Columns A..I of the printed form.
+# Column heads of the national form's indicator table, as the paper form prints them.
+INDICATOR_HEADS = (
+    "一级指标",
+    "二级指标",
+    "三级指标",
+    "年度指标值",
+    "实际完成值",
+    "分值",
+    "得分",
+    "偏差原因分析及改进措施",
+)
 COLS = 9
 WIDTHS = (4, 7, 8, 19, 9, 9, 5, 7, 18)  # 86 units: portrait A4 at ≥80 %
 (C_LABEL, C_L1, C_L2, C_L3, C_TARGET, C_ACTUAL, C_POINTS, C_SCORE, C_REASON) = range(1, 10)
@@ -191,17 +202,7 @@ def write_form(
     t = TABLE_ROW
     last = t + len(rows)
     _box(ws, t, 1, last, 1, "绩效指标", head=True)
-    heads = (
-        "一级指标",
-        "二级指标",
-        "三级指标",
-        "年度指标值",
-        "实际完成值",
-        "分值",
-        "得分",
-        "偏差原因分析及改进措施",
-    )
-    for col, text in enumerate(heads, start=2):
+    for col, text in enumerate(INDICATOR_HEADS, start=2):
         _box(ws, t, col, t, col, text, head=True)
     for col, attr in ((C_L1, "l1"), (C_L2, "l2")):
         start = 0
