@@ -17,7 +17,7 @@ from xlcalc.cli import main
 from xlcalc.errors import XlcalcError
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED = Path("/work/shared/seeds/003_09fae4d5f3d61e87.txt")
+SEED = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds" / "003_09fae4d5f3d61e87.txt"
 if not SEED.exists():
     SEED = ROOT.parent.parent / "shared" / "seeds" / "003_09fae4d5f3d61e87.txt"
 needs_seed = pytest.mark.skipif(not SEED.exists(), reason="seed 003 not available")

@@ -20,7 +20,7 @@ from xlcalc.scorer import Scorer, UnitInputs
 from xlcalc.spec.loader import load_spec
 from xlcalc.workbook.form import INDICATOR_HEADS
 
-SEED = Path("/work/shared/seeds/003_09fae4d5f3d61e87.txt")
+SEED = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds" / "003_09fae4d5f3d61e87.txt"
 ROOT = Path(__file__).resolve().parent.parent
 if not SEED.exists():
     SEED = ROOT.parent.parent / "shared" / "seeds" / "003_09fae4d5f3d61e87.txt"
