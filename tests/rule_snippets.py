@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from xlcalc.rules import REGISTRY
 from xlcalc.spec.loader import load_spec
 
 HEADER = """
@@ -30,21 +31,71 @@ tree:
       rule: {RULE}
 """
 
-RULES = {
-    "threshold": "{kind: threshold, when: [{value: a, op: '>=', than: 110}, {flag: flag}]}",
-    "tiered": "{kind: tiered, tiers: [{when: [{value: a, op: '>=', than: 100}], points: 10, label: 达标}, "
-    "{when: [{value: a, op: '>=', than: 50}], points: 9, label: 基本达标}], default: {points: 8, label: 未达标}}",
-    "deduction": "{kind: deduction, shortfall: {value: a, target: b}, per: 0.5, unit: 件}",
-    "step_deduction": "{kind: step_deduction, value: rate, threshold: 100%, step: 5%, per_step: 0.5, "
-    "penalties: [{count: n, per: 0.5, label: 通报}], floor: zero}",
-    "banded_penalty": "{kind: banded_penalty, list: xs, bands: [{min: 90, max: 149, per: 1.5}, {min: 150, per: 2}]}",
-    "bonus": "{kind: bonus, count: n, per: 0.4, cap: 2}",
-    "conversion": "{kind: conversion, average: xs, scale: 100, vetoes: [{flag: flag, label: 查实违法}]}",
-    "proportional": "{kind: proportional, actual: a, target: 100, direction: reverse}",
-    "budget_execution": "{kind: budget_execution, executed: a, budget: b, decimals: 1}",
-    "discretionary": "{kind: discretionary, score: s, min: 2, reason: why}",
-    "rank_tiers": "{kind: rank_tiers, key: ratio, tiers: [{upto: 1, points: 10}, {upto: 2, points: 9}]}",
+# One row per rule kind: (rule YAML over HEADER's inputs, one unit's inputs, the score of node "r").
+# tests/test_rule_kinds.py checks every registered kind against its row; the golden-formula and
+# back-end tests run over the snippets.
+KINDS: dict[str, tuple[str, dict[str, object], float]] = {
+    "threshold": (
+        "{kind: threshold, when: [{value: a, op: '>=', than: 110}, {flag: flag}]}",
+        {"a": 110, "flag": "是"},
+        10,
+    ),
+    "tiered": (
+        "{kind: tiered, tiers: [{when: [{value: a, op: '>=', than: 100}], points: 10, label: 达标}, "
+        "{when: [{value: a, op: '>=', than: 50}], points: 9, label: 基本达标}], default: {points: 8, label: 未达标}}",
+        {"a": 60},
+        9,
+    ),
+    "deduction": (
+        "{kind: deduction, shortfall: {value: a, target: b}, per: 0.5, unit: 件}",
+        {"a": 7, "b": 10},
+        8.5,
+    ),
+    "step_deduction": (
+        "{kind: step_deduction, value: rate, threshold: 100%, step: 5%, per_step: 0.5, "
+        "penalties: [{count: n, per: 0.5, label: 通报}], floor: zero}",
+        {"rate": 0.9, "n": 1},
+        8.5,
+    ),
+    "banded_penalty": (
+        "{kind: banded_penalty, list: xs, bands: [{min: 90, max: 149, per: 1.5}, {min: 150, per: 2}]}",
+        {"xs": [100, 160]},
+        -3.5,
+    ),
+    "bonus": ("{kind: bonus, count: n, per: 0.4, cap: 2}", {"n": 3}, 1.2),
+    "conversion": (
+        "{kind: conversion, average: xs, scale: 100, vetoes: [{flag: flag, label: 查实违法}]}",
+        {"xs": [90, 80], "flag": "否"},
+        8.5,
+    ),
+    "proportional": ("{kind: proportional, actual: a, target: 100, direction: reverse}", {"a": 120}, 8),
+    "budget_execution": (
+        "{kind: budget_execution, executed: a, budget: b, decimals: 1}",
+        {"a": 85, "b": 100},
+        8.5,
+    ),
+    "discretionary": ("{kind: discretionary, score: s, min: 2, reason: why}", {"s": 7, "why": ""}, 7),
+    "rank_tiers": (
+        "{kind: rank_tiers, key: ratio, tiers: [{upto: 1, points: 10}, {upto: 2, points: 9}]}",
+        {"a": 5, "b": 10},
+        10,
+    ),
+    "threshold_or_manual": (
+        "{kind: threshold_or_manual, when: [{flag: flag}], otherwise: {score: s, min: 0, max: 8}}",
+        {"flag": "否", "s": 5},
+        5,
+    ),
+    "monitor": ("{kind: monitor, actual: a, op: '>=', stage: 100}", {"a": 2}, 0),
+    "per_period": (
+        "{kind: per_period, each: {kind: deduction, count: c, per: 1}, "
+        "periods: [{period: 2021年, c: n}, {period: 2022年, c: a}]}",
+        {"n": 1, "a": 2},
+        7,
+    ),
 }
+RULES = {kind: row[0] for kind, row in KINDS.items()}
+# Kinds that rank units against each other need a cohort in the snippet's meta.
+COHORT_KINDS = {"rank_tiers"}
 
 
 def rule_spec(kind: str, tmp: Path):
@@ -53,12 +104,13 @@ def rule_spec(kind: str, tmp: Path):
     path = tmp / f"{kind}.yaml"
     rule = RULES[kind]
     text = HEADER.replace("{RULE}", rule)
-    if kind == "rank_tiers":
+    if kind in COHORT_KINDS:
         text = text.replace(
             "meta: {id: t, title: 测试, total: 10}",
             "meta: {id: t, title: 测试, total: 10, units: [甲, 乙, 丙]}",
         )
-    if kind == "banded_penalty":
+    cls = REGISTRY[kind]
+    if cls.ZERO_POINTS or cls.SCORELESS:  # no points of their own
         text = (
             text.replace("      points: 10\n      rule:", "      points: 0\n      rule:")
             .replace("  points: 10\n  children:", "  points: 0\n  children:")

@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 
 from xlcalc import cli
+from xlcalc.spec.loader import load_spec
+from xlcalc.verify.cases import rule_probes
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "invariance" / "outputs.json"
@@ -80,6 +82,16 @@ def test_golden_covers_every_case() -> None:
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_output_unchanged(case: str) -> None:
     assert _run(CASES[case]) == _golden()[case]
+
+
+def test_verifier_probes_unchanged() -> None:
+    """The boundary probes ``xlcalc verify`` lays over random units (verify itself needs an engine)."""
+    golden = json.loads((GOLDEN.parent / "probes.json").read_text(encoding="utf-8"))
+    made = {
+        p.name: hashlib.sha256(repr(rule_probes(load_spec(p))).encode()).hexdigest()
+        for p in sorted((ROOT / "rubric_specs").glob("*.yaml"))
+    }
+    assert made == golden
 
 
 if __name__ == "__main__":

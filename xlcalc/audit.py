@@ -36,9 +36,7 @@ from xlcalc.audit_findings import (  # noqa: F401  (re-exported: workbook/sheets
 )
 from xlcalc.cells import Cell, Role
 from xlcalc.errors import InputError, XlcalcError
-from xlcalc.rules.base import Rule
-from xlcalc.rules.manual import QUALITATIVE_BANDS, Discretionary
-from xlcalc.rules.proportional import Proportional
+from xlcalc.rules.manual import QUALITATIVE_BANDS
 from xlcalc.scorer import Scorer, UnitInputs, json_envelope
 from xlcalc.spec.model import Node, Spec
 
@@ -83,9 +81,7 @@ def frontier(spec: Spec) -> list[Node]:
 def reason_of(node: Node) -> str:
     if node.reason:
         return node.reason
-    if isinstance(node.rule, Discretionary) and node.rule.reason:
-        return node.rule.reason
-    return ""
+    return node.rule.reason_input() if node.rule is not None else ""
 
 
 # ---- cells of the compiled graph -------------------------------------------------------------
@@ -268,9 +264,10 @@ def _row_flags(lw: Lowering, node: Node, own: ir.Expr, score: ir.Expr, diff: ir.
                 ir.and_(ir.round_(own - node.points, 6).cmp("<", 0), missing), "低于满分未填偏差原因；", ""
             )
         )
-    if isinstance(node.rule, Discretionary) and node.rule.tier:
-        flags.append(_tier_flag(node, ir.Ref(node.rule.tier), own))
-    ratio = _completion(lw, node.rule)
+    tier = node.rule.tier_input() if node.rule is not None else ""
+    if tier:
+        flags.append(_tier_flag(node, ir.Ref(tier), own))
+    ratio = node.rule.completion_ratio(lw) if node.rule is not None else None
     if ratio is not None:
         over = ir.and_(ir.isnum(ratio), ratio.cmp(">=", OVER_COMPLETION))
         flags.append(
@@ -294,12 +291,12 @@ def check_tiers(spec: Spec, units: Sequence[UnitInputs], source: str) -> None:
     bad = []
     for u in units:
         for n in spec.nodes():
-            rule = n.rule
-            if isinstance(rule, Discretionary) and rule.tier:
-                v = u.values.get(rule.tier)
+            tier = n.rule.tier_input() if n.rule is not None else ""
+            if tier:
+                v = u.values.get(tier)
                 if v not in (None, "") and str(v) not in names:
                     bad.append(
-                        f"{source}：单位“{u.name}”的 {rule.tier}（{n.label}的完成档次）为“{v}”，"
+                        f"{source}：单位“{u.name}”的 {tier}（{n.label}的完成档次）为“{v}”，"
                         "应为达成、部分达成或未达成"
                     )
     if bad:
@@ -329,18 +326,6 @@ def _tier_flag(node: Node, tier: ir.Expr, own: ir.Expr) -> ir.Expr:
             tier.cmp("=", name), ir.if_(outside, f"自评分不在“{name}”档的分值区间（{allowed}）；", ""), out
         )
     return out
-
-
-def _completion(lw: Lowering, rule: Rule | None) -> ir.Expr | None:
-    """Completion ratio of a positive or equality indicator (for the over-completion flag)."""
-    if not isinstance(rule, Proportional) or rule.direction == "reverse":
-        return None
-    a = lw.val(rule.actual)
-    if rule.completion:
-        return a
-    if isinstance(rule.target, int | float) and rule.target > 0:
-        return ir.if_(ir.isnum(a), a / rule.target, "")
-    return None
 
 
 # ---- the report -----------------------------------------------------------------------------

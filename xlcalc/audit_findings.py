@@ -10,12 +10,6 @@ from dataclasses import dataclass
 
 from xlcalc import xlruntime
 from xlcalc.rules.base import Rule
-from xlcalc.rules.deduction import Deduction, StepDeduction
-from xlcalc.rules.fallback import ThresholdOrManual
-from xlcalc.rules.monitor import Monitor
-from xlcalc.rules.period import PerPeriod
-from xlcalc.rules.proportional import Proportional
-from xlcalc.rules.threshold import Threshold, Tiered
 from xlcalc.spec.model import Node, Spec
 
 TOL = 1e-9
@@ -56,7 +50,7 @@ def _g(x: float) -> str:
 
 def _full_marks(spec: Spec) -> Iterator[Finding]:
     for n in spec.nodes():
-        if n.rule is None or isinstance(n.rule, Monitor) or n.duplicate_of:
+        if n.rule is None or n.rule.SCORELESS or n.duplicate_of:
             continue
         full = n.rule.full_marks()
         if full is not None and full > n.points + TOL:
@@ -149,27 +143,7 @@ def parse_target(text: str) -> tuple[str | None, float, str] | None:
 
 def rule_threshold(rule: Rule | None) -> tuple[str, float] | None:
     """The operator and threshold a rule tests its actual against, when it has a single one."""
-    if isinstance(rule, PerPeriod):
-        return rule_threshold(rule.each)
-    if isinstance(rule, Threshold | ThresholdOrManual):
-        nums = [c for c in rule.when if not c.flag and isinstance(c.than, int | float)]
-        return (nums[0].op, float(nums[0].than)) if len(nums) == 1 else None  # type: ignore[arg-type]
-    if isinstance(rule, Tiered) and rule.tiers:
-        nums = [c for c in rule.tiers[0].when if not c.flag and isinstance(c.than, int | float)]
-        return (nums[0].op, float(nums[0].than)) if nums else None  # type: ignore[arg-type]
-    if isinstance(rule, StepDeduction):
-        return (">=" if rule.direction == "below" else "<=", rule.threshold)
-    if isinstance(rule, Proportional) and not rule.completion and isinstance(rule.target, int | float):
-        return ({"positive": ">=", "reverse": "<=", "equal": "="}[rule.direction], float(rule.target))
-    if isinstance(rule, Deduction) and rule.value and isinstance(rule.target, int | float):
-        return (">=", float(rule.target))
-    return None
-
-
-def _counts_incidents(rule: Rule | None) -> bool:
-    if isinstance(rule, PerPeriod):
-        return _counts_incidents(rule.each)
-    return isinstance(rule, Deduction) and bool(rule.count)
+    return rule.stated_threshold() if rule is not None else None
 
 
 _OP_TEXT = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "="}
@@ -190,7 +164,7 @@ def _targets(spec: Spec) -> Iterator[Finding]:
         op, value, _ = stated
         rt = rule_threshold(n.rule)
         if rt is None:
-            if _counts_incidents(n.rule):
+            if n.rule is not None and n.rule.counts_incidents():
                 yield Finding(
                     n.id, "target", f"表列指标值“{n.target}”是比率，评分标准按件数扣分，未使用该指标值"
                 )

@@ -40,8 +40,8 @@ def lint(spec: Spec) -> list[Diagnostic]:
                     f"“{node.label}”的规则满分 {full:g} 分超过指标分值 {node.points:g} 分；得分以指标分值为限",
                     node,
                 )
-            scoreless = getattr(node.rule, "SCORELESS", False) or getattr(node, "duplicate_of", "")
-            if node.points == 0 and node.rule.KIND != "banded_penalty" and not scoreless:
+            scoreless = node.rule.SCORELESS or getattr(node, "duplicate_of", "")
+            if node.points == 0 and not node.rule.ZERO_POINTS and not scoreless:
                 warn(f"“{node.label}”分值为0，只有扣分项才应为0分", node)
         if node.extra.get("implied"):
             parent = spec.parent_of(node.id)

@@ -385,7 +385,7 @@ class Lowering:
                     "",
                 )
             )
-        if getattr(rule, "SCORELESS", False):
+        if rule.SCORELESS:
             pass  # a monitoring rule states a status, not a score
         elif low.clamp:
             # The score is already rounded to score_decimals: shown as it is (General format).

@@ -4,6 +4,11 @@ A rule kind is a frozen dataclass with ``KIND`` (its YAML ``kind``), a ``parse``
 reading its fields from YAML, and a ``lower`` method emitting IR. Clauses every kind may carry
 (extra per-incident penalties, vetoes, a floor) are handled here once, so each kind only states
 its own arithmetic and its own sentence of explanation.
+
+Everything else a consumer needs to know about a kind is asked of the kind (never found out with
+``isinstance``): its boundary probes (verifier), the parameters it names (loader), its threshold,
+completion ratio, incident counting and reason/tier inputs (audit), and its row of the rule-kind
+table in docs/spec.md (``FIELDS_DOC``, ``SCORE_DOC``, ``PATTERNS``).
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from xlcalc import ir
 from xlcalc.yamlread import Reader
@@ -194,12 +199,58 @@ class Lowered:
     hi: float | None = None
 
 
+# A partial assignment of inputs aimed at one rule's boundary (see xlcalc/verify/cases.py).
+Probe = dict[str, Any]
+
+
+class ProbeSolver(Protocol):
+    """What a kind's ``probes`` may ask of the verifier: "make quantity X equal v" as inputs."""
+
+    inputs: dict[str, Any]
+
+    def set_value(self, ref: str, value: float) -> Probe | None: ...
+
+    def near(self, ref: str, threshold: float, step: float) -> list[Probe]: ...
+
+    def resolution(self, ref: str) -> float: ...
+
+
+def condition_probes(pm: ProbeSolver, c: Condition) -> list[Probe]:
+    """A flag both ways and blank; a numeric condition on its threshold and one step either side."""
+    if c.flag:
+        return [{c.value: "是"}, {c.value: "否"}, {c.value: None}]
+    if isinstance(c.than, int | float):
+        return pm.near(c.value, float(c.than), pm.resolution(c.value))
+    return []
+
+
+def clean_number(x: float) -> float:
+    """A probe value without float noise (0.30000000000000004 → 0.3)."""
+    return float(f"{x:.10g}")
+
+
+def single_threshold(conditions: tuple[Condition, ...], only: bool = True) -> tuple[str, float] | None:
+    """The operator and number of the numeric conditions' first one (``only``: when it is the only one)."""
+    nums = [c for c in conditions if not c.flag and isinstance(c.than, int | float)]
+    if not nums or (only and len(nums) != 1):
+        return None
+    return nums[0].op, float(nums[0].than)  # type: ignore[arg-type]
+
+
 class Rule:
     """Base of every rule kind."""
 
     KIND: ClassVar[str] = ""
+    # docs/spec.md's rule-kind table is generated from these three (xlcalc/rules/doc.py).
     FIELDS_DOC: ClassVar[str] = ""
+    SCORE_DOC: ClassVar[str] = ""
     PATTERNS: ClassVar[tuple[str, ...]] = ()
+    # Fields naming a rubric parameter (the loader checks each is declared), in the order checked.
+    PARAM_FIELDS: ClassVar[tuple[str, ...]] = ()
+    # No score of its own (monitoring status): no full marks, no lint warning for 0 points.
+    SCORELESS: ClassVar[bool] = False
+    # A pure penalty that lives on a 0-point node (its deduction lands elsewhere).
+    ZERO_POINTS: ClassVar[bool] = False
 
     penalties: tuple[Penalty, ...]
     vetoes: tuple[Veto, ...]
@@ -219,6 +270,36 @@ class Rule:
     def refs(self) -> list[str]:
         """Every input or derived id the rule reads (for reference checks)."""
         return []
+
+    def params_read(self) -> list[tuple[str, str]]:
+        """(field, parameter name) for every ``PARAM_FIELDS`` entry that is set."""
+        return [(f, name) for f in self.PARAM_FIELDS if (name := getattr(self, f))]
+
+    # ---- verifier ----
+    def probes(self, pm: ProbeSolver, points: float) -> list[Probe]:
+        """Boundary probes: every threshold and a step either side, floors, caps, blanks."""
+        raise NotImplementedError(f"no boundary probes for rule kind {self.KIND}")
+
+    # ---- audit facts ----
+    def stated_threshold(self) -> tuple[str, float] | None:
+        """The operator and threshold the rule tests its actual against, when it has a single one."""
+        return None
+
+    def counts_incidents(self) -> bool:
+        """Deducts per counted incident (a stated rate target is then not what it scores)."""
+        return False
+
+    def completion_ratio(self, lw: Lowering) -> ir.Expr | None:
+        """Completion ratio of a positive or equality indicator (for the over-completion flag)."""
+        return None
+
+    def reason_input(self) -> str:
+        """The text input holding the 偏差原因 the rule asks for."""
+        return ""
+
+    def tier_input(self) -> str:
+        """The input holding the 完成档次 (达成/部分达成/未达成) the self-score must agree with."""
+        return ""
 
 
 def parse_common(r: Reader) -> dict:

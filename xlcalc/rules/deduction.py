@@ -7,7 +7,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from xlcalc import ir, xlruntime
-from xlcalc.rules.base import Lowered, Rule, number_or_percent, parse_common, read_amount, register
+from xlcalc.rules.base import (
+    Lowered,
+    Probe,
+    ProbeSolver,
+    Rule,
+    clean_number,
+    number_or_percent,
+    parse_common,
+    read_amount,
+    register,
+)
 from xlcalc.yamlread import Reader
 
 if TYPE_CHECKING:
@@ -34,7 +44,8 @@ class Deduction(Rule):
 
     KIND = "deduction"
     PATTERNS = ("P2", "P11", "P21")
-    FIELDS_DOC = "per; one of shortfall: {value, target} | count: id | count_false: [ids]; unit"
+    FIELDS_DOC = "`per`, and `shortfall: {value, target}` \\| `count: id` \\| `count_false: [ids]`, `unit`"
+    SCORE_DOC = "points − per × (units short / incidents / items not done)"
     per: float
     value: str = ""
     target: float | str | None = None
@@ -69,6 +80,36 @@ class Deduction(Rule):
         if isinstance(self.target, str):
             out.append(self.target)
         return out + list(self.count_false)
+
+    def probes(self, pm: ProbeSolver, points: float) -> list[Probe]:
+        # n0 units short take the score to exactly 0; one more goes below the floor.
+        n0 = int(round(points / self.per)) if self.per else 1
+        shorts = (0, 1, 2, n0 - 1, n0, n0 + 1, 4 * n0)
+        if self.value and isinstance(self.target, str):
+            # Target is another input: fix it and move the value around it.
+            base = 50.0
+            return [
+                {**a, **b}
+                for k in shorts
+                if (a := pm.set_value(self.target, base)) and (b := pm.set_value(self.value, base - k))
+            ]
+        if self.value and isinstance(self.target, int | float):
+            probes = [p for k in shorts if (p := pm.set_value(self.value, self.target - k))]
+            lo = pm.inputs[self.value].lo if self.value in pm.inputs else None
+            if lo is not None and (p := pm.set_value(self.value, lo)):
+                probes.append(p)
+            return probes
+        if self.count:
+            return [p for k in shorts if k >= 0 and (p := pm.set_value(self.count, k))]
+        if self.count_false:
+            return [{f: v for f in self.count_false} for v in ("是", "否")] + [{self.count_false[0]: "否"}]
+        return []
+
+    def stated_threshold(self) -> tuple[str, float] | None:
+        return (">=", float(self.target)) if self.value and isinstance(self.target, int | float) else None
+
+    def counts_incidents(self) -> bool:
+        return bool(self.count)
 
     def lower(self, lw: Lowering, node: Node) -> Lowered:
         per = ir.Num(self.per)
@@ -180,7 +221,8 @@ class StepDeduction(Rule):
 
     KIND = "step_deduction"
     PATTERNS = ("P3",)
-    FIELDS_DOC = "value; threshold; step; per_step; direction: below|above; full_marks"
+    FIELDS_DOC = "`value`, `threshold`, `step`, `per_step`, `direction: below\\|above`, `full_marks`"
+    SCORE_DOC = "points − per_step × steps; steps from `ROUND((threshold − value)/step, 9)` by `partial_step`"
     value: str
     threshold: float
     step: float
@@ -211,6 +253,22 @@ class StepDeduction(Rule):
 
     def full_marks(self) -> float | None:
         return self.full
+
+    def probes(self, pm: ProbeSolver, points: float) -> list[Probe]:
+        probes = []
+        for k in (0, 1, 2, 3, 0.5, 1.5, 4, 10, 20):
+            v = (
+                self.threshold - k * self.step
+                if self.direction == "below"
+                else self.threshold + k * self.step
+            )
+            p = pm.set_value(self.value, clean_number(v))
+            if p is not None:
+                probes.append(p)
+        return probes
+
+    def stated_threshold(self) -> tuple[str, float] | None:
+        return (">=" if self.direction == "below" else "<=", self.threshold)
 
     def lower(self, lw: Lowering, node: Node) -> Lowered:
         a = lw.val(self.value)
@@ -299,7 +357,10 @@ class BandedPenalty(Rule):
 
     KIND = "banded_penalty"
     PATTERNS = ("P4",)
-    FIELDS_DOC = "list; bands: [{min, max, per, label}]; pool_param; unit"
+    FIELDS_DOC = "`list`, `bands: [{min, max, per, label}]`, `pool_param`, `unit`"
+    SCORE_DOC = "−Σ per × items in band (no points of its own; deducted from the node `pool_param` picks)"
+    PARAM_FIELDS = ("pool_param",)
+    ZERO_POINTS = True
     list: str
     bands: tuple[Band, ...]
     pool_param: str = ""
@@ -330,6 +391,21 @@ class BandedPenalty(Rule):
 
     def refs(self) -> list[str]:
         return [self.list]
+
+    def probes(self, pm: ProbeSolver, points: float) -> list[Probe]:
+        edges: list[float] = []
+        for b in self.bands:
+            edges += [b.lo - 1, b.lo] + ([b.hi, b.hi + 1] if b.hi is not None else [])
+        full = pm.inputs[self.list].capacity if self.list in pm.inputs else 20
+        heaviest = max(self.bands, key=lambda b: b.per).lo
+        # Every band edge; a few in one band; a full list in the heaviest band (a penalty large
+        # enough to empty whatever indicator absorbs it).
+        return [
+            {self.list: [e for e in edges if e >= 0]},
+            {self.list: [edges[1]] * 7},
+            {self.list: [heaviest] * full},
+            {self.list: []},
+        ]
 
     def lower(self, lw: Lowering, node: Node) -> Lowered:
         rng = lw.val(self.list)
@@ -369,7 +445,8 @@ class Bonus(Rule):
 
     KIND = "bonus"
     PATTERNS = ("P10",)
-    FIELDS_DOC = "count; per; cap (default: the node's points); unit"
+    FIELDS_DOC = "`count`, `per`, `cap`, `unit`"
+    SCORE_DOC = "min(cap, per × count)"
     count: str
     per: float
     cap: float | None = None
@@ -390,6 +467,11 @@ class Bonus(Rule):
 
     def refs(self) -> list[str]:
         return [self.count]
+
+    def probes(self, pm: ProbeSolver, points: float) -> list[Probe]:
+        cap = self.cap if self.cap is not None else 2
+        n = int(round(cap / self.per)) if self.per else 1
+        return [p for k in (0, 1, n - 1, n, n + 1) if (p := pm.set_value(self.count, k))]
 
     def lower(self, lw: Lowering, node: Node) -> Lowered:
         n = lw.val(self.count)

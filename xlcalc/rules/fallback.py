@@ -7,10 +7,21 @@ otherwise a score the evaluator assigns within an allowed range.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from xlcalc import ir
-from xlcalc.rules.base import Condition, Lowered, Rule, parse_common, read_amount, register
+from xlcalc.rules.base import (
+    Condition,
+    Lowered,
+    Probe,
+    ProbeSolver,
+    Rule,
+    condition_probes,
+    parse_common,
+    read_amount,
+    register,
+    single_threshold,
+)
 from xlcalc.rules.threshold import _conditions, _describe_all
 from xlcalc.yamlread import Reader
 
@@ -27,7 +38,8 @@ class ThresholdOrManual(Rule):
 
     KIND = "threshold_or_manual"
     PATTERNS = ("P1", "P14")
-    FIELDS_DOC = "when: [conditions]; otherwise: {score: id, min, max}"
+    FIELDS_DOC = "`when: [conditions]`, `otherwise: {score: id, min, max}`"
+    SCORE_DOC = "points if every condition holds, else the judged score within its range"
     when: tuple[Condition, ...]
     score: str
     lo: float | None = None
@@ -55,6 +67,18 @@ class ThresholdOrManual(Rule):
 
     def refs(self) -> list[str]:
         return [*self.cond_refs(), self.score]
+
+    def probes(self, pm: ProbeSolver, points: float) -> list[Probe]:
+        """Each condition on its boundary, with the judged score inside, on and outside its range."""
+        out = [p for c in self.when for p in condition_probes(pm, c)]
+        hi = self.hi if self.hi is not None else 100.0
+        lo = self.lo if self.lo is not None else 0.0
+        for v in (lo, (lo + hi) / 2, hi, hi + 1, None):
+            out.append({self.score: v} | {c.value: "否" for c in self.when if c.flag})
+        return out
+
+    def stated_threshold(self) -> tuple[str, float] | None:
+        return single_threshold(self.when)
 
     def lower(self, lw: Lowering, node: Node) -> Lowered:
         ok = ir.and_(*(c.expr(lw) for c in self.when))
@@ -91,16 +115,3 @@ class ThresholdOrManual(Rule):
 
 
 # ---- verifier -------------------------------------------------------------------------------
-def verifier_probes(pm: Any, rule: ThresholdOrManual) -> list[dict[str, Any]]:
-    """Each condition on its boundary, with the judged score inside, on and outside its range."""
-    out: list[dict[str, Any]] = []
-    for c in rule.when:
-        if c.flag:
-            out += [{c.value: "是"}, {c.value: "否"}, {c.value: None}]
-        elif isinstance(c.than, int | float):
-            out += pm.near(c.value, float(c.than), pm.resolution(c.value))
-    hi = rule.hi if rule.hi is not None else 100.0
-    lo = rule.lo if rule.lo is not None else 0.0
-    for v in (lo, (lo + hi) / 2, hi, hi + 1, None):
-        out.append({rule.score: v} | {c.value: "否" for c in rule.when if c.flag})
-    return out

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from xlcalc import ir
-from xlcalc.rules.base import Lowered, Rule, parse_common, read_amount, register
+from xlcalc.rules.base import Lowered, Probe, ProbeSolver, Rule, parse_common, read_amount, register
 from xlcalc.yamlread import Reader
 
 if TYPE_CHECKING:
@@ -27,7 +27,8 @@ class Discretionary(Rule):
 
     KIND = "discretionary"
     PATTERNS = ("P14", "P15")
-    FIELDS_DOC = "score: id; min; max; tier: id (达成/部分达成/未达成); reason: id"
+    FIELDS_DOC = "`score`, `min`, `max`, `tier` (达成/部分达成/未达成 bands), `reason`"
+    SCORE_DOC = "the assigned score, kept within its allowed range"
     score: str
     lo: float | None = None
     hi: float | None = None
@@ -50,6 +51,20 @@ class Discretionary(Rule):
 
     def refs(self) -> list[str]:
         return [x for x in (self.score, self.tier, self.reason) if x]
+
+    def probes(self, pm: ProbeSolver, points: float) -> list[Probe]:
+        out: list[Probe] = [{self.score: v} for v in (0, 1, 2.5, 100)]
+        if self.tier:
+            out += [{self.tier: name, self.score: 1} for name, _, _ in QUALITATIVE_BANDS]
+        if self.reason:
+            out += [{self.reason: "", self.score: 0.5}, {self.reason: "原因", self.score: 0.5}]
+        return out
+
+    def reason_input(self) -> str:
+        return self.reason
+
+    def tier_input(self) -> str:
+        return self.tier
 
     def lower(self, lw: Lowering, node: Node) -> Lowered:
         s = lw.val(self.score)

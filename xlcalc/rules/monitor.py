@@ -10,7 +10,7 @@ indicator (text actual such as “提升”) is 正常 when the actual states th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from xlcalc import ir
 from xlcalc.cells import Cell, Role
@@ -18,6 +18,8 @@ from xlcalc.rules.base import (
     OP_WORDS,
     OPS,
     Lowered,
+    Probe,
+    ProbeSolver,
     Rule,
     number_or_percent,
     parse_common,
@@ -62,9 +64,11 @@ class Monitor(Rule):
     SCORELESS = True
     PATTERNS = ("P28",)
     FIELDS_DOC = (
-        "actual: id; op: >=|>|<=|<|= (the indicator's direction); stage: amount or id (numeric actual) | "
-        "expect: text (text actual); final: amount or id (项目完成时目标, optional); tolerance_param"
+        "`actual`, `op: >=\\|>\\|<=\\|<\\|=` (the indicator's direction), `stage` (amount or id; numeric "
+        "actual) \\| `expect` (text actual), `final` (项目完成时目标, optional), `tolerance_param`"
     )
+    SCORE_DOC = "no score: 正常 / 轻微偏差 / 严重偏差 against the stage target (within `tolerance_param`)"
+    PARAM_FIELDS = ("tolerance_param",)
     actual: str
     op: str = ">="
     stage: float | str | None = None
@@ -102,6 +106,19 @@ class Monitor(Rule):
         if isinstance(value, str):
             return lw.val(value), lw.show(value)
         return ir.Num(value), lw.show_literal(self.actual, value)
+
+    def probes(self, pm: ProbeSolver, points: float) -> list[Probe]:
+        """The actual on the stage target, just inside and just outside the tolerance, far off."""
+        if self.expect:
+            return [{self.actual: self.expect}, {self.actual: "未" + self.expect}, {self.actual: None}]
+        if not isinstance(self.stage, int | float):
+            return []
+        s = float(self.stage)
+        out = []
+        for factor in (1.0, 0.95, 1.05, 0.9, 1.1, 0.89, 1.11, 0.5, 2.0, 0.0):
+            if (p := pm.set_value(self.actual, float(f"{s * factor:.10g}"))) is not None:
+                out.append(p)
+        return out
 
     def lower(self, lw: Lowering, node: Node) -> Lowered:
         if self.expect:
@@ -190,15 +207,3 @@ def lower_summary(lw: Lowering) -> None:
 
 
 # ---- verifier -------------------------------------------------------------------------------
-def verifier_probes(pm: Any, rule: Monitor) -> list[dict[str, Any]]:
-    """The actual on the stage target, just inside and just outside the tolerance, far off."""
-    if rule.expect:
-        return [{rule.actual: rule.expect}, {rule.actual: "未" + rule.expect}, {rule.actual: None}]
-    if not isinstance(rule.stage, int | float):
-        return []
-    s = float(rule.stage)
-    out = []
-    for factor in (1.0, 0.95, 1.05, 0.9, 1.1, 0.89, 1.11, 0.5, 2.0, 0.0):
-        if (p := pm.set_value(rule.actual, float(f"{s * factor:.10g}"))) is not None:
-            out.append(p)
-    return out

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from xlcalc import ir
-from xlcalc.rules.base import REGISTRY, Lowered, Rule, parse_common, register
+from xlcalc.rules.base import REGISTRY, Lowered, Probe, ProbeSolver, Rule, parse_common, register
 from xlcalc.yamlread import Reader
 
 if TYPE_CHECKING:
@@ -110,9 +110,11 @@ class PerPeriod(Rule):
     KIND = "per_period"
     PATTERNS = ("P13",)
     FIELDS_DOC = (
-        "each: a rule written with slot names; periods: [{period: 2021年, <slot>: input id, ...}]; "
-        "pooled: {period, <slot>: id} (optional); mode_param (parameter choosing per_period or pooled)"
+        "`each` (a rule written with slot names), `periods: [{period: 2021年, <slot>: input id, …}]`, "
+        "`pooled: {period, <slot>: id}` (optional), `mode_param` (chooses per period or pooled)"
     )
+    SCORE_DOC = "deductions of `each` summed over the periods (or `each` on the pooled figure)"
+    PARAM_FIELDS = ("mode_param",)
     each: Rule
     periods: tuple[Period, ...]
     pooled: Period | None = None
@@ -186,6 +188,28 @@ class PerPeriod(Rule):
         why = ir.concat(period.label, "：", low.why, "（本期扣", ir.num_text(ded, 4), "分）")
         return ded, ready if ready is not None else ir.Bool(True), why
 
+    def probes(self, pm: ProbeSolver, points: float) -> list[Probe]:
+        """The rule's boundary probes for each period alone, for every period on the same boundary
+        at once (their deductions add up), and for the pooled figure."""
+        full = self.full_marks() or 10.0
+
+        def made(slots: dict[str, str]) -> list[Probe]:
+            probes = self.each.probes(_SlotProbeMaker(pm, slots), full)
+            return [{slots.get(k, k): v for k, v in p.items()} for p in probes]
+
+        per = [made(p.mapping()) for p in self.periods]
+        out = [probe for probes in per for probe in probes]
+        out += [{k: v for probe in combo for k, v in probe.items()} for combo in zip(*per, strict=False)]
+        if self.pooled is not None:
+            out += made(self.pooled.mapping())
+        return out
+
+    def stated_threshold(self) -> tuple[str, float] | None:
+        return self.each.stated_threshold()
+
+    def counts_incidents(self) -> bool:
+        return self.each.counts_incidents()
+
     def lower(self, lw: Lowering, node: Node) -> Lowered:
         full = self.full_marks() if self.full_marks() is not None else node.points
         assert full is not None
@@ -230,6 +254,9 @@ class _Placeholder(Rule):
     vetoes: tuple = ()
     floor: str = "param"
 
+    def probes(self, pm: ProbeSolver, points: float) -> list[Probe]:
+        return []
+
 
 def _parse_each(r: Reader) -> Rule | None:
     er = r.child("each")
@@ -266,27 +293,3 @@ class _SlotProbeMaker:
 
     def resolution(self, ref: str) -> float:
         return self._pm.resolution(self._slots.get(ref, ref))
-
-
-def verifier_probes(pm: Any, rule: PerPeriod) -> list[dict[str, Any]]:
-    """The per-period rule's boundary probes for each period alone, for every period on the same
-    boundary at once (their deductions add up), and for the pooled figure."""
-    from xlcalc.rules.deduction import Deduction
-    from xlcalc.verify import cases
-
-    fn = cases.PROBES.get(type(rule.each))
-    if fn is None:
-        return []
-    full = rule.full_marks() or 10.0
-
-    def made(slots: dict[str, str]) -> list[dict[str, Any]]:
-        spm = _SlotProbeMaker(pm, slots)
-        probes = fn(spm, rule.each, full) if isinstance(rule.each, Deduction) else fn(spm, rule.each)
-        return [{slots.get(k, k): v for k, v in p.items()} for p in probes]
-
-    per = [made(p.mapping()) for p in rule.periods]
-    out = [probe for probes in per for probe in probes]
-    out += [{k: v for probe in combo for k, v in probe.items()} for combo in zip(*per, strict=False)]
-    if rule.pooled is not None:
-        out += made(rule.pooled.mapping())
-    return out

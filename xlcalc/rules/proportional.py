@@ -8,7 +8,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from xlcalc import ir, xlruntime
-from xlcalc.rules.base import Lowered, Rule, number_or_percent, parse_common, read_amount, register
+from xlcalc.rules.base import (
+    Lowered,
+    Probe,
+    ProbeSolver,
+    Rule,
+    clean_number,
+    number_or_percent,
+    parse_common,
+    read_amount,
+    register,
+)
 from xlcalc.yamlread import Reader
 
 if TYPE_CHECKING:
@@ -24,9 +34,9 @@ class Conversion(Rule):
 
     KIND = "conversion"
     PATTERNS = ("P7",)
-    FIELDS_DOC = (
-        "average: id (a number, or a list whose mean is taken); scale (100); min_sample; sample_param"
-    )
+    FIELDS_DOC = "`average` (number or list), `scale` (100), `min_sample`, `sample_param`"
+    SCORE_DOC = "points × average / scale"
+    PARAM_FIELDS = ("sample_param",)
     average: str
     scale: float = 100.0
     min_sample: int = 0
@@ -47,6 +57,22 @@ class Conversion(Rule):
 
     def refs(self) -> list[str]:
         return [self.average]
+
+    def probes(self, pm: ProbeSolver, points: float) -> list[Probe]:
+        inp = pm.inputs.get(self.average)
+        if inp is not None and inp.is_list:
+            out: list[Probe] = [
+                {self.average: [88.5] * 20},
+                {self.average: [100.0] * 20},
+                {self.average: [0.0]},
+            ]
+            if self.min_sample:
+                out += [
+                    {self.average: [90.0] * (self.min_sample - 1)},
+                    {self.average: [90.0] * self.min_sample},
+                ]
+            return out
+        return [p for v in (0, 88.5, 100, 66.666) if (p := pm.set_value(self.average, v))]
 
     def lower(self, lw: Lowering, node: Node) -> Lowered:
         src = lw.val(self.average)
@@ -108,9 +134,8 @@ class Proportional(Rule):
 
     KIND = "proportional"
     PATTERNS = ("P6", "P17", "P18", "P19", "P24")
-    FIELDS_DOC = (
-        "actual; target (amount or id); direction: positive|reverse|equal; completion; cap (default true)"
-    )
+    FIELDS_DOC = "`actual`, `target`, `direction: positive\\|reverse\\|equal`, `completion`, `cap`"
+    SCORE_DOC = "national completion rules"
     actual: str
     target: float | str | None = None
     direction: str = "positive"
@@ -144,6 +169,33 @@ class Proportional(Rule):
 
     def refs(self) -> list[str]:
         return [self.actual] + ([self.target] if isinstance(self.target, str) else [])
+
+    def probes(self, pm: ProbeSolver, points: float) -> list[Probe]:
+        if self.completion:
+            return [p for v in (0, 0.5, 0.995, 1, 1.3) if (p := pm.set_value(self.actual, v))]
+        if isinstance(self.target, int | float):
+            t = float(self.target)
+            return [
+                p
+                for v in (0, t / 2, t, t * 1.5, t * 2, t * 3)
+                if (p := pm.set_value(self.actual, clean_number(v)))
+            ]
+        return []
+
+    def stated_threshold(self) -> tuple[str, float] | None:
+        if self.completion or not isinstance(self.target, int | float):
+            return None
+        return ({"positive": ">=", "reverse": "<=", "equal": "="}[self.direction], float(self.target))
+
+    def completion_ratio(self, lw: Lowering) -> ir.Expr | None:
+        if self.direction == "reverse":
+            return None
+        a = lw.val(self.actual)
+        if self.completion:
+            return a
+        if isinstance(self.target, int | float) and self.target > 0:
+            return ir.if_(ir.isnum(a), a / self.target, "")
+        return None
 
     def lower(self, lw: Lowering, node: Node) -> Lowered:
         w = ir.Num(node.points)
@@ -211,9 +263,10 @@ class BudgetExecution(Rule):
     KIND = "budget_execution"
     PATTERNS = ("P16",)
     FIELDS_DOC = (
-        "executed; budget; decimals (1); mode: linear|banded; bands; extra (id added to the numerator, "
-        "浙江 执行回溯); zero_budget: pending|full (0 budget and 0 executed count as 100%)"
+        "`executed`, `budget`, `decimals` (1), `mode: linear\\|banded`, `bands`, `extra` (id added to the "
+        "numerator, 浙江 执行回溯), `zero_budget: pending\\|full` (0 budget and 0 executed count as 100%)"
     )
+    SCORE_DOC = "ROUND(points × MIN(executed/budget, 1), decimals)"
     executed: str
     budget: str
     decimals: int = 1
@@ -244,6 +297,14 @@ class BudgetExecution(Rule):
 
     def refs(self) -> list[str]:
         return [self.executed, self.budget] + ([self.extra] if self.extra else [])
+
+    def probes(self, pm: ProbeSolver, points: float) -> list[Probe]:
+        out = []
+        for rate in (1, 0.88, 0.845, 0.8, 0.6, 0.3, 1.2):
+            a, b = pm.set_value(self.budget, 100), pm.set_value(self.executed, clean_number(100 * rate))
+            if a and b:
+                out.append({**a, **b})
+        return out
 
     def lower(self, lw: Lowering, node: Node) -> Lowered:
         budget = lw.val(self.budget)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from xlcalc import ir
 from xlcalc.cells import Role
-from xlcalc.rules.base import Lowered, Rule, parse_common, read_amount, register
+from xlcalc.rules.base import Lowered, Probe, ProbeSolver, Rule, parse_common, read_amount, register
 from xlcalc.yamlread import Reader
 
 if TYPE_CHECKING:
@@ -33,7 +33,9 @@ class RankTier:
 class RankTiers(Rule):
     KIND = "rank_tiers"
     PATTERNS = ("P8",)
-    FIELDS_DOC = "key; order: desc|asc; tiers: [{upto, points}]; tie_param; beyond_param; precision_param"
+    FIELDS_DOC = "`key`, `order`, `tiers: [{upto, points}]`, `tie_param`, `beyond_param`, `precision_param`"
+    SCORE_DOC = "by rank across the cohort"
+    PARAM_FIELDS = ("tie_param", "beyond_param", "precision_param")
     key: str
     tiers: tuple[RankTier, ...]
     order: str = "desc"
@@ -67,6 +69,10 @@ class RankTiers(Rule):
 
     def full_marks(self) -> float | None:
         return max(t.points for t in self.tiers) if self.tiers else None
+
+    def probes(self, pm: ProbeSolver, points: float) -> list[Probe]:
+        # Ties come from the cohort generator (several units sharing one probe).
+        return [p for v in (0, 0.25, 0.3333, 0.5, 1) if (p := pm.set_value(self.key, v))]
 
     def lower(self, lw: Lowering, node: Node) -> Lowered:
         key = lw.helper(

@@ -6,7 +6,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from xlcalc import ir
-from xlcalc.rules.base import Condition, Lowered, Rule, parse_common, read_amount, register
+from xlcalc.rules.base import (
+    Condition,
+    Lowered,
+    Probe,
+    ProbeSolver,
+    Rule,
+    condition_probes,
+    parse_common,
+    read_amount,
+    register,
+    single_threshold,
+)
 from xlcalc.yamlread import Reader
 
 if TYPE_CHECKING:
@@ -55,7 +66,8 @@ class Threshold(Rule):
 
     KIND = "threshold"
     PATTERNS = ("P1", "P21", "P27")
-    FIELDS_DOC = "when: [conditions]; else_points (default 0); full_marks"
+    FIELDS_DOC = "`when: [conditions]`, `else_points` (0), `full_marks`"
+    SCORE_DOC = "points if every condition holds"
     when: tuple[Condition, ...]
     else_points: float
     full: float | None
@@ -77,6 +89,12 @@ class Threshold(Rule):
 
     def refs(self) -> list[str]:
         return [x for c in self.when for x in c.refs()]
+
+    def probes(self, pm: ProbeSolver, points: float) -> list[Probe]:
+        return [p for c in self.when for p in condition_probes(pm, c)]
+
+    def stated_threshold(self) -> tuple[str, float] | None:
+        return single_threshold(self.when)
 
     def lower(self, lw: Lowering, node: Node) -> Lowered:
         several = _several_quantities(self.when)
@@ -109,7 +127,8 @@ class Tiered(Rule):
 
     KIND = "tiered"
     PATTERNS = ("P12",)
-    FIELDS_DOC = "tiers: [{when, points, label}]; default: {points, label}"
+    FIELDS_DOC = "`tiers: [{when, points, label}]`, `default: {points, label}`"
+    SCORE_DOC = "the first tier that holds"
     tiers: tuple[Tier, ...]
     default_points: float
     default_label: str
@@ -135,6 +154,12 @@ class Tiered(Rule):
 
     def refs(self) -> list[str]:
         return [x for t in self.tiers for c in t.when for x in c.refs()]
+
+    def probes(self, pm: ProbeSolver, points: float) -> list[Probe]:
+        return [p for t in self.tiers for c in t.when for p in condition_probes(pm, c)]
+
+    def stated_threshold(self) -> tuple[str, float] | None:
+        return single_threshold(self.tiers[0].when, only=False) if self.tiers else None
 
     def full_marks(self) -> float | None:
         return max([t.points for t in self.tiers] + [self.default_points])

@@ -295,19 +295,11 @@ def _check_references(spec: Spec, r: Reader, ctx: Context) -> None:
                         n.line,
                         where,
                     )
-        for attr in (
-            "pool_param",
-            "sample_param",
-            "tie_param",
-            "beyond_param",
-            "precision_param",
-            "mode_param",
-            "tolerance_param",
-        ):
-            name = getattr(n.rule, attr, "")
-            if name and name not in params:
+        named = dict(n.rule.params_read())
+        for attr, name in named.items():
+            if name not in params:
                 ctx.error(f"rule names parameter '{name}' ({attr}), which is not defined", n.line, where)
-        pool = getattr(n.rule, "pool_param", "")
+        pool = named.get("pool_param", "")
         if pool in params:
             ancestors = {a.id for a in spec.ancestors(n.id)}
             if not set(params[pool].choices_codes()) <= ancestors:

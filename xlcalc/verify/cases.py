@@ -11,22 +11,14 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from xlcalc.errors import InputError
-from xlcalc.rules import fallback, monitor, period
-from xlcalc.rules.base import Condition, Rule
-from xlcalc.rules.deduction import BandedPenalty, Bonus, Deduction, StepDeduction
-from xlcalc.rules.manual import QUALITATIVE_BANDS, Discretionary
-from xlcalc.rules.proportional import BudgetExecution, Conversion, Proportional
-from xlcalc.rules.rank import RankTiers
-from xlcalc.rules.threshold import Threshold, Tiered
+from xlcalc.rules.base import Probe, clean_number
 from xlcalc.scorer import UnitInputs, normalize_value
 from xlcalc.spec.model import DerivedDef, InputDef, Spec
-
-Probe = dict[str, Any]
 
 
 @dataclass
@@ -77,7 +69,7 @@ class ProbeMaker:
     def near(self, ref: str, threshold: float, step: float) -> list[Probe]:
         out = []
         for v in (threshold, threshold - step, threshold + step, threshold - step / 2, threshold - 2 * step):
-            p = self.set_value(ref, _clean(v))
+            p = self.set_value(ref, clean_number(v))
             if p is not None:
                 out.append(p)
         return out
@@ -90,151 +82,6 @@ class ProbeMaker:
         return 0.01 if d is not None and d.percent else 1.0
 
 
-def _clean(x: float) -> float:
-    return float(f"{x:.10g}")
-
-
-def _condition_probes(pm: ProbeMaker, c: Condition) -> list[Probe]:
-    if c.flag:
-        return [{c.value: "是"}, {c.value: "否"}, {c.value: None}]
-    if isinstance(c.than, int | float):
-        return pm.near(c.value, float(c.than), pm.resolution(c.value))
-    return []
-
-
-def _threshold(pm: ProbeMaker, r: Threshold) -> list[Probe]:
-    return [p for c in r.when for p in _condition_probes(pm, c)]
-
-
-def _tiered(pm: ProbeMaker, r: Tiered) -> list[Probe]:
-    return [p for t in r.tiers for c in t.when for p in _condition_probes(pm, c)]
-
-
-def _deduction(pm: ProbeMaker, r: Deduction, points: float) -> list[Probe]:
-    # n0 units short take the score to exactly 0; one more goes below the floor.
-    n0 = int(round(points / r.per)) if r.per else 1
-    shorts = (0, 1, 2, n0 - 1, n0, n0 + 1, 4 * n0)
-    if r.value and isinstance(r.target, str):
-        # Target is another input: fix it and move the value around it.
-        base = 50.0
-        return [
-            {**a, **b}
-            for k in shorts
-            if (a := pm.set_value(r.target, base)) and (b := pm.set_value(r.value, base - k))
-        ]
-    if r.value and isinstance(r.target, int | float):
-        probes = [p for k in shorts if (p := pm.set_value(r.value, r.target - k))]
-        lo = pm.inputs[r.value].lo if r.value in pm.inputs else None
-        if lo is not None and (p := pm.set_value(r.value, lo)):
-            probes.append(p)
-        return probes
-    if r.count:
-        return [p for k in shorts if k >= 0 and (p := pm.set_value(r.count, k))]
-    if r.count_false:
-        return [{f: v for f in r.count_false} for v in ("是", "否")] + [{r.count_false[0]: "否"}]
-    return []
-
-
-def _step(pm: ProbeMaker, r: StepDeduction) -> list[Probe]:
-    probes = []
-    for k in (0, 1, 2, 3, 0.5, 1.5, 4, 10, 20):
-        v = r.threshold - k * r.step if r.direction == "below" else r.threshold + k * r.step
-        p = pm.set_value(r.value, _clean(v))
-        if p is not None:
-            probes.append(p)
-    return probes
-
-
-def _banded(pm: ProbeMaker, r: BandedPenalty) -> list[Probe]:
-    edges: list[float] = []
-    for b in r.bands:
-        edges += [b.lo - 1, b.lo] + ([b.hi, b.hi + 1] if b.hi is not None else [])
-    full = pm.inputs[r.list].capacity if r.list in pm.inputs else 20
-    heaviest = max(r.bands, key=lambda b: b.per).lo
-    # Every band edge; a few in one band; a full list in the heaviest band (a penalty large
-    # enough to empty whatever indicator absorbs it).
-    return [
-        {r.list: [e for e in edges if e >= 0]},
-        {r.list: [edges[1]] * 7},
-        {r.list: [heaviest] * full},
-        {r.list: []},
-    ]
-
-
-def _bonus(pm: ProbeMaker, r: Bonus) -> list[Probe]:
-    cap = r.cap if r.cap is not None else 2
-    n = int(round(cap / r.per)) if r.per else 1
-    return [p for k in (0, 1, n - 1, n, n + 1) if (p := pm.set_value(r.count, k))]
-
-
-def _conversion(pm: ProbeMaker, r: Conversion) -> list[Probe]:
-    inp = pm.inputs.get(r.average)
-    if inp is not None and inp.is_list:
-        out: list[Probe] = [{r.average: [88.5] * 20}, {r.average: [100.0] * 20}, {r.average: [0.0]}]
-        if r.min_sample:
-            out += [{r.average: [90.0] * (r.min_sample - 1)}, {r.average: [90.0] * r.min_sample}]
-        return out
-    return [p for v in (0, 88.5, 100, 66.666) if (p := pm.set_value(r.average, v))]
-
-
-def _proportional(pm: ProbeMaker, r: Proportional) -> list[Probe]:
-    if r.completion:
-        return [p for v in (0, 0.5, 0.995, 1, 1.3) if (p := pm.set_value(r.actual, v))]
-    if isinstance(r.target, int | float):
-        t = float(r.target)
-        return [p for v in (0, t / 2, t, t * 1.5, t * 2, t * 3) if (p := pm.set_value(r.actual, _clean(v)))]
-    return []
-
-
-def _budget(pm: ProbeMaker, r: BudgetExecution) -> list[Probe]:
-    out = []
-    for rate in (1, 0.88, 0.845, 0.8, 0.6, 0.3, 1.2):
-        a, b = pm.set_value(r.budget, 100), pm.set_value(r.executed, _clean(100 * rate))
-        if a and b:
-            out.append({**a, **b})
-    return out
-
-
-def _discretionary(pm: ProbeMaker, r: Discretionary) -> list[Probe]:
-    out: list[Probe] = [{r.score: v} for v in (0, 1, 2.5, 100)]
-    if r.tier:
-        out += [{r.tier: name, r.score: 1} for name, _, _ in QUALITATIVE_BANDS]
-    if r.reason:
-        out += [{r.reason: "", r.score: 0.5}, {r.reason: "原因", r.score: 0.5}]
-    return out
-
-
-def _rank(pm: ProbeMaker, r: RankTiers) -> list[Probe]:
-    # Ties come from the cohort generator (several units sharing one probe).
-    return [p for v in (0, 0.25, 0.3333, 0.5, 1) if (p := pm.set_value(r.key, v))]
-
-
-PROBES: dict[type[Rule], Callable[..., list[Probe]]] = {
-    Threshold: _threshold,
-    Tiered: _tiered,
-    Deduction: _deduction,
-    StepDeduction: _step,
-    BandedPenalty: _banded,
-    Bonus: _bonus,
-    Conversion: _conversion,
-    Proportional: _proportional,
-    BudgetExecution: _budget,
-    Discretionary: _discretionary,
-    RankTiers: _rank,
-}
-
-
-# Rule kinds of the other seed rubrics define their probes beside the rule (they import this
-# module lazily, inside the probe function, so no import cycle arises).
-PROBES.update(
-    {
-        fallback.ThresholdOrManual: fallback.verifier_probes,
-        monitor.Monitor: monitor.verifier_probes,
-        period.PerPeriod: period.verifier_probes,
-    }
-)
-
-
 def rule_probes(spec: Spec) -> list[tuple[str, Probe]]:
     """(node id, probe) for every rule, plus its penalties and vetoes."""
     pm = ProbeMaker(spec)
@@ -243,11 +90,7 @@ def rule_probes(spec: Spec) -> list[tuple[str, Probe]]:
         rule = node.rule
         if rule is None:
             continue
-        fn = PROBES.get(type(rule))
-        if fn is None:
-            raise NotImplementedError(f"no boundary probes for rule kind {rule.KIND}")
-        made = fn(pm, rule, node.points) if fn is _deduction else fn(pm, rule)
-        out += [(node.id, p) for p in made]
+        out += [(node.id, p) for p in rule.probes(pm, node.points)]
         for pen in rule.penalties:
             n0 = int(round(node.points / pen.per)) if pen.per else 1
             out += [(node.id, p) for k in (0, 1, 2, n0, n0 + 1, 20) if (p := pm.set_value(pen.count, k))]
