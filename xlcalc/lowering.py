@@ -9,7 +9,9 @@ pooled penalties that parameters assign to them. The root adds the status and th
 from __future__ import annotations
 
 from xlcalc import ir, xlruntime
+from xlcalc.audit_cells import lower_audit
 from xlcalc.cells import Cell, CellGraph, ListInput, Role
+from xlcalc.rules import REGISTRY
 from xlcalc.rules.base import Lowered, Rule
 from xlcalc.spec.model import DerivedDef, InputDef, Node, Spec
 
@@ -204,14 +206,11 @@ class Lowering:
         return CellGraph(self.cells, self.lists)
 
     def _summaries(self) -> None:
-        """Cells only some rubrics have: the monitoring conclusion, the self-evaluation audit."""
-        if any(c.kind == "monitor" for c in self.cells):
-            from xlcalc.rules.monitor import lower_summary
-
-            lower_summary(self)
+        """Cells only some rubrics have: each kind's summary over its rows (the monitoring conclusion),
+        then the self-evaluation audit."""
+        for kind in REGISTRY.values():
+            kind.lower_summary(self)
         if any(n.self_score for n in self.spec.nodes()):
-            from xlcalc.audit import lower_audit
-
             lower_audit(self)
 
     def _input(self, inp: InputDef) -> None:

@@ -275,6 +275,10 @@ class Rule:
         """(field, parameter name) for every ``PARAM_FIELDS`` entry that is set."""
         return [(f, name) for f in self.PARAM_FIELDS if (name := getattr(self, f))]
 
+    @classmethod
+    def lower_summary(cls, lw: Lowering) -> None:
+        """Cells summarising every rule of this kind in the rubric, added after the tree (none by default)."""
+
     # ---- verifier ----
     def probes(self, pm: ProbeSolver, points: float) -> list[Probe]:
         """Boundary probes: every threshold and a step either side, floors, caps, blanks."""

@@ -107,6 +107,11 @@ class Monitor(Rule):
             return lw.val(value), lw.show(value)
         return ir.Num(value), lw.show_literal(self.actual, value)
 
+    @classmethod
+    def lower_summary(cls, lw: Lowering) -> None:
+        if any(c.kind == STATUS_KIND for c in lw.cells):
+            lower_summary(lw)
+
     def probes(self, pm: ProbeSolver, points: float) -> list[Probe]:
         """The actual on the stage target, just inside and just outside the tolerance, far off."""
         if self.expect:
