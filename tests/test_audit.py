@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from xlcalc import audit
+from xlcalc import audit, audit_command
 from xlcalc.scorer import UnitInputs
 from xlcalc.spec.loader import load_spec
 
@@ -269,7 +269,7 @@ def test_parse_target(text: str, parsed) -> None:
 # ---- the command --------------------------------------------------------------------------
 def _cli(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="xlcalc")
-    audit.add_parser(parser.add_subparsers(dest="command", required=True))
+    audit_command.add_parser(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["audit", *argv])
     return args.func(args)
 

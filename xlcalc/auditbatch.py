@@ -9,13 +9,23 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
 from xlcalc.audit import TOL, UnitAudit, audit, check_tiers, structural_findings
 from xlcalc.errors import XlcalcError
+from xlcalc.importer.command import import_file
+from xlcalc.inputs import load_inputs
 from xlcalc.scorer import UnitInputs
 from xlcalc.selfeval.structure import category_findings
+from xlcalc.spec.loader import load_data, load_spec
 from xlcalc.spec.model import Spec
 
 IMPORTABLE = (".txt", ".tsv", ".xlsx", ".docx")
@@ -125,9 +135,6 @@ def _pairs(items: list[str], inputs: list[str]) -> Iterator[tuple[str, str | Non
 def audit_item(path: str, pair: str | None, profile: str | None = None):
     """One file: (summaries, flagged rows, errors). A file that cannot be read is an error line in
     the summary, not the end of the run."""
-    from xlcalc.importer.command import import_file
-    from xlcalc.inputs import load_inputs
-    from xlcalc.spec.loader import load_data, load_spec
 
     summaries: list[TableSummary] = []
     flagged: list[FlaggedRow] = []
@@ -162,8 +169,6 @@ def run(
     jobs = min(jobs or os.cpu_count() or 1, len(pairs))
     with _progress(progress, len(pairs)) as advance:
         if jobs > 1:
-            from concurrent.futures import ProcessPoolExecutor
-
             with ProcessPoolExecutor(jobs) as pool:
                 results = pool.map(audit_item, *zip(*pairs, strict=True), [profile] * len(pairs))
                 for s, f, e in results:
@@ -188,8 +193,6 @@ class _progress:
     def __init__(self, show: bool, total: int) -> None:
         self.bar = None
         if show and total > 1:
-            from rich.progress import Progress
-
             self.bar = Progress(transient=True, console=_console(sys.stderr))
             self.task = self.bar.add_task("审核", total=total)
 
@@ -208,7 +211,6 @@ class _progress:
 
 
 def _console(file):
-    from rich.console import Console
 
     return Console(file=file, highlight=False)
 
@@ -267,8 +269,6 @@ def write_csv(path: Path, summaries: list[TableSummary]) -> None:
 def write_xlsx(
     path: Path, summaries: list[TableSummary], flagged: list[FlaggedRow], errors: list[str]
 ) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     wb = Workbook()
     ws = wb.active
@@ -306,7 +306,6 @@ def short_title(title: str) -> str:
 
 
 def print_table(summaries: list[TableSummary], errors: list[str], file=None) -> None:
-    from rich.table import Table
 
     console = _console(file or sys.stdout)
     table = Table(title=f"自评表审核汇总（{len(summaries)}张，按差额大小排序）")

@@ -35,9 +35,13 @@ from typing import Any, Protocol, runtime_checkable
 
 from openpyxl.utils import get_column_letter
 
+from xlcalc.check import open_returned
+from xlcalc.engines import EngineUnavailable, get_engine
+from xlcalc.engines.libreoffice import import_uno
 from xlcalc.errors import InputError, XlcalcError
 from xlcalc.lowering import GRADE, STATUS
 from xlcalc.scorer import Scorer, UnitResult, resolve_params
+from xlcalc.spec.loader import load_spec
 from xlcalc.spec.model import Spec
 from xlcalc.workbook.embedded import same_spec, trusted_spec
 from xlcalc.workbook.layout import FIRST_ROW, FORMULA_SHEET, PARAM_SHEET, Layout
@@ -49,6 +53,7 @@ from xlcalc.workbook.readback import (
     n_units_from_index,
     read_inputs,
 )
+from xlcalc.xlsm import XLWINGS_VBA_VERSION
 
 __all__ = [
     "CHECK_HEADERS",
@@ -285,7 +290,6 @@ class EngineBook:
 
     def save_as(self, path: str | Path) -> Path:
         """Save the (LibreOffice) document as .xlsx, or .xlsm (macros kept) for a .xlsm path."""
-        from xlcalc.engines.libreoffice import import_uno
 
         uno = import_uno()
         target = Path(path).resolve()
@@ -838,7 +842,6 @@ def write_check_sheet(book: BookAdapter, report: BridgeReport) -> int:
 
 def _embedded_xlwings() -> str:
     """The xlwings version whose VBA the .xlsm templates embed."""
-    from xlcalc.xlsm import XLWINGS_VBA_VERSION
 
     return XLWINGS_VBA_VERSION
 
@@ -985,8 +988,6 @@ def check_file(
     Raises:
         BridgeError: As :func:`verify_book`, or if LibreOffice is not available.
     """
-    from xlcalc.check import open_returned
-    from xlcalc.engines import EngineUnavailable, get_engine
 
     screened = open_returned(path, spec, use_embedded=use_embedded)
     unsafe = screened.report.unsafe
@@ -1025,7 +1026,6 @@ def cli(argv: Sequence[str] | None = None) -> int:
             return 0
         source = Path(args.workbook)
         out = Path(args.out) if args.out else source.with_name(f"{source.stem}_校验.xlsx")
-        from xlcalc.spec.loader import load_spec
 
         spec = load_spec(args.spec) if args.spec else None
         report = check_file(source, out, spec, use_embedded=args.embedded)

@@ -9,13 +9,13 @@ from xlcalc.spec.model import Spec
 from xlcalc.workbook.build import build_workbook, template_name, write_workbook
 from xlcalc.workbook.layout import GUIDE_SHEET
 from xlcalc.workbook.sheets import BUTTON_CELL
+from xlcalc.xlsm import make_xlsm
 
 SPEC_DIR = Path("rubric_specs")
 TEMPLATE_DIR = Path("templates")
 
 
 def build_specs(specs: list[Spec], out: Path, xlsm: bool = True) -> list[Path]:
-    from xlcalc.xlsm import make_xlsm
 
     out.mkdir(parents=True, exist_ok=True)
     written = []

@@ -11,21 +11,17 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from xlcalc import audit_command, check
+from xlcalc.build_all import build_specs
+from xlcalc.cohort import check_units, has_cross_unit_items, provisional
 from xlcalc.errors import XlcalcError
+from xlcalc.importer import command as import_command
+from xlcalc.inputs import load_inputs, param_pairs
 from xlcalc.lint import exit_status, lint
 from xlcalc.scorer import Scorer, UnitResult, json_envelope
 from xlcalc.spec.loader import load_many, load_spec
-
-
-def param_pairs(pairs: Sequence[str]) -> dict[str, str]:
-    """``--param NAME=VALUE`` arguments as a mapping."""
-    out = {}
-    for pair in pairs:
-        if "=" not in pair:
-            raise XlcalcError(f"--param 应写成 NAME=VALUE，得到“{pair}”")
-        name, value = pair.split("=", 1)
-        out[name.strip()] = value.strip()
-    return out
+from xlcalc.stream import iter_results, write_json
+from xlcalc.verify import command as verify_command
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
@@ -65,10 +61,6 @@ def format_table(results: list[UnitResult]) -> str:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from xlcalc.cohort import check_units, has_cross_unit_items, provisional
-    from xlcalc.inputs import load_inputs
-    from xlcalc.stream import iter_results, write_json
-
     spec = load_spec(args.spec)
     scorer = Scorer(spec)
     params = param_pairs(args.param)
@@ -91,8 +83,6 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from xlcalc.build_all import build_specs
-
     specs = load_many(args.specs)
     for path in build_specs(specs, Path(args.out), xlsm=not args.no_xlsm):
         print(path)
@@ -122,13 +112,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--no-xlsm", action="store_true", help="skip the macro-enabled copies")
     p.set_defaults(func=cmd_build)
 
-    from xlcalc import audit, check
-    from xlcalc.importer import command as import_command
-    from xlcalc.verify import command as verify_command
-
     verify_command.add_parser(sub)
     check.add_parser(sub)
-    audit.add_parser(sub)
+    audit_command.add_parser(sub)
     import_command.add_parser(sub)
 
     args = parser.parse_args(argv)

@@ -12,6 +12,7 @@ from typing import Any
 
 from xlcalc.cells import Role
 from xlcalc.errors import InputError
+from xlcalc.lowering import lower
 from xlcalc.scorer import UnitInputs, UnitResult
 from xlcalc.spec.model import Spec
 
@@ -33,7 +34,6 @@ def check_units(spec: Spec, units: Sequence[UnitInputs], origin: str) -> None:
 
 
 def has_cross_unit_items(spec: Spec) -> bool:
-    from xlcalc.lowering import lower
 
     return spec.meta.ranked and bool(lower(spec).role(Role.RANK))
 

@@ -18,13 +18,14 @@ import csv
 import io
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 from yaml import events as ev
 
-from xlcalc.errors import InputError
+from xlcalc.errors import InputError, XlcalcError
 from xlcalc.scorer import UnitInputs
 from xlcalc.textfile import MAX_BYTES, read_text
 from xlcalc.values import show
@@ -243,4 +244,15 @@ def _from_csv(path: Path, text: str) -> list[UnitInputs]:
             out.append(UnitInputs(name, values, where))
     except csv.Error as exc:
         raise InputError(f"{path}:{reader.line_num}：CSV 格式错误：{exc}") from None
+    return out
+
+
+def param_pairs(pairs: Sequence[str]) -> dict[str, str]:
+    """``--param NAME=VALUE`` arguments as a mapping."""
+    out = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise XlcalcError(f"--param 应写成 NAME=VALUE，得到“{pair}”")
+        name, value = pair.split("=", 1)
+        out[name.strip()] = value.strip()
     return out

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from xlcalc import xlruntime
+
 PENDING = "待填"
 """Value of a cell whose inputs are not all filled in."""
 
@@ -279,27 +281,21 @@ def num_text(value: ExprLike, decimals: int = 2) -> Expr:
     """Number as text; a literal folds to its text at compile time."""
     node = lift(value)
     if isinstance(node, Num):
-        from xlcalc.xlruntime import num_text as fold
-
-        return Str(fold(node.value, decimals))
+        return Str(xlruntime.num_text(node.value, decimals))
     return NumText(node, decimals)
 
 
 def pct_text(value: ExprLike, decimals: int = 1) -> Expr:
     node = lift(value)
     if isinstance(node, Num):
-        from xlcalc.xlruntime import pct_text as fold
-
-        return Str(fold(node.value, decimals))
+        return Str(xlruntime.pct_text(node.value, decimals))
     return PctText(node, decimals)
 
 
 def fixed_text(value: ExprLike, decimals: int = 1) -> Expr:
     node = lift(value)
     if isinstance(node, Num):
-        from xlcalc.xlruntime import fixed_text as fold
-
-        return Str(fold(node.value, decimals))
+        return Str(xlruntime.fixed_text(node.value, decimals))
     return FixedText(node, decimals)
 
 

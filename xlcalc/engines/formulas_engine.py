@@ -43,8 +43,10 @@ import contextlib
 import functools
 import logging
 import math
+import operator as _op
 import re
 import shutil
+import sys
 import tempfile
 import threading
 import weakref
@@ -52,6 +54,9 @@ from collections.abc import Callable, Iterator, Mapping
 from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Context, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+import openpyxl
 
 from .base import (
     Book,
@@ -65,7 +70,7 @@ from .base import (
     parse_cell,
     parse_range,
 )
-from .formulas_fast import Fallback, FastPlan, Unsupported
+from .formulas_fast import TESTED_VERSION, Fallback, FastPlan, Unsupported
 from .formulas_scalar import faster_replace_empty
 
 __all__ = [
@@ -82,7 +87,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 INSTALL_HINT = "install it with `pip install formulas==1.3.4`"
-TESTED_VERSION = "1.3.4"
 
 #: Functions Excel writes to files with an ``_xlfn.`` prefix (``_xlfn._xlws.`` for FILTER/SORT).
 #: Without the prefix Excel and LibreOffice show #NAME?. (List as in XlsxWriter 3.3.)
@@ -219,14 +223,12 @@ def number_text(x: float) -> str:
 
 
 def _is_real_number(v: Any) -> bool:
-    import numpy as np
 
     return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
 
 
 def _xl_str(v: Any) -> str:
     """Excel's implicit value → text conversion (used by ``&`` and the text functions)."""
-    import numpy as np
 
     if isinstance(v, (bool, np.bool_)):
         return "TRUE" if v else "FALSE"
@@ -283,7 +285,6 @@ class _AttrTarget:
 
 def _build_patches() -> _Patches:  # noqa: C901 - one table of replacements, kept together on purpose
     import formulas.functions as ffunc
-    import numpy as np
     import schedula as sh
     from formulas.errors import FoundError
     from formulas.functions import (
@@ -362,8 +363,6 @@ def _build_patches() -> _Patches:  # noqa: C901 - one table of replacements, kep
             return raw(x, y)
 
         return compare
-
-    import operator as _op
 
     cmp_ops = {">=": _op.ge, "<=": _op.le, "<>": _op.ne, "<": _op.lt, ">": _op.gt, "=": _op.eq}
     for sym, op in cmp_ops.items():
@@ -550,7 +549,6 @@ def _build_patches() -> _Patches:  # noqa: C901 - one table of replacements, kep
     p.item(ffunc.__dict__, "__xfilter", xfilter_cond)
 
     # ---- speed only (same answers): replace_empty without numpy's `in` test on single values
-    import sys
 
     fast_replace_empty = faster_replace_empty(replace_empty)
     for module in list(sys.modules.values()):
@@ -828,7 +826,6 @@ class FormulasBook(Book):
 
     def _rebuild(self) -> None:
         """Recompile from a copy of the file holding every value written so far."""
-        import openpyxl
 
         wb = openpyxl.load_workbook(self._file)
         for node, value in self._inputs.items():
@@ -1073,7 +1070,6 @@ def _node_values(value: Any) -> Any:
 
 
 def _to_python(v: Any) -> Any:
-    import numpy as np
     import schedula as sh
     from formulas.functions import XlError
 

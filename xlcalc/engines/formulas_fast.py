@@ -29,7 +29,13 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+import numpy as np
+
 from .formulas_scalar import faster_filter, scalar_shortcut
+
+# The formulas release the corrections (formulas_engine.py) and the fast plan were written and tested
+# against (pinned in pyproject.toml).
+TESTED_VERSION = "1.3.4"
 
 __all__ = ["Fallback", "FastPlan", "Unsupported"]
 
@@ -174,8 +180,6 @@ class FastPlan:
     def __init__(self, dsp: Any):
         import formulas
         import schedula as sh
-
-        from .formulas_engine import TESTED_VERSION
 
         if formulas.__version__ != TESTED_VERSION:
             raise Unsupported(
@@ -355,7 +359,6 @@ class FastPlan:
             written.add(slot)
         solution = _Solution(self.slots, values)
         stand_in = _SelfStandIn(solution)
-        import numpy as np
 
         try:
             # formulas evaluates element-wise functions under this errstate (it only silences warnings)

@@ -12,6 +12,7 @@ else (ranges, 0-d values, ≥ 32 arguments, unusual element types) to the origin
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -47,7 +48,6 @@ def _codes() -> tuple[Any, Any, Any]:
 @functools.cache
 def _ufunc_defaults() -> tuple[Any, Any]:
     """The default ``args_parser`` and ``return_func`` objects of ``wrap_ufunc``."""
-    import inspect
 
     from formulas.functions import wrap_ufunc
 
@@ -138,7 +138,6 @@ def scalar_shortcut(fn: Any) -> Callable[..., Any] | None:
     safe_eval, args_parser = _direct_eval(u["safe_eval"]), u["args_parser"]
     otype, return_func = u["otype"], u["return_func"]
 
-    import numpy as np
     import schedula as sh
     from formulas.ranges import Ranges
 
@@ -214,7 +213,6 @@ def faster_filter(filt: Any) -> Any:
       bounds are in canonical form, its ``.value`` (computed lazily by splitting ranges) is the
       stored array itself, so it is set at once.
     """
-    import numpy as np
     from formulas.cell import format_output
     from formulas.functions import replace_empty
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from lxml import etree
+from openpyxl.formula.tokenizer import Token, Tokenizer
 
 from .base import (
     Book,
@@ -40,6 +41,7 @@ from .base import (
     parse_cell,
     parse_range,
 )
+from .formulas_engine import number_text
 
 __all__ = ["GnumericBook", "GnumericEngine"]
 
@@ -136,7 +138,6 @@ class _Template:
 
 def _inline_names(formula: str, names: dict[str, str]) -> str:
     """Replace defined names in a formula by the ranges they name (outside string literals)."""
-    from openpyxl.formula.tokenizer import Token, Tokenizer
 
     tok = Tokenizer("=" + formula)
     for t in tok.items:
@@ -201,7 +202,6 @@ def fifteen_digit_text(text: str) -> str:
         digits = m.group().replace(".", "").lstrip("0")
         if len(digits) <= 15:
             return m.group()
-        from .formulas_engine import number_text
 
         return number_text(float(m.group()))
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import atexit
 import builtins
 import contextlib
+import ctypes
 import functools
 import glob
 import itertools
@@ -220,8 +221,6 @@ def _import_uno_modules(soffice: str | None) -> ModuleType:
 def _set_pdeathsig() -> None:  # pragma: no cover - runs in the child between fork and exec
     """Ask Linux to kill the office if the Python process dies without cleaning up."""
     try:
-        import ctypes
-
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except Exception:

@@ -9,9 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from xlcalc.errors import InputError
+from xlcalc.importer.docx import read_docx
 from xlcalc.importer.form import read_form
 from xlcalc.importer.grid import Grid
+from xlcalc.importer.text import read_text
 from xlcalc.importer.writer import Imported, build, spec_id_for
+from xlcalc.importer.xlsx import read_xlsx
 from xlcalc.paths import inside
 from xlcalc.selfeval.profiles import PROFILES
 
@@ -21,16 +24,10 @@ SUFFIXES = (".txt", ".tsv", ".xlsx", ".docx")
 def read_grids(path: Path) -> list[Grid]:
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        from xlcalc.importer.xlsx import read_xlsx
-
         return read_xlsx(path)
     if suffix == ".docx":
-        from xlcalc.importer.docx import read_docx
-
         return read_docx(path)
     if suffix in (".txt", ".tsv"):
-        from xlcalc.importer.text import read_text
-
         return read_text(path)
     raise InputError(f"{path}：不支持的文件类型“{path.suffix}”，可导入 .txt、.xlsx、.docx")
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from charset_normalizer import from_bytes
-
 from xlcalc.errors import InputError
 from xlcalc.importer.grid import MAX_ROWS, Cell, Grid, check_size
 
@@ -19,6 +17,8 @@ def decode(path: Path) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
+        from charset_normalizer import from_bytes  # the last resort, rarely reached: loaded lazily
+
         best = from_bytes(data).best()
         if best is None:
             raise InputError(f"{path}：无法识别文本编码") from None

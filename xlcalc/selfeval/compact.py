@@ -14,6 +14,7 @@ max, note); an empty 一级/二级 repeats the one above, as a merged cell does.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
@@ -318,7 +319,6 @@ class _Expansion:
 
 
 def _renamed(p: Profile, r: Reader) -> Profile:
-    from dataclasses import replace
 
     out = replace(
         p,

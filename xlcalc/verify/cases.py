@@ -15,9 +15,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from xlcalc import ir
 from xlcalc.errors import InputError
+from xlcalc.lowering import lower
 from xlcalc.rules.base import Probe, clean_number
-from xlcalc.scorer import UnitInputs, normalize_value
+from xlcalc.scorer import UnitInputs, normalize_value, resolve_params
 from xlcalc.spec.model import DerivedDef, InputDef, Spec
 
 
@@ -189,7 +191,6 @@ class CaseGenerator:
         wanted = {g.min for g in self.spec.meta.grades if g.min > 0}
         if not wanted:
             return []
-        from xlcalc.scorer import resolve_params
 
         params = resolve_params(self.spec)
         found: dict[float, dict[str, Any]] = {}
@@ -228,8 +229,6 @@ class CaseGenerator:
 
     def related_params(self) -> dict[str, set[str]]:
         """Parameters each rule's cells (or its ancestors' cells) read."""
-        from xlcalc import ir
-        from xlcalc.lowering import lower
 
         graph = lower(self.spec)
         by_node: dict[str, set[str]] = {}

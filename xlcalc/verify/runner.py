@@ -9,10 +9,12 @@ inputs and both values, and the failing case is written to a file that reproduce
 from __future__ import annotations
 
 import math
+import multiprocessing
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from multiprocessing.util import Finalize
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,7 @@ from openpyxl.utils import get_column_letter
 from ruamel.yaml import YAML
 
 from xlcalc.cells import Role
-from xlcalc.engines import Book, ErrorValue
+from xlcalc.engines import Book, ErrorValue, get_engine
 from xlcalc.paths import inside
 from xlcalc.scorer import UnitInputs, resolve_params
 from xlcalc.verify.cases import Case
@@ -307,9 +309,6 @@ BATCH = 20
 
 
 def _worker_init(target: Target, engine: str, options: dict[str, Any], failure_dir: Path) -> None:
-    from multiprocessing.util import Finalize
-
-    from xlcalc.engines import get_engine
 
     eng = get_engine(engine, **options)
     book = eng.open(target.path)
@@ -337,9 +336,6 @@ def run_engine_parallel(
 
     Cases are generated here, so the set of cases and their numbering do not depend on ``workers``.
     """
-    import multiprocessing
-
-    from xlcalc.engines import get_engine
 
     numbered = list(enumerate(cases))
     if workers <= 1 or len(numbered) < 2 * BATCH:

@@ -13,6 +13,7 @@ from xlcalc.spec.loader import load_spec
 from xlcalc.spec.model import Spec
 from xlcalc.workbook.build import build_workbook, default_units, used_params, write_workbook
 from xlcalc.workbook.layout import FIRST_ROW, SHEET_NAMES, Layout
+from xlcalc.workbook.returned import open_returned
 from xlcalc.workbook.sheets import param_rows
 
 
@@ -74,7 +75,6 @@ def _workbook_target(path: Path, spec: Spec | None, use_embedded: bool) -> Targe
     """A built workbook, read with the bounded reader against its trusted spec (see
     :mod:`xlcalc.workbook.embedded`); a workbook whose structure, links or embedded spec are wrong
     cannot be verified and is refused with its located problems."""
-    from xlcalc.check import open_returned
 
     returned = open_returned(path, spec, use_embedded=use_embedded)
     unsafe = returned.report.unsafe

@@ -24,6 +24,7 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
 
 from xlcalc.errors import XlcalcError
+from xlcalc.spec.loader import load_spec
 from xlcalc.spec.model import Spec
 
 _MAX_SPEC_FILES = 500
@@ -141,7 +142,6 @@ def _file_id(path: Path) -> str | None:
 
 def trusted_spec(embedded_text: str, where: str, spec: Spec | None, use_embedded: bool) -> tuple[Spec, str]:
     """The spec to check against and how it was found (a Chinese note for the report)."""
-    from xlcalc.spec.loader import load_spec
 
     if spec is not None:
         return spec, "规格：由 --spec 指定"

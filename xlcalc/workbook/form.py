@@ -21,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from xlcalc.spec.model import Node, Spec
 from xlcalc.workbook import style
+from xlcalc.workbook.validation import input_roles
 
 # Columns A..I of the printed form.
 # Column heads of the national form's indicator table, as the paper form prints them.
@@ -66,7 +67,6 @@ def is_national_form(spec: Spec) -> bool:
 
 
 def _rows(spec: Spec) -> list[FormRow]:
-    from xlcalc.workbook.validation import input_roles
 
     roles = input_roles(spec)
     actual = {

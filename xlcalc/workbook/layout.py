@@ -14,6 +14,7 @@ from openpyxl.utils import get_column_letter
 
 from xlcalc.cells import Cell, CellGraph, ListInput, Role
 from xlcalc.spec.model import Spec
+from xlcalc.workbook.form import form_positions
 
 FIRST_ROW = 4
 
@@ -28,6 +29,7 @@ PARAM_SHEET = "参数"
 GUIDE_SHEET = "填写说明"
 TEXT_SHEET = "规则原文"
 FORMULA_SHEET = "_公式"
+SPEC_SHEET = "_规格"  # the embedded spec (hidden), read back by readback.py
 UNIT_COL = 1  # ranked layout: column A holds the unit name
 FORM_VALUE_COL = 4  # form layout: column D holds the value
 _BAD_SHEET_CHARS = set("[]:*?/\\")
@@ -68,8 +70,6 @@ class Layout:
 
     def __post_init__(self) -> None:
         if self.spec is not None and not self.ranked:
-            from xlcalc.workbook.form import form_positions
-
             self.input_positions = form_positions(self.spec)
         for role in Role:
             cells = self.graph.role(role)

@@ -18,12 +18,11 @@ from openpyxl.utils.cell import range_boundaries
 
 from xlcalc.cells import Role
 from xlcalc.errors import InputError
+from xlcalc.lowering import lower
 from xlcalc.scorer import UnitInputs, normalize_value
 from xlcalc.spec.model import Spec
-from xlcalc.workbook.layout import FIRST_ROW, PARAM_SHEET, SHEET_NAMES, Layout
+from xlcalc.workbook.layout import FIRST_ROW, PARAM_SHEET, SHEET_NAMES, SPEC_SHEET, Layout  # noqa: F401  (SPEC_SHEET re-exported)
 from xlcalc.workbook.untrusted import Limits
-
-SPEC_SHEET = "_规格"
 
 # read(sheet, "A1:C9") -> rows of values (numbers as float, text as str, blank as None)
 CellReader = Callable[[str, str], list[list[Any]]]
@@ -62,7 +61,6 @@ def embedded_spec_text(read: CellReader, used_rows: int, origin: str, limits: Li
 
 
 def make_layout(spec: Spec, n_units: int) -> Layout:
-    from xlcalc.lowering import lower
 
     return Layout(lower(spec), spec.meta.ranked, n_units, spec=spec)
 

@@ -10,7 +10,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from xlcalc import ir
+from xlcalc import audit_cells, audit_findings, ir
 from xlcalc.cells import Role
 from xlcalc.excelgen import ExcelGenerator
 from xlcalc.scorer import resolve_params
@@ -22,6 +22,7 @@ from xlcalc.workbook.layout import (
     GUIDE_SHEET,
     PARAM_SHEET,
     SHEET_NAMES,
+    SPEC_SHEET,
     TEXT_SHEET,
     Layout,
     param_name,
@@ -272,7 +273,6 @@ def formula_index_sheet(wb: Workbook, blocks: list[tuple[str, str, str]]) -> Non
 
 def spec_sheet(wb: Workbook, spec: Spec) -> None:
     """Hidden sheet holding the spec's YAML, one line per row, so the workbook is self-describing."""
-    from xlcalc.workbook.readback import SPEC_SHEET
 
     ws = wb.create_sheet(SPEC_SHEET)
     for k, line in enumerate(spec.source_text.splitlines(), start=1):
@@ -304,7 +304,6 @@ def audit_sheet(wb: Workbook, spec: Spec, layout: Layout, sink: Callable[[str, s
     what ``xlcalc audit`` reports. Form layout only: a ranked workbook keeps its audit cells on
     扣分说明, one row per unit.
     """
-    from xlcalc import audit
 
     ws = wb.create_sheet(AUDIT_SHEET)
     style.title(ws, "审核：规则得分与自评分（公式自动计算）", spec.meta.title)
@@ -312,7 +311,7 @@ def audit_sheet(wb: Workbook, spec: Spec, layout: Layout, sink: Callable[[str, s
         style.header(ws, FIRST_ROW - 1, col, text)
     gen = ExcelGenerator(layout.resolver(AUDIT_SHEET, 0))
     findings: dict[str, list[str]] = {}
-    for f in audit.structural_findings(spec):
+    for f in audit_findings.structural_findings(spec):
         findings.setdefault(f.node, []).append(f.message)
 
     def put(row: int, col: int, value: object, fmt: str = "General", wrap: bool = False) -> None:
@@ -336,13 +335,13 @@ def audit_sheet(wb: Workbook, spec: Spec, layout: Layout, sink: Callable[[str, s
             continue
         put(row, 1, node.id)
         put(row, 2, "　" * (node.level - 1) + node.label, wrap=True)
-        put(row, 3, audit.shown_points(node))
+        put(row, 3, audit_findings.shown_points(node))
         put(row, 4, node.target or None, wrap=True)
         put(row, 5, ir.Ref(node.id), style.SCORE_FORMAT)
         if node.self_score:
             put(row, 6, own(node.self_score), style.SCORE_FORMAT)
-            put(row, 7, ir.Ref(audit.diff_id(node.id)), "0.00")
-            put(row, 8, ir.Ref(audit.flag_id(node.id)), wrap=True)
+            put(row, 7, ir.Ref(audit_cells.diff_id(node.id)), "0.00")
+            put(row, 8, ir.Ref(audit_cells.flag_id(node.id)), wrap=True)
         else:
             for col in (6, 7, 8):
                 put(row, col, None)
@@ -351,18 +350,18 @@ def audit_sheet(wb: Workbook, spec: Spec, layout: Layout, sink: Callable[[str, s
     row += 1
     root = spec.root
     totals: list[tuple[str, object, str]] = [("规则计算总分", ir.Ref(root.id), style.SCORE_FORMAT)]
-    if audit.frontier(spec):
+    if audit_cells.frontier(spec):
         totals += [
-            ("自评分：各项相加", ir.Ref(audit.SUM), "0.00"),
-            ("自评分：满分减扣分", ir.Ref(audit.NET), "0.00"),
-            ("满分减扣分算式", ir.Ref(audit.ARITH), "@"),
+            ("自评分：各项相加", ir.Ref(audit_cells.SUM), "0.00"),
+            ("自评分：满分减扣分", ir.Ref(audit_cells.NET), "0.00"),
+            ("满分减扣分算式", ir.Ref(audit_cells.ARITH), "@"),
         ]
         if root.self_score:
             totals += [
                 ("公布总分", own(root.self_score), "0.00"),
-                ("公布总分−规则计算总分", ir.Ref(audit.RULE_GAP), "0.00"),
+                ("公布总分−规则计算总分", ir.Ref(audit_cells.RULE_GAP), "0.00"),
             ]
-        totals.append(("总分核对", ir.Ref(audit.VERDICT), "@"))
+        totals.append(("总分核对", ir.Ref(audit_cells.VERDICT), "@"))
     totals += [("结构问题（总分）", m, "@") for m in findings.get(root.id, [])]
     for label, value, fmt in totals:
         style.header(ws, row, 2, label)

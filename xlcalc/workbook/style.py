@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from copy import copy
+
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Protection, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -59,7 +61,6 @@ def style_setter(wb, kind: str, fmt: str = "General"):
     hundreds of thousands of cells of a 3,000-unit workbook that scan dominated build time. The
     setter copies the same ``as_tuple()`` array openpyxl's own descriptor would assign.
     """
-    from copy import copy
 
     array = wb._named_styles[named_style(wb, kind, fmt)].as_tuple()
 
