@@ -67,7 +67,7 @@ def _clock() -> datetime:
     [
         (4.0, 4, True),
         (4.0 + 5e-10, 4.0, True),
-        (4.0 + 2e-9, 4.0, False),
+        (4.0 + 1e-8, 4.0, False),
         (80.29, 80.29, True),
         ("待填", "待填", True),
         ("待填", 0.0, False),
@@ -78,7 +78,7 @@ def _clock() -> datetime:
         ("得4分", "得4分 ", False),
         (ErrorValue("#DIV/0!"), "#DIV/0!", True),
         (ErrorValue("#VALUE!"), 3.0, False),
-        (True, 1.0, True),
+        (True, 1.0, False),  # a boolean in the sheet is never a score (as verify and check)
         (float("nan"), float("nan"), False),
     ],
 )

@@ -69,10 +69,32 @@ def test_int_snaps_to_15_digits(x, expected):
         (1 / 3, "0.333333333333333"),
         (0.0, "0"),
         (117.89, "117.89"),
+        # Excel's =1E15&"" is "1E+15": from 15 integer digits on, General switches to E notation.
+        (1e15, "1E+15"),
+        (999999999999999.0, "999999999999999"),
+        (-1234567890123456.0, "-1.23456789012346E+15"),
+        (1.5e-5, "0.000015"),
+        (1e-20, "1E-20"),
     ],
 )
 def test_general_text(x, expected):
     assert rt.general_text(x) == expected
+
+
+def test_one_implementation_of_excel_text_and_round() -> None:
+    """The formulas engine's corrections use the scorer's runtime, so the two cannot disagree."""
+    from xlcalc.engines import formulas_engine
+
+    assert formulas_engine.number_text is rt.general_text
+    assert formulas_engine.excel_round is rt.excel_round
+
+
+@pytest.mark.parametrize(
+    ("x", "d", "expected"),
+    [(2.5, 0, 3.0), (-2.5, 0, -3.0), (1.005, 2, 1.01), (1e20, 30, 1e20), (123.0, -500, 0.0)],
+)
+def test_round_beyond_the_decimal_default_precision(x: float, d: int, expected: float) -> None:
+    assert rt.xl_round(x, d) == expected
 
 
 @pytest.mark.parametrize(

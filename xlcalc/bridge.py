@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import math
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +42,7 @@ from xlcalc.lowering import GRADE, STATUS
 from xlcalc.scorer import Scorer, UnitResult, resolve_params
 from xlcalc.spec.loader import load_spec
 from xlcalc.spec.model import Spec
+from xlcalc.verify.compare import REL_TOL, same_value
 from xlcalc.workbook.embedded import same_spec, trusted_spec
 from xlcalc.workbook.layout import FIRST_ROW, FORMULA_SHEET, PARAM_SHEET, Layout
 from xlcalc.workbook.readback import (
@@ -93,8 +93,8 @@ CHECK_HEADERS: tuple[str, ...] = (
     "单元格",
 )
 
-#: Absolute tolerance for comparing numbers; text must match exactly.
-TOLERANCE = 1e-9
+#: Tolerance for comparing numbers (relative, absolute near zero); text must match exactly.
+TOLERANCE = REL_TOL
 
 _HEADER_ROW = 3
 _COLUMN_WIDTHS = (12, 14, 26, 11, 11, 9, 60, 10, 40, 12)
@@ -453,31 +453,10 @@ def _excel_constant(value: Any) -> Any:
 # ---------------------------------------------------------------------------------- comparison
 
 
-def _comparable(value: Any) -> Any:
-    """Blank and empty text alike; error objects as their text; numbers as float."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        return float(value)
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        return value
-    return str(value)  # ErrorValue and other error objects
-
-
 def values_match(workbook: Any, reference: Any) -> bool:
-    """Whether a workbook value equals a reference value.
-
-    Numbers match within :data:`TOLERANCE` (absolute); text must be identical (``"待填"``);
-    a blank cell equals an empty text; an error value equals nothing but the same error text.
-    """
-    a, b = _comparable(workbook), _comparable(reference)
-    if isinstance(a, float) and isinstance(b, float):
-        if math.isnan(a) or math.isnan(b):
-            return False
-        return abs(a - b) <= TOLERANCE
-    return a == b
+    """Whether a workbook value equals a reference value: :func:`xlcalc.verify.compare.same_value`,
+    the comparison ``xlcalc verify`` and ``xlcalc check`` make."""
+    return same_value(reference, workbook)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from xlcalc.inputs import param_pairs
 from xlcalc.scorer import Scorer, resolve_params
 from xlcalc.spec.loader import load_spec
 from xlcalc.spec.model import Spec
+from xlcalc.verify.compare import Mismatch, same_value
 from xlcalc.workbook.build import used_params
 from xlcalc.workbook.layout import FIRST_ROW, PARAM_SHEET
 from xlcalc.workbook.readback import read_inputs
@@ -29,7 +30,6 @@ from xlcalc.workbook.returned import (  # noqa: F401  (re-exported: verify, brid
     OPTIONAL_SHEETS,
     CheckReport,
     Returned,
-    _same_value,
     normalize_formula,
     open_returned,
 )
@@ -98,10 +98,11 @@ def check_workbook(
             if saved is None:
                 continue
             any_cached = True
-            if not _same_value(cells[u][cid], saved):
-                report.value_problems.append(
-                    f"{sheet}!{addr}（{cell.label}，{back.units[u].name}）：文件保存的值 {saved!r}，参考评分 {cells[u][cid]!r}"
+            if not same_value(cells[u][cid], saved):
+                miss = Mismatch(
+                    sheet, addr, cid, back.units[u].name, "", cells[u][cid], saved, label=cell.label
                 )
+                report.value_problems.append(miss.saved_line())
     if not any_cached:
         report.notes.append(
             "注意：文件未保存计算结果（未在 Excel/WPS/LibreOffice 中打开并保存过），只检查了公式与输入。"

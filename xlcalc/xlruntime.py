@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, ROUND_UP, Context, Decimal, InvalidOperation
 from functools import lru_cache
 
 Value = float | str | bool | None
@@ -27,6 +27,10 @@ Value = float | str | bool | None
 def _dec(x: float) -> Decimal:
     """The decimal Excel works with: the double rounded to 15 significant digits."""
     return Decimal(format(x, ".15g"))
+
+
+# Rounding to a digit count far beyond a double's needs more than the default 28 digits.
+_DEC_CTX = Context(prec=60)
 
 
 _POW10 = [10.0**k for k in range(23)]
@@ -48,18 +52,48 @@ def xl_round(x: float, digits: float) -> float:
             if frac < 0.5 - window or frac > 0.5 + window:
                 r = (f + 1.0 if frac > 0.5 else f) / p
                 return r if x >= 0 else -r
-    q = Decimal(1).scaleb(-d)
-    v = _dec(x)
-    r = abs(v).quantize(q, rounding=ROUND_HALF_UP)
-    return float(-r if v < 0 else r)
+    # The sign is taken off and put back so that a negative value rounding to zero stays -0.0.
+    r = excel_round(-x if x < 0 else x, d)
+    return -r if x < 0 else r
 
 
 def xl_roundup(x: float, digits: float) -> float:
-    d = int(digits)
-    q = Decimal(1).scaleb(-d)
-    v = _dec(x)
-    r = abs(v).quantize(q, rounding=ROUND_CEILING)
-    return float(-r if v < 0 else r)
+    r = excel_round(-x if x < 0 else x, digits, "up")
+    return -r if x < 0 else r
+
+
+def _dec15(x: float) -> Decimal:
+    return Decimal(f"{x:.15g}") if math.isfinite(x) else Decimal(0)
+
+
+def excel_round(x: float, digits: float = 0, mode: str = "half") -> float:
+    """Excel's ROUND/ROUNDUP/ROUNDDOWN: decimal rounding of the 15-significant-digit value.
+
+    Args:
+        x: Number to round.
+        digits: Decimal places (negative rounds to tens, hundreds, ...); truncated to an int.
+        mode: ``"half"`` (halves away from zero), ``"up"`` (away from zero) or ``"down"``
+            (toward zero).
+
+    Returns:
+        The rounded number: ``excel_round(1.005, 2) == 1.01``, ``excel_round(-2.5) == -3``.
+    """
+    if not math.isfinite(x):
+        raise ValueError("cannot round a non-finite number")
+    d = int(digits)  # Excel truncates the digits argument
+    if x == 0:
+        return 0.0
+    rounding = {"half": ROUND_HALF_UP, "up": ROUND_UP, "down": ROUND_DOWN}[mode]
+    dec = _dec15(x)
+    if d < -400:
+        return 0.0
+    if d > 400:
+        return float(dec)
+    try:
+        q = dec.quantize(Decimal(1).scaleb(-d), rounding=rounding, context=_DEC_CTX)
+    except InvalidOperation:
+        return float(dec)
+    return float(q) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
 def xl_int(x: float) -> float:
@@ -310,15 +344,39 @@ def compare(op: str, a: Value, b: Value) -> bool:
 
 
 def general_text(x: float) -> str:
-    """Number to text as Excel's General format does in ``x&""`` (15 significant digits)."""
+    """Text of a number as Excel's ``&`` (and ``x&""``) shows it: General format, 15 significant digits.
+
+    Integers print without ``.0``; magnitudes from 1e15 (and below 1e-19) use ``E+nn``/``E-nn``,
+    as Excel and LibreOffice do (``=1E15&""`` is "1E+15"). The one implementation: the Python
+    scorer calls it and so do the formulas engine's corrections.
+
+    Args:
+        x: The number.
+
+    Returns:
+        e.g. ``"8.025"`` for 8.025 (not 8.024999999999999), ``"0.3"`` for 0.1+0.2, ``"5"`` for 5.0.
+    """
     if x == 0:
         return "0"
-    if 1e-4 <= abs(x) < 1e15:
-        return format(x, ".15g")
-    text = format(_dec(x), "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
+    if not math.isfinite(x):
+        return "#NUM!"
+    mant, exp_s = f"{x:.14e}".split("e")
+    exp = int(exp_s)
+    neg = mant.startswith("-")
+    digits = mant.lstrip("-").replace(".", "").rstrip("0") or "0"
+    sign = "-" if neg else ""
+    if exp >= 15 or exp < -19:
+        body = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+        return f"{sign}{body}E{'+' if exp >= 0 else '-'}{abs(exp):02d}"
+    if exp >= 0:
+        if len(digits) <= exp + 1:
+            return sign + digits + "0" * (exp + 1 - len(digits))
+        return f"{sign}{digits[: exp + 1]}.{digits[exp + 1 :]}"
+    return f"{sign}0.{'0' * (-exp - 1)}{digits}"
+
+
+# The formulas engine's corrections call it by this name.
+number_text = general_text
 
 
 def num_text(x: float, decimals: int) -> str:

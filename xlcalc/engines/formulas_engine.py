@@ -51,12 +51,13 @@ import tempfile
 import threading
 import weakref
 from collections.abc import Callable, Iterator, Mapping
-from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Context, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import openpyxl
+
+from xlcalc.xlruntime import excel_round, number_text
 
 from .base import (
     Book,
@@ -117,7 +118,6 @@ _XLWS_FUNCTIONS = ("FILTER", "SORT")
 
 # ============================================================================ numeric helpers
 
-_DEC_CTX = Context(prec=60)
 _EPS48 = 1.0 / (16777216.0 * 16777216.0)  # 2**-48, LibreOffice's rtl::math::approxEqual tolerance
 
 
@@ -133,40 +133,6 @@ def round15(x: float) -> float:
     if x == 0 or not math.isfinite(x):
         return x
     return float(f"{x:.15g}")
-
-
-def _dec15(x: float) -> Decimal:
-    return Decimal(f"{x:.15g}") if math.isfinite(x) else Decimal(0)
-
-
-def excel_round(x: float, digits: float = 0, mode: str = "half") -> float:
-    """Excel's ROUND/ROUNDUP/ROUNDDOWN: decimal rounding of the 15-significant-digit value.
-
-    Args:
-        x: Number to round.
-        digits: Decimal places (negative rounds to tens, hundreds, ...); truncated to an int.
-        mode: ``"half"`` (halves away from zero), ``"up"`` (away from zero) or ``"down"``
-            (toward zero).
-
-    Returns:
-        The rounded number: ``excel_round(1.005, 2) == 1.01``, ``excel_round(-2.5) == -3``.
-    """
-    if not math.isfinite(x):
-        raise ValueError("cannot round a non-finite number")
-    d = int(digits)  # Excel truncates the digits argument
-    if x == 0:
-        return 0.0
-    rounding = {"half": ROUND_HALF_UP, "up": ROUND_UP, "down": ROUND_DOWN}[mode]
-    dec = _dec15(x)
-    if d < -400:
-        return 0.0
-    if d > 400:
-        return float(dec)
-    try:
-        q = dec.quantize(Decimal(1).scaleb(-d), rounding=rounding, context=_DEC_CTX)
-    except InvalidOperation:
-        return float(dec)
-    return float(q) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
 def approx_equal(a: float, b: float) -> bool:
@@ -187,36 +153,6 @@ def _approx_sub(x: float, y: float) -> float:
     if ((x < 0 and y < 0) or (x > 0 and y > 0)) and approx_equal(x, y):
         return 0.0
     return x - y
-
-
-def number_text(x: float) -> str:
-    """Text of a number as Excel's ``&`` shows it: General format with 15 significant digits.
-
-    Integers print without ``.0``; magnitudes from 1e15 (and below 1e-19) use ``E+nn``/``E-nn``.
-
-    Args:
-        x: The number.
-
-    Returns:
-        e.g. ``"8.025"`` for 8.025 (not 8.024999999999999), ``"0.3"`` for 0.1+0.2, ``"5"`` for 5.0.
-    """
-    if x == 0:
-        return "0"
-    if not math.isfinite(x):
-        return "#NUM!"
-    mant, exp_s = f"{x:.14e}".split("e")
-    exp = int(exp_s)
-    neg = mant.startswith("-")
-    digits = mant.lstrip("-").replace(".", "").rstrip("0") or "0"
-    sign = "-" if neg else ""
-    if exp >= 15 or exp < -19:
-        body = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
-        return f"{sign}{body}E{'+' if exp >= 0 else '-'}{abs(exp):02d}"
-    if exp >= 0:
-        if len(digits) <= exp + 1:
-            return sign + digits + "0" * (exp + 1 - len(digits))
-        return f"{sign}{digits[: exp + 1]}.{digits[exp + 1 :]}"
-    return f"{sign}0.{'0' * (-exp - 1)}{digits}"
 
 
 # ============================================================================ corrections

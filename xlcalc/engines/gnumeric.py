@@ -30,6 +30,8 @@ from typing import Any
 from lxml import etree
 from openpyxl.formula.tokenizer import Token, Tokenizer
 
+from xlcalc.xlruntime import number_text
+
 from .base import (
     Book,
     Engine,
@@ -41,7 +43,6 @@ from .base import (
     parse_cell,
     parse_range,
 )
-from .formulas_engine import number_text
 
 __all__ = ["GnumericBook", "GnumericEngine"]
 

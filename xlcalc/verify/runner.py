@@ -8,7 +8,6 @@ inputs and both values, and the failing case is written to a file that reproduce
 
 from __future__ import annotations
 
-import math
 import multiprocessing
 import time
 from collections.abc import Callable, Iterable
@@ -22,37 +21,16 @@ from openpyxl.utils import get_column_letter
 from ruamel.yaml import YAML
 
 from xlcalc.cells import Role
-from xlcalc.engines import Book, ErrorValue, get_engine
+from xlcalc.engines import Book, get_engine
 from xlcalc.paths import inside
 from xlcalc.scorer import UnitInputs, resolve_params
 from xlcalc.verify.cases import Case
+from xlcalc.verify.compare import REL_TOL, Mismatch, same_value  # noqa: F401  (re-exported)
 from xlcalc.verify.progress import rate_text
 from xlcalc.verify.target import Target
 from xlcalc.workbook.layout import FIRST_ROW, FORM_VALUE_COL, PARAM_SHEET, SHEET_NAMES, UNIT_COL
 
 COMPARED_ROLES = (Role.DERIVED, Role.SCORE, Role.EXPLAIN, Role.RANK)
-REL_TOL = 1e-9
-
-
-@dataclass
-class Mismatch:
-    sheet: str
-    cell: str
-    cell_id: str
-    unit: str
-    formula: str
-    expected: Any
-    actual: Any
-    case: str
-    inputs: dict[str, Any] = field(repr=False, default_factory=dict)
-
-    def describe(self) -> str:
-        shown = {k: v for k, v in self.inputs.items() if v not in (None, [])}
-        return (
-            f"{self.sheet}!{self.cell}（{self.cell_id}，单位“{self.unit}”，{self.case}）：\n"
-            f"  参考评分 = {self.expected!r}\n  工作簿   = {self.actual!r}\n  公式：{self.formula}\n"
-            f"  输入：{shown}"
-        )
 
 
 @dataclass
@@ -80,21 +58,6 @@ class EngineRun:
             f"{self.target} [{self.engine}]: {self.cases}例（{self.unit_cases}单位例），比较{self.cells_compared}个单元格，"
             f"{verdict}；{self.seconds:.1f}秒，{rate_text(self.unit_cases, self.seconds)}（引擎重算占{self.engine_seconds:.1f}秒）"
         )
-
-
-def same(expected: Any, actual: Any) -> bool:
-    """Cell equality across engines: numbers to 1e-9 relative, text exactly, blank as ""."""
-    if isinstance(actual, ErrorValue):
-        return False
-    if expected is None or expected == "":
-        return actual is None or actual == ""
-    if isinstance(expected, str):
-        return isinstance(actual, str) and actual == expected
-    if isinstance(expected, bool):
-        return isinstance(actual, int | float) and float(actual) == float(expected)
-    if isinstance(actual, bool) or not isinstance(actual, int | float):
-        return False
-    return math.isclose(float(expected), float(actual), rel_tol=REL_TOL, abs_tol=REL_TOL)
 
 
 class Runner:
@@ -202,7 +165,7 @@ class Runner:
             for u in range(self.n):
                 run.cells_compared += 1
                 exp = expected[u][cell_id]
-                if same(exp, values[u]):
+                if same_value(exp, values[u]):
                     continue
                 found += 1
                 if len(run.mismatches) < self.max_reported:
@@ -382,3 +345,7 @@ def _plain(values: dict[str, Any], percent: frozenset[str] = frozenset()) -> dic
         else:
             out[k] = v
     return out
+
+
+# The verifier's name for the comparison (tests and older callers).
+same = same_value

@@ -8,11 +8,9 @@ the cells the spec's layout names; see :mod:`xlcalc.workbook.embedded` for how i
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 
@@ -87,14 +85,6 @@ def normalize_formula(formula: str) -> str:
 
 def _canon(code: str) -> str:
     return code.replace("'", "").replace(" ", "").replace("_xlfn.", "").upper()
-
-
-def _same_value(expected: Any, saved: Any) -> bool:
-    if isinstance(expected, str) or expected is None:
-        return (saved or "") == (expected or "")
-    if isinstance(saved, bool) or not isinstance(saved, int | float):
-        return False
-    return math.isclose(float(expected), float(saved), rel_tol=1e-9, abs_tol=1e-9)
 
 
 @dataclass
