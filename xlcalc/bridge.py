@@ -35,8 +35,7 @@ from typing import Any, Protocol, runtime_checkable
 from openpyxl.utils import get_column_letter
 
 from xlcalc.check import open_returned
-from xlcalc.engines import EngineUnavailable, get_engine
-from xlcalc.engines.libreoffice import import_uno
+from xlcalc.engines import EngineError, EngineUnavailable, get_engine
 from xlcalc.errors import InputError, XlcalcError
 from xlcalc.lowering import GRADE, STATUS
 from xlcalc.scorer import Scorer, UnitResult, resolve_params
@@ -197,27 +196,18 @@ class EngineBook:
         self._clock = clock or datetime.now
 
     # -- helpers
-    def _doc(self) -> Any:
-        doc = getattr(self.book, "doc", None)
-        if doc is None:
+    def _ops(self) -> Any:
+        """The engine book, when it can change sheets (LibreOffice's can; see libreoffice_book.py)."""
+        if getattr(self.book, "doc", None) is None:
             raise BridgeError(
                 f"引擎 {type(self.book).__name__} 不支持增删工作表或保护工作表，请使用 LibreOffice"
             )
-        return doc
-
-    def _uno_sheet(self, sheet: str) -> Any:
-        sheets = self._doc().Sheets
-        if not sheets.hasByName(sheet):
-            raise KeyError(sheet)
-        return sheets.getByName(sheet)
+        return self.book
 
     # -- protocol
     def sheet_names(self) -> list[str]:
         """Names of all sheets, in order."""
-        names = getattr(self.book, "sheet_names", None)
-        if names is not None:
-            return list(names)
-        return list(self._doc().Sheets.getElementNames())
+        return list(self.book.sheet_names)
 
     def read(self, sheet: str, a1_range: str) -> list[list[Any]]:
         """Values of a range (see :meth:`xlcalc.engines.base.Book.read`)."""
@@ -245,40 +235,30 @@ class EngineBook:
 
     def add_sheet(self, name: str, after: str | None = None) -> None:
         """Insert a new sheet after ``after`` (or last)."""
-        sheets = self._doc().Sheets
-        names = list(sheets.getElementNames())
-        position = names.index(after) + 1 if after in names else len(names)
-        sheets.insertNewByName(name, position)
+        self._ops().add_sheet(name, after)
 
     def clear_sheet(self, sheet: str) -> None:
         """Clear values, formulas, notes and formats of every used cell."""
-        uno_sheet = self._uno_sheet(sheet)
-        cursor = uno_sheet.createCursor()
-        cursor.gotoEndOfUsedArea(False)
-        end = cursor.getRangeAddress()
-        block = uno_sheet.getCellRangeByPosition(0, 0, end.EndColumn, end.EndRow)
-        block.clearContents(1023)  # com.sun.star.sheet.CellFlags: every flag up to FORMATTED
+        self._ops().clear_sheet(sheet)
 
     def is_protected(self, sheet: str) -> bool:
         """Whether the sheet is protected."""
-        return bool(self._uno_sheet(sheet).isProtected())
+        return bool(self._ops().is_protected(sheet))
 
     def unprotect(self, sheet: str) -> None:
         """Unprotect with the empty password (LibreOffice raises if a password is set)."""
         try:
-            self._uno_sheet(sheet).unprotect("")
-        except Exception as exc:  # com.sun.star.lang.IllegalArgumentException: wrong password
+            self._ops().unprotect(sheet)
+        except EngineError as exc:
             raise BridgeError(f"工作表“{sheet}”设有密码保护，无法撤销保护") from exc
 
     def protect(self, sheet: str) -> None:
         """Protect with the empty password."""
-        self._uno_sheet(sheet).protect("")
+        self._ops().protect(sheet)
 
     def set_column_widths(self, sheet: str, widths: Sequence[float]) -> None:
         """Column widths in characters (about 2.5 mm each in the default font)."""
-        columns = self._uno_sheet(sheet).getColumns()
-        for k, width in enumerate(widths):
-            columns.getByIndex(k).Width = int(width * 250)
+        self._ops().set_column_widths(sheet, tuple(widths))
 
     def recalc(self) -> None:
         """Recalculate every formula."""
@@ -290,20 +270,7 @@ class EngineBook:
 
     def save_as(self, path: str | Path) -> Path:
         """Save the (LibreOffice) document as .xlsx, or .xlsm (macros kept) for a .xlsm path."""
-
-        uno = import_uno()
-        target = Path(path).resolve()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        prop = uno.createUnoStruct("com.sun.star.beans.PropertyValue")
-        prop.Name = "FilterName"
-        prop.Value = (
-            "Calc MS Excel 2007 VBA XML" if target.suffix.lower() == ".xlsm" else "Calc MS Excel 2007 XML"
-        )
-        overwrite = uno.createUnoStruct("com.sun.star.beans.PropertyValue")
-        overwrite.Name = "Overwrite"
-        overwrite.Value = True
-        self._doc().storeToURL(uno.systemPathToFileUrl(str(target)), (prop, overwrite))
-        return target
+        return self._ops().save_as(path)
 
 
 class XlwingsBook:

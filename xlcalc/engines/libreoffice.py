@@ -6,21 +6,15 @@ initialised once with ``--terminate_after_init``, ``SAL_ENABLE_FILE_LOCKING=0`` 
 connection with a unique name. Documents are private copies loaded hidden with automatic
 calculation disabled; :meth:`LibreOfficeBook.recalc` runs ``calculateAll()``.
 
-The pyenv/venv Python usually cannot ``import uno``: Debian ships ``uno.py``/``unohelper.py``
-in ``/usr/lib/python3/dist-packages`` and ``pyuno.so`` in ``/usr/lib/libreoffice/program``.
-:func:`import_uno` appends the program directory to ``sys.path`` and imports the two modules
-through a private temporary directory of symlinks, never putting all of dist-packages on the
-path. Install on Debian/Ubuntu with ``apt-get install libreoffice-calc-nogui python3-uno``.
+The book (and the sheet operations the Excel bridge uses) is in libreoffice_book.py; finding
+LibreOffice and importing ``uno`` from any Python is in libreoffice_uno.py.
 """
 
 from __future__ import annotations
 
 import atexit
-import builtins
 import contextlib
 import ctypes
-import functools
-import glob
 import itertools
 import logging
 import os
@@ -34,20 +28,21 @@ import time
 import uuid
 import weakref
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from .base import (
-    Book,
-    CellRange,
     Engine,
     EngineError,
     EngineUnavailable,
-    ErrorValue,
-    cell_name,
-    normalize_rows,
-    parse_cell,
-    parse_range,
+)
+from .libreoffice_book import LibreOfficeBook
+from .libreoffice_uno import (  # noqa: F401  (re-exported)
+    INSTALL_HINT,
+    LO_ERROR_TEXT,
+    _prop,
+    error_text,
+    find_soffice,
+    import_uno,
 )
 
 __all__ = [
@@ -64,158 +59,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-INSTALL_HINT = (
-    "install LibreOffice Calc and its Python bridge, e.g. on Debian/Ubuntu "
-    "`apt-get install libreoffice-calc-nogui python3-uno`, or point XLCALC_SOFFICE_BIN at soffice.bin"
-)
-
-#: LibreOffice error codes (``XCell.getError()``) and the text Excel shows for them.
-LO_ERROR_TEXT: dict[int, str] = {
-    502: "#NUM!",  # invalid argument
-    503: "#NUM!",  # illegal floating point operation / overflow
-    519: "#VALUE!",
-    521: "#NULL!",
-    523: "#NUM!",  # no convergence
-    524: "#REF!",
-    525: "#NAME?",
-    532: "#DIV/0!",
-    32767: "#N/A",
-}
-
 SOFFICE_FLAGS = ("--headless", "--invisible", "--norestore", "--nodefault", "--nologo", "--nolockcheck")
-
-_SOFFICE_CANDIDATES = (
-    "/usr/lib/libreoffice/program/soffice.bin",
-    "/usr/lib64/libreoffice/program/soffice.bin",
-    "/usr/local/lib/libreoffice/program/soffice.bin",
-    "/opt/libreoffice*/program/soffice.bin",
-    "/snap/libreoffice/current/lib/libreoffice/program/soffice.bin",
-    "/Applications/LibreOffice.app/Contents/MacOS/soffice",
-)
-_UNO_PY_DIRS = (
-    "/usr/lib/python3/dist-packages",
-    "/usr/lib/python3/site-packages",
-    "/usr/lib64/python3*/site-packages",
-    "/usr/lib/python3*/site-packages",
-)
-
-_uno_lock = threading.Lock()
-_uno_module: ModuleType | None = None
-_uno_error: str | None = None
-
-
-def error_text(code: int) -> str:
-    """Excel-style text of a LibreOffice error code (``532`` → ``"#DIV/0!"``, else ``"Err:NNN"``)."""
-    return LO_ERROR_TEXT.get(int(code), f"Err:{int(code)}")
-
-
-def find_soffice() -> str | None:
-    """Locate ``soffice.bin`` (``$XLCALC_SOFFICE_BIN`` first), or return None."""
-    env = os.environ.get("XLCALC_SOFFICE_BIN")
-    if env:
-        return env if os.path.isfile(env) else None
-    for pattern in _SOFFICE_CANDIDATES:
-        for path in sorted(glob.glob(pattern)):
-            if os.path.isfile(path) and os.access(path, os.X_OK):
-                return path
-    return None
-
-
-def import_uno(soffice: str | None = None) -> ModuleType:
-    """Import the ``uno`` module, making it importable from a non-system Python if needed.
-
-    Appends LibreOffice's program directory (``pyuno.so``) to ``sys.path`` and imports
-    ``uno.py``/``unohelper.py`` from a private temporary directory of symlinks, so the rest
-    of ``dist-packages`` never shadows this interpreter's packages.
-
-    Args:
-        soffice: Path of ``soffice.bin``; located with :func:`find_soffice` if omitted.
-
-    Returns:
-        The imported ``uno`` module.
-
-    Raises:
-        EngineUnavailable: If the bridge cannot be imported.
-    """
-    global _uno_module, _uno_error
-    with _uno_lock:
-        if _uno_module is not None:
-            return _uno_module
-        if _uno_error is not None:
-            raise EngineUnavailable(_uno_error)
-        try:
-            _uno_module = _import_uno_unlocked(soffice)
-        except EngineUnavailable as exc:
-            _uno_error = str(exc)
-            raise
-        return _uno_module
-
-
-def _import_uno_unlocked(soffice: str | None) -> ModuleType:
-    # uno.py replaces builtins.__import__ with a hook for ``from com.sun.star... import X``; the
-    # hook turns ModuleNotFoundError into plain ImportError and breaks code that catches the
-    # former (tqdm does). This module uses uno.getClass/getConstantByName instead, so the
-    # original import function is put back.
-    saved_import = builtins.__import__
-    try:
-        return _import_uno_modules(soffice)
-    finally:
-        builtins.__import__ = saved_import
-
-
-def _import_uno_modules(soffice: str | None) -> ModuleType:
-    try:
-        import uno  # type: ignore[import-not-found]
-        import unohelper  # type: ignore[import-not-found]  # noqa: F401
-
-        return uno
-    except ImportError:
-        pass
-    soffice = soffice or find_soffice()
-    if not soffice:
-        raise EngineUnavailable(f"LibreOffice (soffice.bin) not found; {INSTALL_HINT}")
-    program_dir = os.path.dirname(os.path.realpath(soffice))
-    pyuno = [p for p in glob.glob(os.path.join(program_dir, "pyuno*")) if p.endswith((".so", ".pyd"))]
-    if not pyuno:
-        raise EngineUnavailable(f"pyuno not found next to {soffice}; {INSTALL_HINT}")
-    src_dir = None
-    for pattern in (program_dir, *_UNO_PY_DIRS):
-        for d in sorted(glob.glob(pattern)):
-            if os.path.isfile(os.path.join(d, "uno.py")) and os.path.isfile(os.path.join(d, "unohelper.py")):
-                src_dir = d
-                break
-        if src_dir:
-            break
-    if src_dir is None:
-        raise EngineUnavailable(f"uno.py/unohelper.py not found; {INSTALL_HINT}")
-    if program_dir not in sys.path:
-        sys.path.append(program_dir)
-    link_dir = None
-    if src_dir != program_dir:
-        link_dir = tempfile.mkdtemp(prefix="xlcalc-uno-")
-        for name in ("uno.py", "unohelper.py"):
-            target = os.path.join(src_dir, name)
-            try:
-                os.symlink(target, os.path.join(link_dir, name))
-            except OSError:
-                shutil.copyfile(target, os.path.join(link_dir, name))
-        sys.path.append(link_dir)
-    try:
-        import uno  # type: ignore[import-not-found]
-        import unohelper  # type: ignore[import-not-found]  # noqa: F401
-    except Exception as exc:  # ImportError, or an ABI mismatch surfacing as another error
-        raise EngineUnavailable(
-            f"cannot import the LibreOffice Python bridge (pyuno in {program_dir}, uno.py in {src_dir}) "
-            f"from Python {sys.version.split()[0]}: {exc}; the bridge must match this Python's "
-            f"major.minor version; {INSTALL_HINT}"
-        ) from exc
-    finally:
-        if link_dir is not None:
-            # The modules are loaded; the symlinks are not needed any more.
-            with contextlib.suppress(ValueError):
-                sys.path.remove(link_dir)
-            shutil.rmtree(link_dir, ignore_errors=True)
-    return uno
 
 
 def _set_pdeathsig() -> None:  # pragma: no cover - runs in the child between fork and exec
@@ -475,195 +319,12 @@ class LibreOfficeEngine(Engine):
                 self.close()
 
 
-def _prop(uno: ModuleType, name: str, value: Any) -> Any:
-    pv = uno.createUnoStruct("com.sun.star.beans.PropertyValue")
-    pv.Name = name
-    pv.Value = value
-    return pv
-
-
 def _tail(path: Path, n: int = 800) -> str:
     try:
         text = path.read_bytes()[-n:].decode("utf-8", "replace").strip()
     except OSError:
         return "no log"
     return f"log: {text}" if text else "empty log"
-
-
-class LibreOfficeBook(Book):
-    """A workbook open in LibreOffice (a private copy of the file)."""
-
-    def __init__(self, engine: LibreOfficeEngine, doc: Any, source: Path, copy: Path):
-        self.engine = engine
-        self.doc = doc
-        self.source = source
-        self._copy = copy
-        self._dirty = True  # cached values in the file may be stale: recalculate before the first read
-        self._sheets: dict[str, Any] = {}
-        self._parser: Any = None
-        self._closed = False
-
-    # ------------------------------------------------------------------ book protocol
-    @property
-    def sheet_names(self) -> list[str]:
-        """Names of the sheets, in order."""
-        return list(self.doc.Sheets.getElementNames())
-
-    def write(self, sheet: str, top_left: str, rows: list[list[Any]]) -> None:
-        """Write a block of values with one ``setDataArray`` call (None/"" clears, bool → 1.0/0.0).
-
-        Args:
-            sheet: Sheet name.
-            top_left: A1 address of the top-left cell.
-            rows: Row-major values.
-        """
-        block = normalize_rows(rows)
-        r, c = parse_cell(top_left)
-        data = tuple(tuple(_to_lo(v) for v in row) for row in block)
-        sh = self._sheet(sheet)
-        rng = sh.getCellRangeByPosition(c - 1, r - 1, c - 2 + len(block[0]), r - 2 + len(block))
-        rng.setDataArray(data)
-        self._dirty = True
-
-    def read(self, sheet: str, a1_range: str) -> list[list[Any]]:
-        """Read a block with one ``getDataArray`` call plus one query each for empty and error cells.
-
-        Args:
-            sheet: Sheet name.
-            a1_range: A1 range; whole columns/rows are trimmed to the used area.
-
-        Returns:
-            Rows of float/str/None/ErrorValue (booleans come back as 1.0/0.0).
-        """
-        self._ensure_calculated()
-        sh = self._sheet(sheet)
-        rng = self._resolve(sh, a1_range)
-        assert rng.r2 is not None and rng.c2 is not None
-        cells = sh.getCellRangeByPosition(rng.c1 - 1, rng.r1 - 1, rng.c2 - 1, rng.r2 - 1)
-        out: list[list[Any]] = [list(row) for row in cells.getDataArray()]
-        for addr in cells.queryEmptyCells().getRangeAddresses():
-            for r in range(addr.StartRow, addr.EndRow + 1):
-                row = out[r - rng.r1 + 1]
-                for c in range(addr.StartColumn, addr.EndColumn + 1):
-                    row[c - rng.c1 + 1] = None
-        for addr in cells.queryFormulaCells(
-            _const("com.sun.star.sheet.FormulaResult.ERROR")
-        ).getRangeAddresses():
-            for r in range(addr.StartRow, addr.EndRow + 1):
-                for c in range(addr.StartColumn, addr.EndColumn + 1):
-                    code = sh.getCellByPosition(c, r).getError()
-                    out[r - rng.r1 + 1][c - rng.c1 + 1] = ErrorValue(error_text(code))
-        return out
-
-    def recalc(self) -> None:
-        """Recalculate every formula (``calculateAll``)."""
-        self.doc.calculateAll()
-        self._dirty = False
-
-    def errors(self) -> list[tuple[str, str, str]]:
-        """Every formula cell holding an error, found with ``queryFormulaCells(ERROR)`` per sheet.
-
-        Returns:
-            ``(sheet, address, error text)`` in sheet order, then row, then column.
-        """
-        error = _const("com.sun.star.sheet.FormulaResult.ERROR")
-        self._ensure_calculated()
-        found: list[tuple[str, str, str]] = []
-        sheets = self.doc.Sheets
-        for name in sheets.getElementNames():
-            sh = sheets.getByName(name)
-            hits: list[tuple[int, int, str]] = []
-            for addr in sh.queryFormulaCells(error).getRangeAddresses():
-                for r in range(addr.StartRow, addr.EndRow + 1):
-                    for c in range(addr.StartColumn, addr.EndColumn + 1):
-                        hits.append((r, c, error_text(sh.getCellByPosition(c, r).getError())))
-            found.extend((name, cell_name(r + 1, c + 1), text) for r, c, text in sorted(hits))
-        return found
-
-    def formula(self, sheet: str, cell: str) -> str:
-        """Formula of a cell in Excel (OOXML) syntax, e.g. ``=_xlfn.RANK.EQ(B2,$B$2:$B$5,0)``.
-
-        Returns:
-            The formula with a leading ``=``, or ``""`` for a cell without formula.
-        """
-        r, c = parse_cell(cell)
-        xcell = self._sheet(sheet).getCellByPosition(c - 1, r - 1)
-        if xcell.getType().value != "FORMULA":
-            return ""
-        try:
-            return "=" + self._formula_parser().printFormula(xcell.getTokens(), xcell.getCellAddress())
-        except Exception:  # fall back to LibreOffice's own syntax
-            return str(xcell.getFormula())
-
-    def close(self) -> None:
-        """Close the document (discarding changes) and delete the private copy."""
-        if self._closed:
-            return
-        self._closed = True
-        with contextlib.suppress(Exception):
-            self.doc.close(True)
-        with contextlib.suppress(OSError):
-            self._copy.unlink()
-        self.engine._forget(self)
-
-    # ------------------------------------------------------------------ helpers
-    def used_extent(self, sheet: str) -> tuple[int, int]:
-        """``(last used row, last used column)`` of a sheet, 1-based (at least ``(1, 1)``)."""
-        return _used_extent(self._sheet(sheet))
-
-    def _ensure_calculated(self) -> None:
-        if self._dirty:
-            self.recalc()
-
-    def _sheet(self, name: str) -> Any:
-        if self._closed:
-            raise EngineError("book is closed")
-        sh = self._sheets.get(name)
-        if sh is None:
-            sheets = self.doc.Sheets
-            if not sheets.hasByName(name):
-                raise KeyError(f"no sheet {name!r}; sheets: {list(sheets.getElementNames())}")
-            sh = self._sheets[name] = sheets.getByName(name)
-        return sh
-
-    def _resolve(self, sh: Any, a1_range: str) -> CellRange:
-        rng = parse_range(a1_range)
-        if rng.whole:
-            rng = rng.trimmed(*_used_extent(sh))
-        return rng
-
-    def _formula_parser(self) -> Any:
-        if self._parser is None:
-            parser = self.doc.createInstance("com.sun.star.sheet.FormulaParser")
-            mapper = self.doc.createInstance("com.sun.star.sheet.FormulaOpCodeMapper")
-            parser.FormulaConvention = _const("com.sun.star.sheet.AddressConvention.XL_A1")
-            parser.CompileEnglish = True
-            parser.OpCodeMap = mapper.getAvailableMappings(
-                _const("com.sun.star.sheet.FormulaLanguage.OOXML"),
-                _const("com.sun.star.sheet.FormulaMapGroup.ALL_EXCEPT_SPECIAL"),
-            )
-            self._parser = parser
-        return self._parser
-
-
-@functools.cache
-def _const(name: str) -> Any:
-    return import_uno().getConstantByName(name)
-
-
-def _used_extent(sh: Any) -> tuple[int, int]:
-    cursor = sh.createCursor()
-    cursor.gotoEndOfUsedArea(False)
-    addr = cursor.getRangeAddress()
-    return addr.EndRow + 1, addr.EndColumn + 1
-
-
-def _to_lo(v: Any) -> Any:
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return 1.0 if v else 0.0
-    return v
 
 
 _shared_lock = threading.Lock()
