@@ -12,7 +12,8 @@ import pytest
 from conftest import ROOT
 from test_engines_base import build_sample_workbook
 
-from xlcalc.engines.formulas_engine import FormulasBook, FormulasEngine, _node_values
+from xlcalc.engines.formulas_book import _node_values
+from xlcalc.engines.formulas_engine import FormulasBook, FormulasEngine
 from xlcalc.engines.formulas_fast import Fallback, FastPlan, Unsupported
 from xlcalc.scorer import UnitInputs, resolve_params
 from xlcalc.verify.cases import CaseGenerator

@@ -26,7 +26,8 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 
 from xlcalc.cells import Role
-from xlcalc.engines.formulas_engine import FormulasBook, FormulasEngine, _node_values
+from xlcalc.engines.formulas_book import _node_values
+from xlcalc.engines.formulas_engine import FormulasBook, FormulasEngine
 from xlcalc.scorer import UnitInputs, resolve_params
 from xlcalc.verify.cases import Case
 from xlcalc.verify.runner import Runner

@@ -1,0 +1,178 @@
+"""Corrections of ``formulas``' text functions: number → text as Excel's General format (``&``,
+CONCATENATE, LEN, …), TEXT, ISNUMBER, N, VALUE and TRIM (see formulas_corrections.py)."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import re
+from typing import Any
+
+import numpy as np
+
+from xlcalc.xlruntime import excel_round, number_text
+
+from .formulas_patches import Patches
+
+
+def _is_real_number(v: Any) -> bool:
+
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+
+
+def _xl_str(v: Any) -> str:
+    """Excel's implicit value → text conversion (used by ``&`` and the text functions)."""
+
+    if isinstance(v, (bool, np.bool_)):
+        return "TRUE" if v else "FALSE"
+    if _is_real_number(v):
+        return number_text(float(v))
+    return str(v)
+
+
+def _split_sections(fmt: str) -> list[str]:
+    """Split a number format on ``;`` outside quotes, brackets and backslash escapes."""
+    out, cur, i, quote, bracket = [], [], 0, False, False
+    while i < len(fmt):
+        ch = fmt[i]
+        if ch == "\\" and not quote and i + 1 < len(fmt):
+            cur.append(fmt[i : i + 2])
+            i += 2
+            continue
+        if ch == '"':
+            quote = not quote
+        elif ch == "[" and not quote:
+            bracket = True
+        elif ch == "]" and not quote:
+            bracket = False
+        elif ch == ";" and not quote and not bracket:
+            out.append("".join(cur))
+            cur = []
+            i += 1
+            continue
+        cur.append(ch)
+        i += 1
+    out.append("".join(cur))
+    return out
+
+
+def _number_text(p: Patches, e: Any) -> None:
+    """Number -> text with 15 significant digits (&, CONCATENATE, LEN, LEFT, ...)."""
+    fops, ftext = e.fops, e.ftext
+
+    p.attr(ftext, "_str", _xl_str)
+    p.attr(fops, "_str", _xl_str)
+
+
+def _text_function(p: Patches, e: Any) -> None:
+    """TEXT: round halves away from zero; "@" and "General"."""
+    sh, XlError, wrap_ufunc, ftext, funcs = e.sh, e.XlError, e.wrap_ufunc, e.ftext, e.funcs
+
+    up_format_number = ftext._format_number
+
+    def format_number(value: Any, codes: Any, types: Any, fstr: str, mul: Any) -> Any:
+        m = re.fullmatch(r",?\.(\d+)f", fstr)
+        if m and _is_real_number(value):
+            v = excel_round(float(value) * mul, int(m.group(1)))
+            return up_format_number(v, codes, types, fstr, 1)
+        return up_format_number(value, codes, types, fstr, mul)
+
+    p.attr(ftext, "_format_number", format_number)
+
+    def xtext(value: Any, format_code: Any) -> Any:
+        if isinstance(value, XlError):
+            return value
+        if isinstance(format_code, str) and format_code.strip().upper() in ("@", "GENERAL", "G/通用格式"):
+            if value is sh.EMPTY:
+                return ""
+            return _xl_str(value)
+        sections = _split_sections(format_code) if isinstance(format_code, str) else []
+        if len(sections) > 1 and not any(re.search(r"\[[<>=]", sec) for sec in sections):
+            # upstream picks the wrong section for "pos;neg;zero;text" formats
+            num = value
+            if isinstance(value, str):
+                try:
+                    num = ftext.xvalue(value)
+                except (ValueError, TypeError, AssertionError):
+                    return sections[3].replace("@", value) if len(sections) > 3 else value
+            if value is sh.EMPTY:
+                num = 0.0
+            if isinstance(num, (bool, np.bool_)):
+                return "TRUE" if num else "FALSE"
+            num = float(num)
+            if num > 0 or (num == 0 and len(sections) < 3):
+                sec, num = sections[0], num
+            elif num < 0:
+                sec, num = sections[1], -num
+            else:
+                sec = sections[2]
+            return ftext.xtext(num, sec) if sec else ""
+        return ftext.xtext(value, format_code)
+
+    p.item(funcs, "TEXT", wrap_ufunc(xtext, input_parser=lambda *a: a))
+
+
+def _isnumber(p: Patches, e: Any) -> None:
+    """ISNUMBER: text is never a number."""
+    ffunc, finfo, funcs = e.ffunc, e.finfo, e.funcs
+
+    p.item(
+        funcs,
+        "ISNUMBER",
+        ffunc.wrap_ranges_func(
+            functools.partial(finfo.iserror, check=_is_real_number, array=finfo.FalseArray)
+        ),
+    )
+
+
+def _n_value_trim(p: Patches, e: Any) -> None:
+    """N, VALUE, TRIM."""
+    Error, XlError, replace_empty, wrap_ufunc, ftext, funcs = (
+        e.Error,
+        e.XlError,
+        e.replace_empty,
+        e.wrap_ufunc,
+        e.ftext,
+        e.funcs,
+    )
+
+    def xn(v: Any) -> Any:
+        if isinstance(v, XlError):
+            return v
+        if isinstance(v, (bool, np.bool_)):
+            return float(v)
+        if _is_real_number(v):
+            return float(v)
+        return 0.0
+
+    p.item(
+        funcs, "N", wrap_ufunc(xn, input_parser=lambda *a: a, args_parser=lambda *a: map(replace_empty, a))
+    )
+
+    def xvalue(v: Any) -> Any:
+        if isinstance(v, str) and not isinstance(v, XlError):
+            t = v.strip().replace(",", "")
+            pct = 0
+            while t.endswith("%"):
+                t, pct = t[:-1].rstrip(), pct + 1
+            if pct:
+                try:
+                    return float(t) / 100**pct
+                except ValueError:
+                    return Error.errors["#VALUE!"]
+            if t != v:
+                with contextlib.suppress(ValueError):
+                    return float(t)
+        return ftext.xvalue(v)
+
+    p.item(funcs, "VALUE", wrap_ufunc(xvalue, input_parser=lambda *a: a))
+
+    p.item(
+        funcs,
+        "TRIM",
+        wrap_ufunc(
+            lambda t: re.sub(" {2,}", " ", t).strip(" "),
+            input_parser=lambda t: [_xl_str(t)],
+            args_parser=lambda *a: map(functools.partial(replace_empty, empty=""), a),
+        ),
+    )
