@@ -18,6 +18,7 @@ from openpyxl.styles import Protection
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from xlcalc import opc, vba_source
 from xlcalc import xlsm as xlsm_module
 from xlcalc.xlsm import (
     DEFAULT_BUTTONS,
@@ -483,12 +484,12 @@ def test_libreoffice_verify_module_calls_bridge(tmp_path: Path) -> None:
     )
     stub = xlsm_module.VbaModule("stub", "standard", lower_vba_source(stub_source), "test stub")
     modules = [m for m in vba_modules() if m.name in ("xlcalc_recalc", "xlcalc_verify")] + [stub]
-    parts = xlsm_module._read_zip(build_workbook(tmp_path / "v.xlsx"))
+    parts = opc.read_zip(build_workbook(tmp_path / "v.xlsx"))
     types = xlsm_module._set_main_content_type(parts["[Content_Types].xml"], "xl/workbook.xml")
     parts["[Content_Types].xml"] = types
     parts = xlsm_module._add_vba_project(parts, modules)
     probe = tmp_path / "probe.xlsm"
-    probe.write_bytes(xlsm_module._zip_bytes(parts))
+    probe.write_bytes(opc.zip_bytes(parts))
     results = _run_in_libreoffice(probe, tmp_path, "stub.Probe")
     # Probe got past XlcalcVerify: its error handler (a message box, shown headless) ran too.
     assert results["stub.Probe"] == "import xlcalc.bridge; xlcalc.bridge.verify_caller()"
@@ -496,7 +497,7 @@ def test_libreoffice_verify_module_calls_bridge(tmp_path: Path) -> None:
 
 def test_xlwings_version_must_match(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Embedding another xlwings release's VBA than the one recorded is refused, not done silently."""
-    monkeypatch.setattr(xlsm_module, "XLWINGS_VBA_VERSION", "0.0.1")
+    monkeypatch.setattr(vba_source, "XLWINGS_VBA_VERSION", "0.0.1")
     with pytest.raises(RuntimeError, match="0.0.1"):
         make_xlsm(build_workbook(tmp_path / "w.xlsx"), tmp_path / "w.xlsm")
     # Without the verify button nothing of xlwings is embedded, so its version does not matter.

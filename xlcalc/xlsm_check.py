@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 import logging
-import posixpath
 import re
 import struct
 import warnings
@@ -28,21 +27,14 @@ from xml.etree.ElementTree import Element
 
 import defusedxml.ElementTree as DefusedET
 
-from xlcalc.xlsm import MACRO_ENABLED_MAIN, public_macros
+from xlcalc import opc
+from xlcalc.vba_source import public_macros
+from xlcalc.xlsm import MACRO_ENABLED_MAIN
 
 __all__ = ["EXPECTED_MODULES", "ButtonInfo", "XlsmReport", "inspect_xlsm", "read_vba_modules"]
 
 #: Modules make_xlsm embeds by default.
 EXPECTED_MODULES: tuple[str, ...] = ("xlcalc_recalc", "xlcalc_verify", "xlwings", "Dictionary")
-
-_NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-_NS_CT = "http://schemas.openxmlformats.org/package/2006/content-types"
-_REL_OFFICE_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
-_REL_VBA = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
-_REL_VML = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/vmlDrawing"
-_CT_VBA = "application/vnd.ms-office.vbaProject"
 
 
 @dataclass(frozen=True)
@@ -81,32 +73,13 @@ class XlsmReport:
         return not self.problems
 
 
-def _rels_name(part: str) -> str:
-    folder, _, name = part.rpartition("/")
-    return f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels"
-
-
-def _resolve(source_part: str, target: str) -> str:
-    if target.startswith("/"):
-        return target[1:]
-    return posixpath.normpath(posixpath.join(posixpath.dirname(source_part), target))
-
-
-def _relationships(archive: zipfile.ZipFile, part: str) -> list[dict[str, str]]:
-    try:
-        raw = archive.read(_rels_name(part))
-    except KeyError:
-        return []
-    return [dict(e.attrib) for e in DefusedET.fromstring(raw).iter(f"{{{_NS_PKG_REL}}}Relationship")]
-
-
 def _content_type(types_root: Element, part: str) -> str:
     """The content type of ``part``: its Override, else the Default for its extension."""
-    for override in types_root.iter(f"{{{_NS_CT}}}Override"):
+    for override in types_root.iter(f"{{{opc.NS_CT}}}Override"):
         if override.get("PartName") == "/" + part:
             return override.get("ContentType", "")
     extension = part.rsplit(".", 1)[-1].lower()
-    for default in types_root.iter(f"{{{_NS_CT}}}Default"):
+    for default in types_root.iter(f"{{{opc.NS_CT}}}Default"):
         if default.get("Extension", "").lower() == extension:
             return default.get("ContentType", "")
     return ""
@@ -194,9 +167,9 @@ def inspect_xlsm(path: Path | str, expected_modules: Iterable[str] = EXPECTED_MO
         names = set(archive.namelist())
         main_part = next(
             (
-                _resolve("", rel["Target"])
-                for rel in _relationships(archive, "")
-                if rel.get("Type") == _REL_OFFICE_DOCUMENT
+                opc.resolve("", rel["Target"])
+                for rel in opc.relationships(archive, "")
+                if rel.get("Type") == opc.REL_OFFICE_DOCUMENT
             ),
             "",
         )
@@ -211,16 +184,16 @@ def inspect_xlsm(path: Path | str, expected_modules: Iterable[str] = EXPECTED_MO
                 f"main part content type is {report.main_content_type!r}, not {MACRO_ENABLED_MAIN!r}"
             )
 
-        workbook_rels = _relationships(archive, main_part)
+        workbook_rels = opc.relationships(archive, main_part)
         vba_part = next(
-            (_resolve(main_part, r["Target"]) for r in workbook_rels if r.get("Type") == _REL_VBA), None
+            (opc.resolve(main_part, r["Target"]) for r in workbook_rels if r.get("Type") == opc.REL_VBA), None
         )
         report.vba_part_related = vba_part is not None and vba_part in names
         if not report.vba_part_related or vba_part is None:
             problems.append("no vbaProject part related from the workbook")
         else:
             report.vba_part_content_type = _content_type(types_root, vba_part)
-            if report.vba_part_content_type != _CT_VBA:
+            if report.vba_part_content_type != opc.CT_VBA:
                 problems.append(f"{vba_part} content type is {report.vba_part_content_type!r}")
             data = archive.read(vba_part)
             try:
@@ -240,25 +213,25 @@ def inspect_xlsm(path: Path | str, expected_modules: Iterable[str] = EXPECTED_MO
 
         workbook = DefusedET.fromstring(archive.read(main_part))
         targets = {r.get("Id"): r for r in workbook_rels}
-        for sheet in workbook.iterfind(f"{{{_NS_MAIN}}}sheets/{{{_NS_MAIN}}}sheet"):
-            rel = targets.get(sheet.get(f"{{{_NS_R}}}id"))
+        for sheet in workbook.iterfind(f"{{{opc.NS_MAIN}}}sheets/{{{opc.NS_MAIN}}}sheet"):
+            rel = targets.get(sheet.get(f"{{{opc.NS_R}}}id"))
             if rel is None:
                 continue
-            sheet_part = _resolve(main_part, rel["Target"])
+            sheet_part = opc.resolve(main_part, rel["Target"])
             if sheet_part not in names:
                 continue
             sheet_root = DefusedET.fromstring(archive.read(sheet_part))
-            legacy = sheet_root.find(f"{{{_NS_MAIN}}}legacyDrawing")
+            legacy = sheet_root.find(f"{{{opc.NS_MAIN}}}legacyDrawing")
             if legacy is None:
                 continue
-            sheet_rels = {r.get("Id"): r for r in _relationships(archive, sheet_part)}
-            vml_rel = sheet_rels.get(legacy.get(f"{{{_NS_R}}}id"))
-            if vml_rel is None or vml_rel.get("Type") != _REL_VML:
+            sheet_rels = {r.get("Id"): r for r in opc.relationships(archive, sheet_part)}
+            vml_rel = sheet_rels.get(legacy.get(f"{{{opc.NS_R}}}id"))
+            if vml_rel is None or vml_rel.get("Type") != opc.REL_VML:
                 problems.append(
                     f"sheet {sheet.get('name')!r}: legacyDrawing without a vmlDrawing relationship"
                 )
                 continue
-            vml_part = _resolve(sheet_part, vml_rel["Target"])
+            vml_part = opc.resolve(sheet_part, vml_rel["Target"])
             if vml_part not in names:
                 problems.append(f"sheet {sheet.get('name')!r}: missing {vml_part}")
                 continue
