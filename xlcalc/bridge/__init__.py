@@ -35,15 +35,13 @@ from xlcalc.bridge.adapters import (
 from xlcalc.bridge.command import check_file, cli
 from xlcalc.bridge.excel import main, run_in_excel, verify_caller, write_runner
 from xlcalc.bridge.report import (
-    CHECK_HEADERS,
-    CHECK_SHEET,
     TOLERANCE,
     BridgeReport,
     CheckRow,
     values_match,
     verify_book,
-    write_check_sheet,
 )
+from xlcalc.bridge.sheet import CHECK_HEADERS, CHECK_SHEET, write_check_sheet
 
 __all__ = [
     "CHECK_HEADERS",

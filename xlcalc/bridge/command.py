@@ -10,7 +10,8 @@ from pathlib import Path
 
 from xlcalc.bridge.adapters import BridgeError, EngineBook
 from xlcalc.bridge.excel import write_runner
-from xlcalc.bridge.report import BridgeReport, verify_book, write_check_sheet
+from xlcalc.bridge.report import BridgeReport, verify_book
+from xlcalc.bridge.sheet import write_check_sheet
 from xlcalc.check import open_returned
 from xlcalc.engines import EngineUnavailable, get_engine
 from xlcalc.errors import XlcalcError

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from xlcalc.bridge.adapters import BridgeError, XlwingsBook
-from xlcalc.bridge.report import CHECK_SHEET, BridgeReport, verify_book, write_check_sheet
+from xlcalc.bridge.report import BridgeReport, verify_book
+from xlcalc.bridge.sheet import CHECK_SHEET, write_check_sheet
 from xlcalc.errors import XlcalcError
 from xlcalc.xlsm import XLWINGS_VBA_VERSION
 
