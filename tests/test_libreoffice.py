@@ -10,7 +10,7 @@ import pytest
 from test_engines_base import build_sample_workbook, check_sample_book
 from test_formulas_engine import CORRECTIONS, LO_DIFFERS, build_corrections_workbook
 
-from xlcalc.engines import ErrorValue, get_engine
+from xlcalc.engines import EngineError, ErrorValue, get_engine
 from xlcalc.engines.libreoffice import (
     LibreOfficeEngine,
     error_text,
@@ -129,7 +129,7 @@ def test_close_stops_office_and_restarts(sample: Path) -> None:
     assert not tmp.exists()
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
-    with pytest.raises(Exception):  # noqa: B017 - the document is gone with the office
+    with pytest.raises(EngineError, match="closed"):  # the document is gone with the office
         book.read("评分", "A2")
     # a closed engine starts again on the next open
     with eng.open(sample) as again:

@@ -15,7 +15,7 @@ from xlcalc import ir, xlruntime
 from xlcalc.excelgen import ExcelGenerator
 from xlcalc.lowering import lower
 from xlcalc.pygen import PythonGenerator, compile_graph, generate_source
-from xlcalc.scorer import Scorer, UnitInputs
+from xlcalc.scorer import Scorer, UnitInputs, resolve_params
 from xlcalc.spec.loader import load_spec
 
 
@@ -34,12 +34,16 @@ def test_unknown_node_is_a_loud_error():
         PythonGenerator({}, [], {}).gen(Odd())
 
 
-def test_generated_source_compiles_for_every_rule_kind(tmp_path):
+def test_generated_source_evaluates_every_cell_for_every_rule_kind(tmp_path):
+    """The generated run() computes each cell of the graph exactly once per unit, for every kind."""
     for kind in RULES:
-        graph = lower(rule_spec(kind, tmp_path))
-        source = generate_source(graph)
-        compile(source, kind, "exec")
-        assert "def run(U, P):" in source
+        spec = rule_spec(kind, tmp_path)
+        graph = lower(spec)
+        compile(generate_source(graph), kind, "exec")
+        blank = Scorer(spec).normalize(UnitInputs("u", {}))
+        (values,) = compile_graph(graph)([blank], resolve_params(spec))
+        assert list(values) == [c.id for c in graph.cells if c.id in values]  # strata keep graph order
+        assert set(values) == {c.id for c in graph.cells}, kind
 
 
 SNIPPET_CASES = [

@@ -90,6 +90,8 @@ class LibreOfficeBook(Book):
 
     def recalc(self) -> None:
         """Recalculate every formula (``calculateAll``)."""
+        if self._closed:  # else UNO's DisposedException, which names nothing
+            raise EngineError("book is closed")
         self.doc.calculateAll()
         self._dirty = False
 
