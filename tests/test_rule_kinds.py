@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from rule_snippets import KINDS, rule_spec
 
-from xlcalc.rules import REGISTRY
+from xlcalc.rules import REGISTRY, Rule
 from xlcalc.rules.doc import SPEC_DOC, kind_row, stale
 from xlcalc.scorer import Scorer, UnitInputs
 from xlcalc.verify.cases import rule_probes
@@ -38,6 +38,7 @@ def test_kind_conforms(kind: str, tmp_path: Path) -> None:
     assert [p for n, p in rule_probes(spec) if n == "r"], "no boundary probes"
     cls = REGISTRY[kind]
     assert cls.PATTERNS and cls.FIELDS_DOC and cls.SCORE_DOC
+    assert cls.LABEL != Rule.LABEL, "no LABEL: the 规则原文 sheet would say 评分规则"
     assert kind_row(kind) in SPEC_DOC.read_text(encoding="utf-8")
 
 

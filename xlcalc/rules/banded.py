@@ -37,6 +37,7 @@ class BandedPenalty(Rule):
     (年承办90-149件的每人次扣1.5分). The parameter ``pool_param`` chooses which indicator absorbs it."""
 
     KIND = "banded_penalty"
+    LABEL = "区间扣分"
     PATTERNS = ("P4",)
     FIELDS_DOC = "`list`, `bands: [{min, max, per, label}]`, `pool_param`, `unit`"
     SCORE_DOC = "−Σ per × items in band (no points of its own; deducted from the node `pool_param` picks)"

@@ -241,6 +241,8 @@ class Rule:
     """Base of every rule kind."""
 
     KIND: ClassVar[str] = ""
+    # The kind as a spreadsheet user reads it (规则原文 sheet); the code stays in the hidden spec.
+    LABEL: ClassVar[str] = "评分规则"
     # docs/spec.md's rule-kind table is generated from these three (xlcalc/rules/doc.py).
     FIELDS_DOC: ClassVar[str] = ""
     SCORE_DOC: ClassVar[str] = ""

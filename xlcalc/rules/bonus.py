@@ -28,6 +28,7 @@ class Bonus(Rule):
     """``per`` points for each item, up to ``cap`` (每采用一篇得0.4分，总分2分)."""
 
     KIND = "bonus"
+    LABEL = "加分"
     PATTERNS = ("P10",)
     FIELDS_DOC = "`count`, `per`, `cap`, `unit`"
     SCORE_DOC = "min(cap, per × count)"

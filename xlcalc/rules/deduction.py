@@ -43,6 +43,7 @@ class Deduction(Rule):
     required item not done (每少1件扣0.5分 / 每发现1起扣1分 / 每少1项扣0.5分)."""
 
     KIND = "deduction"
+    LABEL = "按项扣分"
     PATTERNS = ("P2", "P11", "P21")
     FIELDS_DOC = "`per`, and `shortfall: {value, target}` \\| `count: id` \\| `count_false: [ids]`, `unit`"
     SCORE_DOC = "points − per × (units short / incidents / items not done)"

@@ -37,6 +37,7 @@ class ThresholdOrManual(Rule):
     within ``[otherwise.min, otherwise.max]`` (default 0..points)."""
 
     KIND = "threshold_or_manual"
+    LABEL = "达标得分或酌情评分"
     PATTERNS = ("P1", "P14")
     FIELDS_DOC = "`when: [conditions]`, `otherwise: {score: id, min, max}`"
     SCORE_DOC = "points if every condition holds, else the judged score within its range"

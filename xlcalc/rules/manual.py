@@ -26,6 +26,7 @@ class Discretionary(Rule):
     (default 0..points) or, with ``tier``, within the national band of the chosen tier."""
 
     KIND = "discretionary"
+    LABEL = "酌情评分"
     PATTERNS = ("P14", "P15")
     FIELDS_DOC = "`score`, `min`, `max`, `tier` (达成/部分达成/未达成 bands), `reason`"
     SCORE_DOC = "the assigned score, kept within its allowed range"

@@ -61,6 +61,7 @@ class Monitor(Rule):
     """Status of one monitored indicator; the node carries 0 points."""
 
     KIND = "monitor"
+    LABEL = "偏差监控"
     SCORELESS = True
     PATTERNS = ("P28",)
     FIELDS_DOC = (

@@ -108,6 +108,7 @@ class PerPeriod(Rule):
     """``each`` applied to every period of ``periods``; deductions summed (每有1次未达标的，仍按本标准扣分)."""
 
     KIND = "per_period"
+    LABEL = "按期计分"
     PATTERNS = ("P13",)
     FIELDS_DOC = (
         "`each` (a rule written with slot names), `periods: [{period: 2021年, <slot>: input id, …}]`, "

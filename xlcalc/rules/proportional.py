@@ -33,6 +33,7 @@ class Conversion(Rule):
     whose consequence is the parameter ``sample_param`` (keep, zero, or pro-rate)."""
 
     KIND = "conversion"
+    LABEL = "折算得分"
     PATTERNS = ("P7",)
     FIELDS_DOC = "`average` (number or list), `scale` (100), `min_sample`, `sample_param`"
     SCORE_DOC = "points × average / scale"
@@ -133,6 +134,7 @@ class Proportional(Rule):
     unless the target is 0. ``completion: true`` means the actual is already a completion ratio."""
 
     KIND = "proportional"
+    LABEL = "按完成比例得分"
     PATTERNS = ("P6", "P17", "P18", "P19", "P24")
     FIELDS_DOC = "`actual`, `target`, `direction: positive\\|reverse\\|equal`, `completion`, `cap`"
     SCORE_DOC = "national completion rules"
@@ -261,6 +263,7 @@ class BudgetExecution(Rule):
     variant (江西: 100% → full, ≥80% → 7, ≥60% → 5, else 0, scaled to the points)."""
 
     KIND = "budget_execution"
+    LABEL = "按预算执行率得分"
     PATTERNS = ("P16",)
     FIELDS_DOC = (
         "`executed`, `budget`, `decimals` (1), `mode: linear\\|banded`, `bands`, `extra` (id added to the "

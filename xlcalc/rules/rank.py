@@ -32,6 +32,7 @@ class RankTier:
 @dataclass(frozen=True)
 class RankTiers(Rule):
     KIND = "rank_tiers"
+    LABEL = "按名次得分"
     PATTERNS = ("P8",)
     FIELDS_DOC = "`key`, `order`, `tiers: [{upto, points}]`, `tie_param`, `beyond_param`, `precision_param`"
     SCORE_DOC = "by rank across the cohort"

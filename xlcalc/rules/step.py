@@ -32,6 +32,7 @@ class StepDeduction(Rule):
     扣0.5分). Partial steps follow the rubric parameter ``partial_step``."""
 
     KIND = "step_deduction"
+    LABEL = "按档扣分"
     PATTERNS = ("P3",)
     FIELDS_DOC = "`value`, `threshold`, `step`, `per_step`, `direction: below\\|above`, `full_marks`"
     SCORE_DOC = "points − per_step × steps; steps from `ROUND((threshold − value)/step, 9)` by `partial_step`"

@@ -65,6 +65,7 @@ class Threshold(Rule):
     """``points`` when every condition holds, else ``else_points`` (达标得满分，否则不得分)."""
 
     KIND = "threshold"
+    LABEL = "达标得分"
     PATTERNS = ("P1", "P21", "P27")
     FIELDS_DOC = "`when: [conditions]`, `else_points` (0), `full_marks`"
     SCORE_DOC = "points if every condition holds"
@@ -126,6 +127,7 @@ class Tiered(Rule):
     """The first tier whose conditions hold gives its points, else the default tier (P12)."""
 
     KIND = "tiered"
+    LABEL = "分档得分"
     PATTERNS = ("P12",)
     FIELDS_DOC = "`tiers: [{when, points, label}]`, `default: {points, label}`"
     SCORE_DOC = "the first tier that holds"

@@ -13,6 +13,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from xlcalc import audit_cells, audit_findings, ir
 from xlcalc.cells import Role
 from xlcalc.excelgen import ExcelGenerator
+from xlcalc.rules import REGISTRY, Rule
 from xlcalc.scorer import resolve_params
 from xlcalc.spec.model import Spec
 from xlcalc.workbook import fit, style
@@ -31,27 +32,10 @@ from xlcalc.workbook.layout import (
 
 FORMULA_INDEX_HEADERS = ("工作表", "区域", "首格公式")
 
-# Rule kinds as a spreadsheet user reads them (the codes stay in the hidden spec sheet).
-RULE_KIND_LABELS = {
-    "threshold": "达标得分",
-    "tiered": "分档得分",
-    "per_period": "按期计分",
-    "threshold_or_manual": "达标得分或酌情评分",
-    "rank_tiers": "按名次得分",
-    "deduction": "按项扣分",
-    "step_deduction": "按档扣分",
-    "banded_penalty": "区间扣分",
-    "bonus": "加分",
-    "discretionary": "酌情评分",
-    "conversion": "折算得分",
-    "proportional": "按完成比例得分",
-    "budget_execution": "按预算执行率得分",
-    "monitor": "偏差监控",
-}
-
 
 def rule_kind_label(kind: str) -> str:
-    return RULE_KIND_LABELS.get(kind, "评分规则")
+    """The kind as a spreadsheet user reads it (asked of the kind)."""
+    return REGISTRY[kind].LABEL if kind in REGISTRY else Rule.LABEL
 
 
 # Tool names in parameter texts written for developers, as a spreadsheet user reads them.
