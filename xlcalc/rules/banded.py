@@ -47,9 +47,6 @@ class BandedPenalty(Rule):
     bands: tuple[Band, ...]
     pool_param: str = ""
     unit: str = "人"
-    penalties: tuple = ()
-    vetoes: tuple = ()
-    floor: str = "none"
 
     @classmethod
     def parse(cls, r: Reader) -> BandedPenalty:

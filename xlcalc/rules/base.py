@@ -237,8 +237,10 @@ def single_threshold(conditions: tuple[Condition, ...], only: bool = True) -> tu
     return nums[0].op, float(nums[0].than)  # type: ignore[arg-type]
 
 
+@dataclass(frozen=True, kw_only=True)
 class Rule:
-    """Base of every rule kind."""
+    """Base of every rule kind: the clauses every kind may carry are declared here, once, as
+    keyword-only fields (``parse_common`` reads them), so a kind declares only its own fields."""
 
     KIND: ClassVar[str] = ""
     # The kind as a spreadsheet user reads it (规则原文 sheet); the code stays in the hidden spec.
@@ -254,9 +256,9 @@ class Rule:
     # A pure penalty that lives on a 0-point node (its deduction lands elsewhere).
     ZERO_POINTS: ClassVar[bool] = False
 
-    penalties: tuple[Penalty, ...]
-    vetoes: tuple[Veto, ...]
-    floor: str  # "zero" (扣完为止 stated), "param" (rubric parameter decides), "none"
+    penalties: tuple[Penalty, ...] = ()
+    vetoes: tuple[Veto, ...] = ()
+    floor: str = "param"  # "zero" (扣完为止 stated), "param" (rubric parameter decides), "none"
 
     @classmethod
     def parse(cls, r: Reader) -> Rule:

@@ -36,9 +36,6 @@ class Bonus(Rule):
     per: float
     cap: float | None = None
     unit: str = "篇"
-    penalties: tuple = ()
-    vetoes: tuple = ()
-    floor: str = "zero"
 
     @classmethod
     def parse(cls, r: Reader) -> Bonus:

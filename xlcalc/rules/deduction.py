@@ -53,9 +53,6 @@ class Deduction(Rule):
     count: str = ""
     count_false: tuple[str, ...] = ()
     unit: str = ""
-    penalties: tuple = ()
-    vetoes: tuple = ()
-    floor: str = "param"
 
     @classmethod
     def parse(cls, r: Reader) -> Deduction:

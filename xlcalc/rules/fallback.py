@@ -45,9 +45,6 @@ class ThresholdOrManual(Rule):
     score: str
     lo: float | None = None
     hi: float | None = None
-    penalties: tuple = ()
-    vetoes: tuple = ()
-    floor: str = "zero"
 
     @classmethod
     def parse(cls, r: Reader) -> ThresholdOrManual:

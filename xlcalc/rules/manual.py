@@ -35,9 +35,6 @@ class Discretionary(Rule):
     hi: float | None = None
     tier: str = ""
     reason: str = ""
-    penalties: tuple = ()
-    vetoes: tuple = ()
-    floor: str = "zero"
 
     @classmethod
     def parse(cls, r: Reader) -> Discretionary:

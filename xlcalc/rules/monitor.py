@@ -76,9 +76,6 @@ class Monitor(Rule):
     expect: str = ""
     final: float | str | None = None
     tolerance_param: str = ""
-    penalties: tuple = ()
-    vetoes: tuple = ()
-    floor: str = "zero"
 
     @classmethod
     def parse(cls, r: Reader) -> Monitor:

@@ -120,9 +120,6 @@ class PerPeriod(Rule):
     periods: tuple[Period, ...]
     pooled: Period | None = None
     mode_param: str = ""
-    penalties: tuple = ()
-    vetoes: tuple = ()
-    floor: str = "param"
 
     @classmethod
     def parse(cls, r: Reader) -> PerPeriod:
@@ -250,10 +247,6 @@ class PerPeriod(Rule):
 @dataclass(frozen=True)
 class _Placeholder(Rule):
     """Stands in for an ``each`` that failed to parse (the load reports the error)."""
-
-    penalties: tuple = ()
-    vetoes: tuple = ()
-    floor: str = "param"
 
     def probes(self, pm: ProbeSolver, points: float) -> list[Probe]:
         return []

@@ -42,9 +42,6 @@ class Conversion(Rule):
     scale: float = 100.0
     min_sample: int = 0
     sample_param: str = ""
-    penalties: tuple = ()
-    vetoes: tuple = ()
-    floor: str = "zero"
 
     @classmethod
     def parse(cls, r: Reader) -> Conversion:
@@ -143,9 +140,6 @@ class Proportional(Rule):
     direction: str = "positive"
     completion: bool = False
     cap: bool = True
-    penalties: tuple = ()
-    vetoes: tuple = ()
-    floor: str = "zero"
 
     @classmethod
     def parse(cls, r: Reader) -> Proportional:
@@ -277,9 +271,6 @@ class BudgetExecution(Rule):
     bands: tuple[tuple[float, float], ...] = ((1.0, 1.0), (0.8, 0.7), (0.6, 0.5))
     extra: str = ""
     zero_budget: str = "pending"
-    penalties: tuple = ()
-    vetoes: tuple = ()
-    floor: str = "zero"
 
     @classmethod
     def parse(cls, r: Reader) -> BudgetExecution:

@@ -43,9 +43,6 @@ class RankTiers(Rule):
     tie_param: str = "rank_ties"
     beyond_param: str = "rank_beyond"
     precision_param: str = "rank_precision"
-    penalties: tuple = ()
-    vetoes: tuple = ()
-    floor: str = "zero"
 
     @classmethod
     def parse(cls, r: Reader) -> RankTiers:

@@ -42,9 +42,6 @@ class StepDeduction(Rule):
     per_step: float
     direction: str = "below"
     full: float | None = None
-    penalties: tuple = ()
-    vetoes: tuple = ()
-    floor: str = "param"
 
     @classmethod
     def parse(cls, r: Reader) -> StepDeduction:

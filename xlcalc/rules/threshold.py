@@ -72,9 +72,6 @@ class Threshold(Rule):
     when: tuple[Condition, ...]
     else_points: float
     full: float | None
-    penalties: tuple = ()
-    vetoes: tuple = ()
-    floor: str = "param"
 
     @classmethod
     def parse(cls, r: Reader) -> Threshold:
@@ -134,9 +131,6 @@ class Tiered(Rule):
     tiers: tuple[Tier, ...]
     default_points: float
     default_label: str
-    penalties: tuple = ()
-    vetoes: tuple = ()
-    floor: str = "param"
 
     @classmethod
     def parse(cls, r: Reader) -> Tiered:
