@@ -8,6 +8,7 @@ docs/spec.md's generated rule-kind table.
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from pathlib import Path
 
@@ -40,6 +41,16 @@ def test_kind_conforms(kind: str, tmp_path: Path) -> None:
     assert cls.PATTERNS and cls.FIELDS_DOC and cls.SCORE_DOC
     assert cls.LABEL != Rule.LABEL, "no LABEL: the 规则原文 sheet would say 评分规则"
     assert kind_row(kind) in SPEC_DOC.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("kind", sorted(REGISTRY))
+def test_a_derived_parse_documents_every_key(kind: str) -> None:
+    """Kinds that read their declared fields (no parse of their own) list each YAML key in the docs."""
+    cls = REGISTRY[kind]
+    if cls.parse.__func__ is not Rule.parse.__func__:  # type: ignore[attr-defined]
+        pytest.skip("parses nested YAML itself")
+    keys = [f.metadata.get("key", f.name) for f in dataclasses.fields(cls) if not f.kw_only]
+    assert all(f"`{key}`" in cls.FIELDS_DOC for key in keys), (keys, cls.FIELDS_DOC)
 
 
 def test_docs_rule_kind_tables_are_current() -> None:

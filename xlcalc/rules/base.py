@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from xlcalc import ir
@@ -262,7 +262,9 @@ class Rule:
 
     @classmethod
     def parse(cls, r: Reader) -> Rule:
-        raise NotImplementedError
+        """Read the kind's declared fields (see :func:`read_declared`) and the common clauses; a kind
+        whose YAML nests (conditions, tiers, bands) overrides this."""
+        return cls(**read_declared(cls, r), **parse_common(r))
 
     def lower(self, lw: Lowering, node: Node) -> Lowered:
         raise NotImplementedError
@@ -308,6 +310,35 @@ class Rule:
     def tier_input(self) -> str:
         """The input holding the 完成档次 (达成/部分达成/未达成) the self-score must agree with."""
         return ""
+
+
+def read_declared(cls: type, r: Reader) -> dict[str, Any]:
+    """A kind's own fields read from YAML in declaration order, each under its own name (or the
+    ``key`` in its field metadata, e.g. ``min`` for ``lo``), by its declared type: ``str`` an id
+    or text, ``float`` an amount (a number or "80%"; an unset or zero amount with a default takes
+    the default), ``float | None`` an optional amount, ``int`` and ``bool`` as written."""
+    out: dict[str, Any] = {}
+    for f in fields(cls):
+        if f.kw_only:  # the common clauses, read by parse_common
+            continue
+        key = f.metadata.get("key", f.name)
+        has_default = f.default is not MISSING
+        match f.type:
+            case "str":
+                out[f.name] = r.get(key, str, f.default) if has_default else (r.get(key, str) or "")
+            case "float":
+                if has_default:
+                    out[f.name] = read_amount(r, key, f.default, required=False) or f.default
+                else:
+                    out[f.name] = read_amount(r, key) or 0.0
+            case "float | None":
+                out[f.name] = read_amount(r, key, None, required=False)
+            case "int" | "bool":
+                t = int if f.type == "int" else bool
+                out[f.name] = r.get(key, t, f.default) if has_default else r.get(key, t)
+            case _:
+                raise TypeError(f"{cls.__name__}.{f.name}: type {f.type} has no YAML reader; override parse")
+    return out
 
 
 def parse_common(r: Reader) -> dict:

@@ -11,11 +11,8 @@ from xlcalc.rules.base import (
     Probe,
     ProbeSolver,
     Rule,
-    parse_common,
-    read_amount,
     register,
 )
-from xlcalc.yamlread import Reader
 
 if TYPE_CHECKING:
     from xlcalc.lowering import Lowering
@@ -36,16 +33,6 @@ class Bonus(Rule):
     per: float
     cap: float | None = None
     unit: str = "篇"
-
-    @classmethod
-    def parse(cls, r: Reader) -> Bonus:
-        return cls(
-            r.get("count", str) or "",
-            read_amount(r, "per") or 0.0,
-            read_amount(r, "cap", None, required=False),
-            r.get("unit", str, "篇"),
-            **parse_common(r),
-        )
 
     def refs(self) -> list[str]:
         return [self.count]

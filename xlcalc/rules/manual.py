@@ -3,12 +3,11 @@ qualitative bands (P14), with the 偏差原因 that must accompany any score bel
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from xlcalc import ir
-from xlcalc.rules.base import Lowered, Probe, ProbeSolver, Rule, parse_common, read_amount, register
-from xlcalc.yamlread import Reader
+from xlcalc.rules.base import Lowered, Probe, ProbeSolver, Rule, register
 
 if TYPE_CHECKING:
     from xlcalc.lowering import Lowering
@@ -31,21 +30,10 @@ class Discretionary(Rule):
     FIELDS_DOC = "`score`, `min`, `max`, `tier` (达成/部分达成/未达成 bands), `reason`"
     SCORE_DOC = "the assigned score, kept within its allowed range"
     score: str
-    lo: float | None = None
-    hi: float | None = None
+    lo: float | None = field(default=None, metadata={"key": "min"})
+    hi: float | None = field(default=None, metadata={"key": "max"})
     tier: str = ""
     reason: str = ""
-
-    @classmethod
-    def parse(cls, r: Reader) -> Discretionary:
-        return cls(
-            r.get("score", str) or "",
-            read_amount(r, "min", None, required=False),
-            read_amount(r, "max", None, required=False),
-            r.get("tier", str, ""),
-            r.get("reason", str, ""),
-            **parse_common(r),
-        )
 
     def refs(self) -> list[str]:
         return [x for x in (self.score, self.tier, self.reason) if x]

@@ -43,16 +43,6 @@ class Conversion(Rule):
     min_sample: int = 0
     sample_param: str = ""
 
-    @classmethod
-    def parse(cls, r: Reader) -> Conversion:
-        return cls(
-            r.get("average", str) or "",
-            read_amount(r, "scale", 100.0, required=False) or 100.0,
-            r.get("min_sample", int, 0),
-            r.get("sample_param", str, ""),
-            **parse_common(r),
-        )
-
     def refs(self) -> list[str]:
         return [self.average]
 
