@@ -10,6 +10,10 @@ the workbook agree to the cent:
 * Number-to-text uses Excel's General format (up to 15 significant digits, no trailing zeros).
 * Aggregates (SUM, MIN, COUNT...) over ranges skip text and blanks.
 
+It is the one implementation of these semantics: the formulas engine's corrections call it too.
+It stays one module (a little over 400 lines) because the generated scorer's namespace is exactly
+this module's public names (pygen.compile_graph).
+
 References: https://support.microsoft.com/office/round-function-c018c5d8-40fb-4053-90b1-b3e7f61a213c
 """
 

@@ -307,6 +307,10 @@ class Rule:
         """The text input holding the 偏差原因 the rule asks for."""
         return ""
 
+    def funds_line(self) -> tuple[str, str] | None:
+        """(budget, executed) inputs when the rule scores the national form's 资金 line."""
+        return None
+
     def tier_input(self) -> str:
         """The input holding the 完成档次 (达成/部分达成/未达成) the self-score must agree with."""
         return ""

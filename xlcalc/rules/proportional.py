@@ -290,6 +290,9 @@ class BudgetExecution(Rule):
                 out.append({**a, **b})
         return out
 
+    def funds_line(self) -> tuple[str, str] | None:
+        return self.budget, self.executed
+
     def lower(self, lw: Lowering, node: Node) -> Lowered:
         budget = lw.val(self.budget)
         spent: ir.Expr = lw.val(self.executed) + lw.val(self.extra) if self.extra else lw.val(self.executed)

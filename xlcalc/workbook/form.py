@@ -55,7 +55,7 @@ class FormRow:
 
 def _budget_node(spec: Spec) -> Node | None:
     return next(
-        (n for n in spec.root.children if n.rule is not None and n.rule.KIND == "budget_execution"), None
+        (n for n in spec.root.children if n.rule is not None and n.rule.funds_line() is not None), None
     )
 
 
@@ -90,8 +90,9 @@ def form_positions(spec: Spec) -> dict[str, tuple[int, int]]:
     pos: dict[str, tuple[int, int]] = {}
     budget = _budget_node(spec)
     assert budget is not None and budget.rule is not None
-    pos[budget.rule.budget] = (FUNDS_ROW + 1, 5)  # type: ignore[attr-defined]
-    pos[budget.rule.executed] = (FUNDS_ROW + 1, 6)  # type: ignore[attr-defined]
+    budget_id, executed_id = budget.rule.funds_line() or ("", "")
+    pos[budget_id] = (FUNDS_ROW + 1, 5)
+    pos[executed_id] = (FUNDS_ROW + 1, 6)
     if budget.self_score:
         pos[budget.self_score] = (FUNDS_ROW + 1, 9)
     rows = _rows(spec)
