@@ -172,6 +172,7 @@ def test_excel_engine_reports_unavailable_on_linux(capsys):
     assert "不可用" in capsys.readouterr().out
 
 
+@pytest.mark.engine
 def test_verify_cli_on_a_spec(lo, capsys, tmp_path):
     from xlcalc.cli import main
 
