@@ -170,7 +170,7 @@ class Runner:
         """Normalised unit rows, parameters and the reference scorer's value of every cell."""
         names = self.t.units
         units = [UnitInputs(names[u], case.units[u]) for u in range(self.n)]
-        rows = [self.t.scorer.normalize(u) for u in units]
+        rows = [self.t.scorer.normalize(u, keep_invalid=True) for u in units]
         params = resolve_params(self.t.spec, case.params)
         expected = self.t.scorer.evaluate(rows, params)
         for u in range(self.n):
