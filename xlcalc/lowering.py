@@ -117,8 +117,9 @@ class Lowering:
         if not checks:
             return ir.isnum(x)
         # Inside IF(ISNUMBER(..)), never beside it in one AND: Excel's AND evaluates every argument,
-        # and ROUND of a text typed into the cell is #VALUE!.
-        return ir.if_(ir.isnum(x), ir.and_(*checks), ir.Bool(False))
+        # and ROUND of a text typed into the cell is #VALUE!. The else-branch is 0, not FALSE: Calc
+        # saves the constant FALSE as FALSE(), which would read as an edited formula.
+        return ir.if_(ir.isnum(x), ir.and_(*checks), 0)
 
     def ready(self, deps: list[str] | tuple[str, ...]) -> ir.Expr | None:
         """All of ``deps`` filled in."""
