@@ -144,7 +144,7 @@ class Lowering:
         return ir.concat(*parts)
 
     def _invalid_mark(self, ref: str) -> ir.ExprLike:
-        """"（填写无效）" after the name of an input holding something that is not a valid value."""
+        """ "（填写无效）" after the name of an input holding something that is not a valid value."""
         spec_input = self.inputs.get(ref)
         if spec_input is None or spec_input.is_list:
             return ""
