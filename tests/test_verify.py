@@ -5,11 +5,13 @@ LibreOffice and in the formulas engine (the CI proof)."""
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 from conftest import ANQING, ROOT
 from openpyxl import load_workbook
 
+from xlcalc import ir
 from xlcalc.engines import get_engine
 from xlcalc.errors import InputError
 from xlcalc.scorer import UnitInputs
@@ -217,3 +219,39 @@ def test_verify_cli_on_a_spec(lo, capsys, tmp_path):
         == 0
     )
     assert "一致" in capsys.readouterr().out
+
+
+@pytest.mark.engine
+def test_display_sheet_cells_are_compared(lo, tmp_path):
+    """The 审核 sheet shows graph cells through its own formulas; a broken one is a mismatch (it
+    used to survive the mutation self-test: nothing read that sheet)."""
+    copy = tmp_path / "ezhou_2021_pufa.xlsx"
+    shutil.copyfile(ROOT / "templates" / copy.name, copy)
+    target = load_target(copy)
+    sheet, addr, _ = next(d for d in target.layout.display_cells if d[0] == "审核")
+    wb = load_workbook(copy)
+    wb[sheet][addr] = '="随手改的"'
+    wb.save(copy)
+    target = load_target(copy)
+    book = lo.open(target.path)
+    try:
+        cases = CaseGenerator(target.spec, 1, 3).cases(5, target.scorer)
+        run = run_engine(target, book, "libreoffice", cases, tmp_path / "f")
+    finally:
+        book.close()
+    assert {(m.sheet, m.cell) for m in run.mismatches} == {(sheet, addr)}
+    assert run.cells_compared >= 5 * len(target.layout.display_cells)
+
+
+def test_display_expressions_evaluate_like_the_cells_they_show():
+    from xlcalc.pygen import compile_expressions
+    from xlcalc.workbook.build import build_workbook
+
+    spec = load_spec(ROOT / "rubric_specs" / "ezhou_2021_pufa.yaml")
+    layout = build_workbook(spec).layout
+    shown = [e for _, _, e in layout.display_cells]
+    assert len(shown) > 50
+    refs = [e for e in shown if isinstance(e, ir.Ref)]
+    values = {r.cell: float(k) for k, r in enumerate(refs)}
+    out = compile_expressions(refs)(values, {})
+    assert out == [values[r.cell] for r in refs]
