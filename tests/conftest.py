@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,21 @@ from xlcalc.scorer import Scorer
 from xlcalc.spec.loader import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
+FAST_TIER = "XLCALC_FAST_TIER"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The developers' tier (``-m "not engine"``) runs the property and fuzz tests on a quarter of
+    their examples, to stay under two minutes; the full suite (README's command, CI) runs them all."""
+    if "not engine" in (config.getoption("markexpr") or ""):
+        os.environ[FAST_TIER] = "1"
+
+
+def examples(full: int) -> int:
+    """How many examples a property or fuzz test tries in this run (see ``pytest_configure``)."""
+    return max(2, full // 4) if os.environ.get(FAST_TIER) else full
+
+
 ANQING = ROOT / "rubric_specs" / "anqing_2023.yaml"
 
 # Every input at a value that earns full marks (and sits exactly on several thresholds).

@@ -124,6 +124,7 @@ def test_single_table_options_are_refused_in_batch() -> None:
     assert main(["audit", "a.txt", "b.txt", "--json"]) == 2
 
 
+@pytest.mark.engine
 @needs_seed
 def test_summary_opens_in_libreoffice_sorted_by_discrepancy(tmp_path: Path) -> None:
     from xlcalc.engines import get_engine

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -70,7 +71,7 @@ def _check(spec: Spec, scorer: Scorer, values: dict) -> None:
 
 
 SETTINGS = settings(
-    max_examples=80, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=examples(80), deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
 )
 
 

@@ -344,6 +344,7 @@ def _ancestors(compiled: Compiled, node_id: str) -> set[str]:
 # ---------------------------------------------------------------------------------- verify_book in LibreOffice
 
 
+@pytest.mark.engine
 def test_filled_workbook_matches_reference(
     book: EngineBook, compiled: Compiled, example_units: list[UnitInputs]
 ) -> None:
@@ -376,6 +377,7 @@ def _unit_away_from_grade_bounds(report: BridgeReport, root: str) -> tuple[int, 
     raise AssertionError("no unit away from the grade bounds")
 
 
+@pytest.mark.engine
 def test_overwritten_total_is_the_only_mismatch(book: EngineBook, compiled: Compiled) -> None:
     root = compiled.spec.root.id
     unit, total = _unit_away_from_grade_bounds(verify_book(book), root)
@@ -389,6 +391,7 @@ def test_overwritten_total_is_the_only_mismatch(book: EngineBook, compiled: Comp
     assert report.summary().startswith(f"共{report.total}项，1项不一致")
 
 
+@pytest.mark.engine
 def test_overwritten_leaf_reports_it_and_its_sums(book: EngineBook, compiled: Compiled) -> None:
     base = verify_book(book)
     leaf = next(r for r in base.rows if r.unit_index == 0 and r.node_id == "goals_1")
@@ -410,6 +413,7 @@ def test_overwritten_leaf_reports_it_and_its_sums(book: EngineBook, compiled: Co
     assert row.explanation_match is False and row.workbook_explanation != row.reference_explanation
 
 
+@pytest.mark.engine
 def test_changed_explanation_is_reported(book: EngineBook, compiled: Compiled) -> None:
     address = compiled.layout.address("org_1__why", 3)
     book.unprotect("扣分说明")
@@ -421,6 +425,7 @@ def test_changed_explanation_is_reported(book: EngineBook, compiled: Compiled) -
     ] == [(3, "org_1", True, False, "随手改的说明")]
 
 
+@pytest.mark.engine
 def test_bad_input_cell_is_located(book: EngineBook, compiled: Compiled) -> None:
     address = compiled.layout.address("population", 1)
     book.write("填报", address, [["三十万"]])
@@ -430,6 +435,7 @@ def test_bad_input_cell_is_located(book: EngineBook, compiled: Compiled) -> None
     assert report.summary().endswith("；1个输入单元格无法识别")
 
 
+@pytest.mark.engine
 def test_out_of_range_parameter_is_located(book: EngineBook) -> None:
     labels = [row[0] for row in book.read("参数", "A4:A12")]
     row = 4 + labels.index("细则得分保留小数位")  # score_decimals, allowed 0–4
@@ -439,6 +445,7 @@ def test_out_of_range_parameter_is_located(book: EngineBook) -> None:
     assert "score_decimals" in report.problems[0].message and "默认值" in report.problems[0].message
 
 
+@pytest.mark.engine
 def test_not_an_xlcalc_workbook(engine: Any, tmp_path: Path) -> None:
     plain = tmp_path / "plain.xlsx"
     wb = openpyxl.Workbook()
@@ -457,6 +464,7 @@ def _load(path: Path) -> openpyxl.Workbook:
         return openpyxl.load_workbook(path)
 
 
+@pytest.mark.engine
 def test_check_sheet_written_and_read_back(book: EngineBook, compiled: Compiled, tmp_path: Path) -> None:
     book.unprotect("评分")
     book.write("评分", compiled.layout.address("goals_2", 6), [[0.25]])
@@ -483,6 +491,7 @@ def test_check_sheet_written_and_read_back(book: EngineBook, compiled: Compiled,
     assert not saved[CHECK_SHEET].protection.sheet
 
 
+@pytest.mark.engine
 def test_rewrite_clears_old_rows(book: EngineBook) -> None:
     report = verify_book(book)
     first = write_check_sheet(book, report)
@@ -494,6 +503,7 @@ def test_rewrite_clears_old_rows(book: EngineBook) -> None:
     assert book.read(CHECK_SHEET, "C1") == [["共5项，0项不一致"]]
 
 
+@pytest.mark.engine
 def test_protected_check_sheet_is_unprotected_written_and_protected_again(book: EngineBook) -> None:
     book.add_sheet(CHECK_SHEET, after="评分")
     book.write(CHECK_SHEET, "A1", [["上次的结果"], [None], [None], ["旧行"]])
@@ -512,6 +522,7 @@ def test_protected_check_sheet_is_unprotected_written_and_protected_again(book: 
     assert book.read(CHECK_SHEET, "K500") == [[None]]
 
 
+@pytest.mark.engine
 def test_password_protected_check_sheet_is_a_clear_error(book: EngineBook) -> None:
     book.add_sheet(CHECK_SHEET)
     book.book.doc.Sheets.getByName(CHECK_SHEET).protect("secret")
@@ -519,6 +530,7 @@ def test_password_protected_check_sheet_is_a_clear_error(book: EngineBook) -> No
         write_check_sheet(book, verify_book(book))
 
 
+@pytest.mark.engine
 def test_check_file_without_excel(filled: Path, tmp_path: Path) -> None:
     out = tmp_path / "checked.xlsx"
     assert bridge.cli(["check", str(filled), "--out", str(out)]) == 0
@@ -557,6 +569,7 @@ needs_xlwings_key = pytest.mark.skipif(
 )
 
 
+@pytest.mark.engine
 @needs_xlwings_key
 def test_xlwings_book_without_excel(engine: Any, filled: Path, compiled: Compiled) -> None:
     import xlwings as xw
@@ -625,6 +638,7 @@ def _formula_cells(compiled: Compiled) -> int:
     return total
 
 
+@pytest.mark.engine
 @pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice not installed")
 def test_recalc_macro_block_contract_in_libreoffice(compiled: Compiled, tmp_path: Path) -> None:
     """recalc.bas on the compiled 安庆 workbook: clean, then with overwritten and changed blocks."""

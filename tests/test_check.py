@@ -56,6 +56,7 @@ def _saved_by_libreoffice(tmp_path: Path, tamper=None) -> Path:
     return out
 
 
+@pytest.mark.engine
 def test_filled_and_saved_workbook_passes(tmp_path):
     path = _saved_by_libreoffice(tmp_path)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -64,6 +65,7 @@ def test_filled_and_saved_workbook_passes(tmp_path):
     assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
 
 
+@pytest.mark.engine
 def test_tampering_is_reported_in_chinese(tmp_path):
     def tamper(book):
         sheet = book.doc.Sheets.getByName("评分")
@@ -97,6 +99,7 @@ def test_not_an_xlcalc_workbook(tmp_path):
         check_workbook(p)
 
 
+@pytest.mark.engine
 def test_libreoffice_saved_input_formula_link_and_parameter_are_reported(tmp_path):
     from xlcalc.spec.loader import load_spec
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -49,7 +50,7 @@ _CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 def fuzz_settings(n: int) -> settings:
     return settings(
-        max_examples=EXAMPLES or n,
+        max_examples=EXAMPLES or examples(n),
         deadline=None,
         derandomize=True,
         database=None,

@@ -27,6 +27,7 @@ sys.path[:0] = [str(Path(__file__).parent), str(Path(__file__).parent.parent)]
 
 import hostile  # noqa: E402
 import pytest  # noqa: E402
+from conftest import examples  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
@@ -255,7 +256,7 @@ def templates(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureR
 
 
 @settings(
-    max_examples=12,
+    max_examples=examples(12),
     derandomize=True,
     database=None,
     deadline=None,

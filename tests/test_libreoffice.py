@@ -19,6 +19,8 @@ from xlcalc.engines.libreoffice import (
     shared_engine,
 )
 
+pytestmark = pytest.mark.engine  # every test here starts or talks to LibreOffice
+
 if find_soffice() is None:
     pytest.skip(
         "LibreOffice soffice.bin is not installed (apt-get install libreoffice-calc-nogui python3-uno)",

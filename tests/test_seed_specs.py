@@ -248,6 +248,7 @@ def _libreoffice():
     return engine
 
 
+@pytest.mark.engine
 @pytest.mark.parametrize("name", NEW_SPECS)
 def test_filled_example_in_libreoffice(name: str, tmp_path: Path) -> None:
     """The filled example, computed by LibreOffice: every compiled cell as the reference scorer has

@@ -58,6 +58,7 @@ def test_hostile_file_gives_one_located_chinese_answer(name: str, template: byte
     assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
 
 
+@pytest.mark.engine
 @pytest.mark.parametrize("name", [n for n, (_, outcome, _) in hostile.CASES.items() if outcome != "ok"])
 def test_hostile_file_is_refused_by_verify_and_the_bridge(
     name: str, template: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]

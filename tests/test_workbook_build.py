@@ -144,6 +144,7 @@ def _lo_book(path: Path):
     return engine.open(path)
 
 
+@pytest.mark.engine
 def test_empty_template_evaluates_to_pending_without_errors():
     book = _lo_book(ROOT / "templates" / "anqing_2023.xlsx")
     try:
@@ -156,6 +157,7 @@ def test_empty_template_evaluates_to_pending_without_errors():
         book.close()
 
 
+@pytest.mark.engine
 def test_example_inputs_evaluate_without_errors_and_match(anqing):
     from xlcalc.inputs import load_inputs
     from xlcalc.scorer import resolve_params

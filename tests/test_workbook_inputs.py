@@ -4,12 +4,16 @@ message every input shows before typing."""
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 from conftest import ROOT
 
 from xlcalc.cells import Role
+from xlcalc.engines import get_engine
+from xlcalc.engines.lo_typing import Typed, type_text
 from xlcalc.spec.loader import load_spec
-from xlcalc.workbook.build import build_workbook
+from xlcalc.workbook.build import Compiled, build_workbook
 from xlcalc.workbook.layout import SHEET_NAMES
 
 SPECS = ROOT / "rubric_specs"
@@ -88,10 +92,52 @@ def _accepts(dv, typed: str) -> bool:
     return float(dv.formula1) <= value <= float(dv.formula2)
 
 
+@functools.cache
+def _built(name: str) -> Compiled:
+    return build_workbook(load_spec(SPECS / f"{name}.yaml"))
+
+
 @pytest.mark.parametrize(("name", "input_id", "typed", "accepted"), TYPED)
 def test_validation_of_typed_values(name: str, input_id: str, typed: str, accepted: bool) -> None:
-    compiled = build_workbook(load_spec(SPECS / f"{name}.yaml"))
+    compiled = _built(name)
     ws = compiled.workbook[SHEET_NAMES[Role.INPUT]]
     where = compiled.layout.address(input_id, 0)
     dv = next(d for d in ws.data_validations.dataValidation if any(where in r.coord for r in d.sqref.ranges))
     assert _accepts(dv, typed) is accepted, (input_id, typed, dv.type)
+
+
+@pytest.fixture(scope="module")
+def typed_in_libreoffice() -> dict[tuple[str, str, str], Typed]:
+    """Every TYPED entry typed into the shipped template in LibreOffice, one book per template."""
+    engine = get_engine("libreoffice", shared=True)
+    ok, why = engine.available()
+    if not ok:
+        pytest.skip(why)
+    out: dict[tuple[str, str, str], Typed] = {}
+    for name in sorted({row[0] for row in TYPED}):
+        layout = _built(name).layout
+        book = engine.open(ROOT / "templates" / f"{name}.xlsx")
+        try:
+            for spec_name, input_id, typed, _ in TYPED:
+                if spec_name == name:
+                    cell = layout.address(input_id, 0)
+                    out[(name, input_id, typed)] = type_text(book, SHEET_NAMES[Role.INPUT], cell, typed)
+        finally:
+            book.close()
+    return out
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize(("name", "input_id", "typed", "accepted"), TYPED)
+def test_libreoffice_validation_of_typed_values(
+    typed_in_libreoffice: dict[tuple[str, str, str], Typed],
+    name: str,
+    input_id: str,
+    typed: str,
+    accepted: bool,
+) -> None:
+    """The same table, decided by LibreOffice's own validation of what was typed."""
+    result = typed_in_libreoffice[(name, input_id, typed)]
+    assert result.accepted is accepted, (input_id, typed, result.error_message)
+    if not accepted:
+        assert result.error_title and result.error_message, "a refused entry explains itself"

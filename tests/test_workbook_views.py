@@ -45,6 +45,7 @@ def _filled(engine, name: str, tmp: Path, units: list | None = None):
     return spec, scorer, units, target, book
 
 
+@pytest.mark.engine
 def test_ranking_sorted_with_competition_ranks(engine, tmp_path: Path) -> None:
     spec, scorer, units, target, book = _filled(engine, "anqing_2023", tmp_path)
     try:
@@ -63,6 +64,7 @@ def test_ranking_sorted_with_competition_ranks(engine, tmp_path: Path) -> None:
         book.close()
 
 
+@pytest.mark.engine
 def test_ranking_is_marked_provisional_while_a_unit_is_blank(engine, tmp_path: Path) -> None:
     spec = load_spec(ROOT / "rubric_specs" / "anqing_2023.yaml")
     units = load_inputs(ROOT / "examples" / "anqing_2023_units.yaml")
@@ -75,6 +77,7 @@ def test_ranking_is_marked_provisional_while_a_unit_is_blank(engine, tmp_path: P
         book.close()
 
 
+@pytest.mark.engine
 def test_unit_sheet_shows_the_picked_unit(engine, tmp_path: Path) -> None:
     spec, scorer, units, target, book = _filled(engine, "anqing_2023", tmp_path)
     try:
@@ -89,6 +92,7 @@ def test_unit_sheet_shows_the_picked_unit(engine, tmp_path: Path) -> None:
         book.close()
 
 
+@pytest.mark.engine
 @pytest.mark.parametrize("name", EZHOU)
 def test_national_form_rows_and_total(engine, tmp_path: Path, name: str) -> None:
     spec, scorer, units, target, book = _filled(engine, name, tmp_path)

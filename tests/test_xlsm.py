@@ -337,6 +337,7 @@ needs_soffice = pytest.mark.skipif(
 
 
 @needs_soffice
+@pytest.mark.engine
 def test_libreoffice_opens_and_converts(built: tuple[Path, Path], tmp_path: Path) -> None:
     xlsx, xlsm = built
     out = tmp_path / "out"
@@ -450,6 +451,7 @@ def _run_in_libreoffice(xlsm: Path, tmp_path: Path, *procedures: str) -> dict[st
 
 
 @needs_soffice
+@pytest.mark.engine
 def test_libreoffice_runs_recalculate_macro(tmp_path: Path) -> None:
     """The plain recalc module runs in LibreOffice and reports the overwritten formula."""
     xlsx = build_workbook(tmp_path / "over.xlsx", overwrite="C6")
@@ -466,6 +468,7 @@ def test_libreoffice_runs_recalculate_macro(tmp_path: Path) -> None:
 
 
 @needs_soffice
+@pytest.mark.engine
 def test_libreoffice_full_project_runs_no_macro(built: tuple[Path, Path], tmp_path: Path) -> None:
     """With xlwings' VBA in the project, LibreOffice compiles none of it: the macro returns nothing."""
     _, xlsm = built
@@ -474,6 +477,7 @@ def test_libreoffice_full_project_runs_no_macro(built: tuple[Path, Path], tmp_pa
 
 
 @needs_soffice
+@pytest.mark.engine
 def test_libreoffice_verify_module_calls_bridge(tmp_path: Path) -> None:
     """verify.bas compiles (against a stand-in RunPython) and asks for xlcalc.bridge.verify_caller()."""
     stub_source = (

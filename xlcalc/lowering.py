@@ -13,6 +13,7 @@ from xlcalc.audit_cells import lower_audit
 from xlcalc.cells import Cell, CellGraph, ListInput, Role
 from xlcalc.lowering_context import (  # noqa: F401  (re-exported: scorer, bridge, tests)
     GRADE,
+    INVALID_MARK,
     NEGATIVE_CLAMP,
     PARAM_DECIMALS,
     PARAM_NEGATIVE,

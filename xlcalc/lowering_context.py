@@ -13,6 +13,7 @@ NEGATIVE_CLAMP = "不低于0分"
 STATUS = "status"
 PENDING_COUNT = "pending_count"
 GRADE = "grade"
+INVALID_MARK = "（填写无效）"  # after an input name in a 待填 message: typed past validation
 
 
 class LoweringContext:
@@ -88,17 +89,32 @@ class LoweringContext:
         return ir.Str(xlruntime.general_text(value) + self.unit(like))
 
     def filled(self, ref: str) -> ir.Expr | None:
-        """``ref`` filled in: a number is a number, 是/否 answered, a list non-empty (None: text, which
-        is never required)."""
+        """``ref`` filled in with a valid value: a number within the input's declared range (a whole
+        number where one is required), 是/否 answered, a list non-empty (None: text, which is never
+        required). A value typed past the cell's validation (98 into a percent cell) is not filled:
+        both back ends score the rule 待填 and say the value is invalid (see ``missing_text``)."""
         spec_input = self.inputs.get(ref)
         if spec_input is not None and spec_input.is_list:
             return ir.call("COUNT", ir.ListRange(ref)).cmp(">", 0)
+        x = ir.Ref(ref)
         if spec_input is not None and spec_input.is_bool:
-            x = ir.Ref(ref)
             return ir.or_(x.cmp("=", "是"), x.cmp("=", "否"))
         if spec_input is not None and spec_input.is_text:
             return None
-        return ir.isnum(ir.Ref(ref))
+        checks: list[ir.ExprLike] = []
+        if spec_input is not None:
+            if spec_input.lo is not None:
+                checks.append(x.cmp(">=", spec_input.lo))
+            if spec_input.hi is not None:
+                checks.append(x.cmp("<=", spec_input.hi))
+            if spec_input.type == "integer":
+                checks.append(x.cmp("=", ir.round_(x, 0)))
+        if not checks:
+            return ir.isnum(x)
+        # Inside IF(ISNUMBER(..)), never beside it in one AND: Excel's AND evaluates every argument,
+        # and ROUND of a text typed into the cell is #VALUE!. The else-branch is 0, not FALSE: Calc
+        # saves the constant FALSE as FALSE(), which would read as an edited formula.
+        return ir.if_(ir.isnum(x), ir.and_(*checks), 0)
 
     def ready(self, deps: list[str] | tuple[str, ...]) -> ir.Expr | None:
         """All of ``deps`` filled in."""
@@ -118,9 +134,16 @@ class LoweringContext:
         for d in names:
             blank = ir.call("NOT", self.filled(d))
             sep: ir.ExprLike = ir.if_(ir.or_(*blanks), "、", "") if blanks else ""
-            parts.append(ir.if_(blank, ir.concat(sep, self.label(d)), ""))
+            parts.append(ir.if_(blank, ir.concat(sep, self.label(d), self._invalid_mark(d)), ""))
             blanks.append(blank)
         return ir.concat(*parts)
+
+    def _invalid_mark(self, ref: str) -> ir.ExprLike:
+        """ "（填写无效）" after the name of an input holding something that is not a valid value."""
+        spec_input = self.inputs.get(ref)
+        if spec_input is None or spec_input.is_list:
+            return ""
+        return ir.if_(ir.Ref(ref).cmp("<>", ""), INVALID_MARK, "")
 
     def value_range(self, ref: str) -> tuple[float | None, float | None]:
         """Smallest and largest value a quantity can take given the declared input ranges (None: no

@@ -33,6 +33,7 @@ class LibreOfficeBook(Book):
         self._copy = copy
         self._dirty = True  # cached values in the file may be stale: recalculate before the first read
         self._sheets: dict[str, Any] = {}
+        self._ranges: dict[tuple[str, int, int, int, int], Any] = {}
         self._parser: Any = None
         self._closed = False
 
@@ -53,13 +54,18 @@ class LibreOfficeBook(Book):
         block = normalize_rows(rows)
         r, c = parse_cell(top_left)
         data = tuple(tuple(_to_lo(v) for v in row) for row in block)
-        sh = self._sheet(sheet)
-        rng = sh.getCellRangeByPosition(c - 1, r - 1, c - 2 + len(block[0]), r - 2 + len(block))
+        key = (sheet, r, c, len(block), len(block[0]))
+        rng = self._ranges.get(key)
+        if rng is None:  # looking a range up costs a UNO round trip as dear as the write itself
+            sh = self._sheet(sheet)
+            rng = sh.getCellRangeByPosition(c - 1, r - 1, c - 2 + len(block[0]), r - 2 + len(block))
+            self._ranges[key] = rng
         rng.setDataArray(data)
         self._dirty = True
 
     def read(self, sheet: str, a1_range: str) -> list[list[Any]]:
-        """Read a block with one ``getDataArray`` call plus one query each for empty and error cells.
+        """Read a block with one ``getDataArray`` call, plus one query each for empty and error cells
+        when the block holds values that may be either.
 
         Args:
             sheet: Sheet name.
@@ -72,21 +78,32 @@ class LibreOfficeBook(Book):
         sh = self._sheet(sheet)
         rng = self._resolve(sh, a1_range)
         assert rng.r2 is not None and rng.c2 is not None
-        cells = sh.getCellRangeByPosition(rng.c1 - 1, rng.r1 - 1, rng.c2 - 1, rng.r2 - 1)
+        key = (sheet, rng.r1, rng.c1, rng.r2 - rng.r1 + 1, rng.c2 - rng.c1 + 1)
+        cells = self._ranges.get(key)
+        if cells is None:
+            cells = sh.getCellRangeByPosition(rng.c1 - 1, rng.r1 - 1, rng.c2 - 1, rng.r2 - 1)
+            self._ranges[key] = cells
+        # getDataArray gives "" for an empty cell and for a formula's "", and None for an error; the
+        # dearer queries (a few ms each) run only when the block holds such values.
         out: list[list[Any]] = [list(row) for row in cells.getDataArray()]
-        for addr in cells.queryEmptyCells().getRangeAddresses():
-            for r in range(addr.StartRow, addr.EndRow + 1):
-                row = out[r - rng.r1 + 1]
-                for c in range(addr.StartColumn, addr.EndColumn + 1):
-                    row[c - rng.c1 + 1] = None
-        for addr in cells.queryFormulaCells(
-            _const("com.sun.star.sheet.FormulaResult.ERROR")
-        ).getRangeAddresses():
-            for r in range(addr.StartRow, addr.EndRow + 1):
-                for c in range(addr.StartColumn, addr.EndColumn + 1):
-                    code = sh.getCellByPosition(c, r).getError()
-                    out[r - rng.r1 + 1][c - rng.c1 + 1] = ErrorValue(error_text(code))
+        if any(v == "" for row in out for v in row):
+            for row, texts in zip(out, cells.getFormulaArray(), strict=True):
+                for c, text in enumerate(texts):
+                    if text == "":  # nothing in the cell, not even a formula
+                        row[c] = None
+        if any(v is None for row in out for v in row):
+            for addr in cells.queryFormulaCells(
+                _const("com.sun.star.sheet.FormulaResult.ERROR")
+            ).getRangeAddresses():
+                for r in range(addr.StartRow, addr.EndRow + 1):
+                    for c in range(addr.StartColumn, addr.EndColumn + 1):
+                        code = sh.getCellByPosition(c, r).getError()
+                        out[r - rng.r1 + 1][c - rng.c1 + 1] = ErrorValue(error_text(code))
         return out
+
+    def invalidate(self) -> None:
+        """Cells were changed through UNO directly: recalculate before the next read."""
+        self._dirty = True
 
     def recalc(self) -> None:
         """Recalculate every formula (``calculateAll``)."""

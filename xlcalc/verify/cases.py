@@ -178,6 +178,28 @@ class CaseGenerator:
                         out.append({p.name: v})
         return out
 
+    def invalid_unit(self) -> dict[str, Any]:
+        """A valid unit with one to three inputs holding what a user can type past a cell's
+        validation (98 into a percent cell, a count of -1, 2.5 people, text, 对 for 是/否): both back
+        ends must score the rules reading them 待填 and call the value invalid."""
+        unit = self.valid(self.random_unit())
+        scalars = [i for i in self.spec.inputs if not i.is_list and not i.is_text]
+        for inp in self.rng.sample(scalars, k=min(len(scalars), self.rng.randint(1, 3))):
+            unit[inp.id] = self.invalid_value(inp)
+        return unit
+
+    def invalid_value(self, inp: InputDef) -> Any:
+        if inp.is_bool:
+            return self.rng.choice(("对", "0.5", "是的"))
+        options: list[Any] = ["无", "待统计"]
+        if inp.hi is not None:
+            options.append(98.0 if inp.is_percent and inp.hi < 98 else inp.hi + 1)
+        if inp.lo is not None:
+            options.append(inp.lo - 1)
+        if inp.type == "integer":
+            options.append((inp.lo or 0) + 2.5)
+        return self.rng.choice(options)
+
     def sparse_unit(self) -> dict[str, Any]:
         """A unit with a fifth of its inputs left blank (待填 paths)."""
         unit = self.random_unit()
@@ -294,6 +316,8 @@ class CaseGenerator:
                     units.append(self.valid(self.extreme_unit()))
                 elif self.rng.random() < 0.2:
                     units.append(self.valid(self.sparse_unit()))
+                elif self.rng.random() < 0.1:
+                    units.append(self.invalid_unit())
                 else:
                     units.append(self.valid(self.random_unit()))
             if self.n > 2 and self.rng.random() < 0.3:

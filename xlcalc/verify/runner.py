@@ -18,11 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from ruamel.yaml import YAML
 
 from xlcalc.cells import Role
 from xlcalc.engines import Book, get_engine
 from xlcalc.paths import inside
+from xlcalc.pygen import compile_expressions
 from xlcalc.scorer import UnitInputs, resolve_params
 from xlcalc.verify.cases import Case
 from xlcalc.verify.compare import REL_TOL, Mismatch, same_value  # noqa: F401  (re-exported)
@@ -73,6 +75,13 @@ class Runner:
         self.max_reported = max_reported
         self.layout = target.layout
         self.n = target.layout.n_units
+        self.form_runs = form_runs(target.layout.input_positions)
+        self.param_runs = form_runs({name: (row, 2) for name, row in target.param_rows.items()})
+        # Display sheets (审核) repeat graph cells through expressions: compared as "#sheet!A1".
+        shown = target.layout.display_cells
+        self.display_keys = [f"#{sheet}!{addr}" for sheet, addr, _ in shown]
+        self.show = compile_expressions([e for _, _, e in shown]) if shown else None
+        self.display_blocks = _display_blocks([(sheet, addr) for sheet, addr, _ in shown])
 
     # ---- writing -----------------------------------------------------------------------
     def write_case(self, rows: list[dict[str, Any]], params: dict[str, Any]) -> None:
@@ -83,9 +92,9 @@ class Runner:
             if lay.ranked:
                 block = [[rows[u].get(c.id) for c in inputs] for u in range(self.n)]
                 self.book.write(sheet, f"{get_column_letter(UNIT_COL + 1)}{FIRST_ROW}", block)
-            elif lay.input_positions:  # the national form: one write per form cell
-                for c in inputs:
-                    self.book.write(sheet, lay.address(c.id, 0), [[rows[0].get(c.id)]])
+            elif lay.input_positions:  # the national form: one write per run of input cells
+                for top_left, ids in self.form_runs:
+                    self.book.write(sheet, top_left, [[rows[0].get(i)] for i in ids])
             else:
                 block = [[rows[0].get(c.id)] for c in inputs]
                 self.book.write(sheet, f"{get_column_letter(FORM_VALUE_COL)}{FIRST_ROW}", block)
@@ -96,8 +105,8 @@ class Runner:
             else:
                 block = [[v] for v in _pad(rows[0].get(li.id) or [], li.capacity)]
             self.book.write(name, f"B{FIRST_ROW}", block)
-        for name, row in self.t.param_rows.items():
-            self.book.write(PARAM_SHEET, f"B{row}", [[params[name]]])
+        for top_left, names in self.param_runs:
+            self.book.write(PARAM_SHEET, top_left, [[params[name]] for name in names])
 
     # ---- reading -----------------------------------------------------------------------
     def unit_name_sheets(self) -> list[str]:
@@ -126,6 +135,10 @@ class Runner:
                     out[c.id] = [block[u][k] for u in range(self.n)]
                 else:
                     out[c.id] = [block[k][0]]
+        for sheet, (r1, c1, r2, c2), members in self.display_blocks:
+            block = self.book.read(sheet, f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}")
+            for key, (r, c) in members:
+                out[key] = [block[r - r1][c - c1]]
         return out
 
     # ---- one case ----------------------------------------------------------------------
@@ -133,12 +146,14 @@ class Runner:
         """Normalised unit rows, parameters and the reference scorer's value of every cell."""
         names = self.t.units
         units = [UnitInputs(names[u], case.units[u]) for u in range(self.n)]
-        rows = [self.t.scorer.normalize(u) for u in units]
+        rows = [self.t.scorer.normalize(u, keep_invalid=True) for u in units]
         params = resolve_params(self.t.spec, case.params)
         expected = self.t.scorer.evaluate(rows, params)
         for u in range(self.n):
             for sheet in self.unit_name_sheets():
                 expected[u]["@" + sheet] = names[u]
+        if self.show is not None:
+            expected[0].update(zip(self.display_keys, self.show(expected[0], params), strict=True))
         return rows, params, expected
 
     def run_case(self, case: Case, run: EngineRun, index: int) -> None:
@@ -171,6 +186,8 @@ class Runner:
                 if len(run.mismatches) < self.max_reported:
                     if cell_id.startswith("@"):
                         sheet, addr = cell_id[1:], f"A{FIRST_ROW + u}"
+                    elif cell_id.startswith("#"):
+                        sheet, addr = cell_id[1:].rsplit("!", 1)
                     else:
                         sheet, addr = self.layout.sheet_of(cell_id), self.layout.address(cell_id, u)
                     run.mismatches.append(
@@ -325,6 +342,37 @@ def run_engine_parallel(
         pool.join()
     run.seconds = time.perf_counter() - start
     return run
+
+
+def _display_blocks(
+    cells: list[tuple[str, str]],
+) -> list[tuple[str, tuple[int, int, int, int], list[tuple[str, tuple[int, int]]]]]:
+    """Display cells grouped by sheet with the rectangle read for them in one call each."""
+    by_sheet: dict[str, list[tuple[str, tuple[int, int]]]] = {}
+    for sheet, addr in cells:
+        col, row = coordinate_from_string(addr)
+        by_sheet.setdefault(sheet, []).append((f"#{sheet}!{addr}", (row, column_index_from_string(col))))
+    out = []
+    for sheet, members in by_sheet.items():
+        rows = [rc[0] for _, rc in members]
+        cols = [rc[1] for _, rc in members]
+        out.append((sheet, (min(rows), min(cols), max(rows), max(cols)), members))
+    return out
+
+
+def form_runs(positions: dict[str, tuple[int, int]]) -> list[tuple[str, list[str]]]:
+    """Scattered cells (the national form's inputs, the parameters) as vertical runs of adjacent
+    cells, so that a case costs one engine write per run (a write is ~1 ms in LibreOffice; a form
+    has ~50 inputs in ~6 runs). A run never spans a formula or label between two of the cells."""
+    runs: list[tuple[str, list[str]]] = []
+    last: tuple[int, int] | None = None
+    for cell_id, (row, col) in sorted(positions.items(), key=lambda item: (item[1][1], item[1][0])):
+        if runs and last == (row - 1, col):
+            runs[-1][1].append(cell_id)
+        else:
+            runs.append((f"{get_column_letter(col)}{row}", [cell_id]))
+        last = (row, col)
+    return runs
 
 
 def _pad(items: list[Any], n: int) -> list[Any]:
