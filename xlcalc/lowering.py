@@ -34,6 +34,9 @@ class Lowering:
         self.params = {p.name: p for p in spec.params}
         self.pooled: dict[str, str] = {}  # pure-penalty rule node id -> parameter choosing its pool
         self.lowest: dict[str, float | None] = {}  # node id -> lowest possible score (None: unbounded)
+        # node id -> bounds of the rule's raw score over every valid input, before floor and cap
+        # (None: unbounded or unknown); lint reports a stated range the rule can never reach.
+        self.raw_bounds: dict[str, tuple[float | None, float | None]] = {}
 
     # ---- values -------------------------------------------------------------------------
     def val(self, ref: str) -> ir.Expr:
@@ -313,6 +316,7 @@ class Lowering:
             ir.if_(ready, raw_expr, ir.PENDING) if ready else raw_expr,
         )
         lo = None if rule.penalties else low.lo
+        self.raw_bounds[node.id] = (lo, low.hi)
         can_go_negative = low.clamp and rule.floor != "none" and (lo is None or lo < 0)
         can_exceed = low.clamp and (low.hi is None or low.hi > node.points)
         capped: ir.Expr = raw
