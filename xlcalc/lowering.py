@@ -186,6 +186,28 @@ class Lowering:
                 (a_lo, a_hi), (b_lo, b_hi) = ranges
                 lo = None if a_lo is None or b_hi is None else a_lo - b_hi
                 hi = None if a_hi is None or b_lo is None else a_hi - b_lo
+            case "min":
+                los, his = [r[0] for r in ranges], [r[1] for r in ranges if r[1] is not None]
+                lo = None if any(x is None for x in los) else min(los)  # type: ignore[type-var]
+                hi = min(his) if his else None
+            case "max":
+                los, his = [r[0] for r in ranges if r[0] is not None], [r[1] for r in ranges]
+                lo = max(los) if los else None
+                hi = None if any(x is None for x in his) else max(his)  # type: ignore[type-var]
+            case "clamp":  # MIN(hi, MAX(lo, x))
+                (x_lo, x_hi) = ranges[0]
+                known_lo = [v for v in (d.lo, x_lo) if v is not None]
+                known_hi = [v for v in (d.hi, x_hi) if v is not None]
+                lo = max(known_lo) if known_lo else None
+                hi = min(known_hi) if known_hi else None
+                lo = min(lo, d.hi) if lo is not None and d.hi is not None else lo
+                hi = max(hi, d.lo) if hi is not None and d.lo is not None else hi
+            case "piecewise":
+                bounds = self._piece_ranges(d, ranges[0])
+                los = [b[0] for b in bounds]
+                his = [b[1] for b in bounds]
+                lo = None if any(x is None for x in los) else min(los)  # type: ignore[type-var]
+                hi = None if any(x is None for x in his) else max(his)  # type: ignore[type-var]
             case _:
                 lo, hi = None, None
         if d.cap is not None:  # MIN(cap, value)
@@ -274,6 +296,20 @@ class Lowering:
                 value = ir.round_(ir.call("SUM", *args), d.decimals)
             case "difference":
                 value = ir.round_(args[0] - args[1], d.decimals)
+            case "min":
+                value = ir.min_(*args)
+            case "max":
+                value = ir.max_(*args)
+            case "clamp":
+                value = args[0]
+                if d.lo is not None:
+                    value = ir.max_(d.lo, value)
+                if d.hi is not None:
+                    value = ir.min_(d.hi, value)
+            case "piecewise":
+                value = self._piece_value(d.pieces[-1][1])
+                for bound, piece in reversed(d.pieces[:-1]):
+                    value = ir.if_(args[0].cmp(">=", bound), self._piece_value(piece), value)
             case _:
                 raise ValueError(f"unknown derived kind {d.kind}")
         if d.cap is not None:
@@ -285,6 +321,36 @@ class Lowering:
         expr = ir.if_(ready, value, ir.PENDING) if ready is not None else value
         fmt = "0.0%" if d.percent else ("0" if d.kind in ("count", "count_between") else "0.00")
         self.add(Cell(d.id, Role.DERIVED, d.label, expr, fmt, None, "derived"))
+
+    def _piece_ranges(
+        self, d: DerivedDef, x_range: tuple[float | None, float | None]
+    ) -> list[tuple[float | None, float | None]]:
+        """Each piece's values: a piece showing the tested quantity shows it only between its
+        bound and the bound of the piece before."""
+        out: list[tuple[float | None, float | None]] = []
+        above: float | None = None
+        for bound, value in d.pieces:
+            if value == d.args[0]:
+                lo = (
+                    x_range[0]
+                    if bound is None
+                    else max(bound, x_range[0] if x_range[0] is not None else bound)
+                )
+                hi = (
+                    x_range[1]
+                    if above is None
+                    else min(above, x_range[1] if x_range[1] is not None else above)
+                )
+                out.append((lo, hi))
+            elif isinstance(value, str):
+                out.append(self.value_range(value))
+            else:
+                out.append((value, value))
+            above = bound
+        return out
+
+    def _piece_value(self, value: float | str) -> ir.Expr:
+        return self.val(value) if isinstance(value, str) else ir.Num(value)
 
     def _node(self, node: Node) -> None:
         for child in node.children:
