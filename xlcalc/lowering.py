@@ -82,6 +82,20 @@ class Lowering(LoweringContext):
                 value = ir.round_(ir.call("SUM", *args), d.decimals)
             case "difference":
                 value = ir.round_(args[0] - args[1], d.decimals)
+            case "min":
+                value = ir.min_(*args)
+            case "max":
+                value = ir.max_(*args)
+            case "clamp":
+                value = args[0]
+                if d.lo is not None:
+                    value = ir.max_(d.lo, value)
+                if d.hi is not None:
+                    value = ir.min_(d.hi, value)
+            case "piecewise":
+                value = self._piece_value(d.pieces[-1][1])
+                for bound, piece in reversed(d.pieces[:-1]):
+                    value = ir.if_(args[0].cmp(">=", bound), self._piece_value(piece), value)
             case _:
                 raise ValueError(f"unknown derived kind {d.kind}")
         if d.cap is not None:
@@ -93,6 +107,9 @@ class Lowering(LoweringContext):
         expr = ir.if_(ready, value, ir.PENDING) if ready is not None else value
         fmt = "0.0%" if d.percent else ("0" if d.kind in ("count", "count_between") else "0.00")
         self.add(Cell(d.id, Role.DERIVED, d.label, expr, fmt, None, "derived"))
+
+    def _piece_value(self, value: float | str) -> ir.Expr:
+        return self.val(value) if isinstance(value, str) else ir.Num(value)
 
     def _node(self, node: Node) -> None:
         for child in node.children:
@@ -124,6 +141,7 @@ class Lowering(LoweringContext):
             ir.if_(ready, raw_expr, ir.PENDING) if ready else raw_expr,
         )
         lo = None if rule.penalties else low.lo
+        self.raw_bounds[node.id] = (lo, low.hi)
         can_go_negative = low.clamp and rule.floor != "none" and (lo is None or lo < 0)
         can_exceed = low.clamp and (low.hi is None or low.hi > node.points)
         capped: ir.Expr = raw

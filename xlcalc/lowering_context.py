@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from xlcalc import ir, xlruntime
 from xlcalc.cells import Cell, ListInput, Role
-from xlcalc.spec.model import Node, Spec
+from xlcalc.spec.model import DerivedDef, Node, Spec
 
 PARAM_NEGATIVE = "negative_scores"
 PARAM_DECIMALS = "score_decimals"
@@ -29,6 +29,9 @@ class LoweringContext:
         self.params = {p.name: p for p in spec.params}
         self.pooled: dict[str, str] = {}  # pure-penalty rule node id -> parameter choosing its pool
         self.lowest: dict[str, float | None] = {}  # node id -> lowest possible score (None: unbounded)
+        # node id -> bounds of the rule's raw score over every valid input, before floor and cap
+        # (None: unbounded or unknown); lint reports a stated range the rule can never reach.
+        self.raw_bounds: dict[str, tuple[float | None, float | None]] = {}
 
     # ---- values -------------------------------------------------------------------------
     def val(self, ref: str) -> ir.Expr:
@@ -178,12 +181,61 @@ class LoweringContext:
                 (a_lo, a_hi), (b_lo, b_hi) = ranges
                 lo = None if a_lo is None or b_hi is None else a_lo - b_hi
                 hi = None if a_hi is None or b_lo is None else a_hi - b_lo
+            case "min":
+                los, his = [r[0] for r in ranges], [r[1] for r in ranges if r[1] is not None]
+                lo = None if any(x is None for x in los) else min(los)  # type: ignore[type-var]
+                hi = min(his) if his else None
+            case "max":
+                los, his = [r[0] for r in ranges if r[0] is not None], [r[1] for r in ranges]
+                lo = max(los) if los else None
+                hi = None if any(x is None for x in his) else max(his)  # type: ignore[type-var]
+            case "clamp":  # MIN(hi, MAX(lo, x))
+                (x_lo, x_hi) = ranges[0]
+                known_lo = [v for v in (d.lo, x_lo) if v is not None]
+                known_hi = [v for v in (d.hi, x_hi) if v is not None]
+                lo = max(known_lo) if known_lo else None
+                hi = min(known_hi) if known_hi else None
+                lo = min(lo, d.hi) if lo is not None and d.hi is not None else lo
+                hi = max(hi, d.lo) if hi is not None and d.lo is not None else hi
+            case "piecewise":
+                bounds = self._piece_ranges(d, ranges[0])
+                los = [b[0] for b in bounds]
+                his = [b[1] for b in bounds]
+                lo = None if any(x is None for x in los) else min(los)  # type: ignore[type-var]
+                hi = None if any(x is None for x in his) else max(his)  # type: ignore[type-var]
             case _:
                 lo, hi = None, None
         if d.cap is not None:  # MIN(cap, value)
             lo = None if lo is None else min(lo, d.cap)
             hi = d.cap if hi is None else min(hi, d.cap)
         return (lo, hi)
+
+    def _piece_ranges(
+        self, d: DerivedDef, x_range: tuple[float | None, float | None]
+    ) -> list[tuple[float | None, float | None]]:
+        """Each piece's values: a piece showing the tested quantity shows it only between its
+        bound and the bound of the piece before."""
+        out: list[tuple[float | None, float | None]] = []
+        above: float | None = None
+        for bound, value in d.pieces:
+            if value == d.args[0]:
+                lo = (
+                    x_range[0]
+                    if bound is None
+                    else max(bound, x_range[0] if x_range[0] is not None else bound)
+                )
+                hi = (
+                    x_range[1]
+                    if above is None
+                    else min(above, x_range[1] if x_range[1] is not None else above)
+                )
+                out.append((lo, hi))
+            elif isinstance(value, str):
+                out.append(self.value_range(value))
+            else:
+                out.append((value, value))
+            above = bound
+        return out
 
     def base_inputs(self, deps: list[str]) -> list[str]:
         """The inputs behind a list of quantities (derived ones expanded), for 待填 messages."""
