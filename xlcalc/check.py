@@ -13,6 +13,7 @@ defaults; scores the spreadsheet saved that differ from what the reference score
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from xlcalc.cells import Role
 from xlcalc.errors import InputError, XlcalcError
 from xlcalc.scorer import Scorer, resolve_params
 from xlcalc.spec.model import Spec
-from xlcalc.workbook.build import Compiled, build_workbook, used_params
+from xlcalc.workbook.build import Compiled, build_workbook
 from xlcalc.workbook.embedded import meta_id, same_spec, trusted_spec
 from xlcalc.workbook.layout import FIRST_ROW, FORMULA_SHEET, PARAM_SHEET, SHEET_NAMES, Layout
 from xlcalc.workbook.readback import SPEC_SHEET, read_inputs
@@ -91,6 +92,11 @@ def normalize_formula(formula: str) -> str:
     return "".join(parts)
 
 
+# Expected formulas come from the trusted spec and repeat for every file checked (collect); the
+# file's own text is never cached (a hostile file could fill the cache with 32,767-character formulas).
+_normalized_expected = functools.lru_cache(maxsize=1 << 14)(normalize_formula)
+
+
 def _canon(code: str) -> str:
     return code.replace("'", "").replace(" ", "").replace("_xlfn.", "").upper()
 
@@ -146,6 +152,14 @@ def open_returned(
     _check_links(returned)
     _check_formulas(returned)
     return returned
+
+
+def check_structure(r: Returned) -> None:
+    """Sheets, links and formulas of a returned workbook opened against a given expected workbook
+    (``collect`` checks many files against one it built once)."""
+    _check_sheets(r)
+    _check_links(r)
+    _check_formulas(r)
 
 
 def _unit_count(book: UntrustedBook, spec: Spec, report: CheckReport) -> int:
@@ -225,7 +239,7 @@ def _input_coords(r: Returned) -> dict[str, set[tuple[int, int]]]:
             out.setdefault(sheet, set()).update(cells_of(rng))
         if lay.ranked:
             out[input_sheet].add((FIRST_ROW + u, 1))
-    rows = param_rows(spec, used_params(lay.graph))
+    rows = param_rows(spec, r.expected.params_used)
     out.setdefault(PARAM_SHEET, set()).update((row, 2) for row in rows.values())
     return out
 
@@ -235,14 +249,10 @@ def _check_formulas(r: Returned) -> None:
     present = set(book.sheet_names)
     wanted: dict[str, set[tuple[int, int]]] = {}
     expected: list[tuple[str, int, int, str]] = []
-    for ws in r.expected.workbook.worksheets:
-        if ws.title not in present:
-            continue
-        for row in ws.iter_rows():
-            for c in row:
-                if isinstance(c.value, str) and c.value.startswith("="):
-                    expected.append((ws.title, c.row, c.column, c.value))
-                    wanted.setdefault(ws.title, set()).add((c.row, c.column))
+    for sheet, row, col, text in r.expected.formula_cells:
+        if sheet in present:
+            expected.append((sheet, row, col, text))
+            wanted.setdefault(sheet, set()).add((row, col))
     inputs = _input_coords(r)
     for sheet, coords in inputs.items():
         if sheet in present:
@@ -257,7 +267,7 @@ def _check_formulas(r: Returned) -> None:
             report.formula_problems.append(f"{sheet}!{addr}：公式被覆盖或删除（应为 {want}）")
         else:
             r.formulas[(sheet, addr)] = got
-            if normalize_formula(got) != normalize_formula(want):
+            if got != want and normalize_formula(got) != _normalized_expected(want):
                 report.formula_problems.append(f"{sheet}!{addr}：公式被修改为 {got}（应为 {want}）")
     for sheet, coords in inputs.items():
         for row, col in sorted(coords):
@@ -275,7 +285,7 @@ def _col(col: int) -> str:
 
 def _params(r: Returned, file_params: dict[str, Any], expected: dict[str, Any]) -> dict[str, Any]:
     """Parameters the reference accepts; differences from the expected values are reported."""
-    rows = param_rows(r.spec, used_params(r.layout.graph))
+    rows = param_rows(r.spec, r.expected.params_used)
     ok: dict[str, Any] = {}
     for name, value in file_params.items():
         p = r.spec.param(name)

@@ -130,6 +130,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     check.add_parser(sub)
     audit.add_parser(sub)
     import_command.add_parser(sub)
+    from xlcalc.round import collect, distribute
+
+    distribute.add_parser(sub)
+    collect.add_parser(sub)
 
     args = parser.parse_args(argv)
     try:
