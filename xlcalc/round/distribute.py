@@ -75,7 +75,9 @@ def distribute(
     template = unit_template(spec, resolve_params(spec, params))
     out.mkdir(parents=True, exist_ok=True)
     paths: list[Path] = []
-    with progress_bar("分发", len(names), "个文件", enabled=progress if len(names) > 50 else False) as advance:
+    with progress_bar(
+        "分发", len(names), "个文件", enabled=progress if len(names) > 50 else False
+    ) as advance:
         for unit, name in names.items():
             paths.append(_write(template, unit, inside(out, name)))
             advance(1)
@@ -105,7 +107,9 @@ def cmd_distribute(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
     start = time.perf_counter()
     paths = distribute(spec, Path(args.out), args.units, param_pairs(args.param))
-    print(f"已为{len(paths)}个单位生成填报文件，保存在 {Path(args.out)}（{time.perf_counter() - start:.1f}秒）")
+    print(
+        f"已为{len(paths)}个单位生成填报文件，保存在 {Path(args.out)}（{time.perf_counter() - start:.1f}秒）"
+    )
     for path in paths[:20]:
         print(f"  {path.name}")
     if len(paths) > 20:

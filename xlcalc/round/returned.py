@@ -75,7 +75,9 @@ def read_returned(path: Path, template: UnitTemplate, limits: Limits | None = No
 
 def _unreadable(path: Path, message: str) -> FileResult:
     sheet, cell, text = split_location(message, str(path))
-    return FileResult(str(path), "unreadable", problems=[Problem(str(path), sheet, cell, f"无法读取：{text}")])
+    return FileResult(
+        str(path), "unreadable", problems=[Problem(str(path), sheet, cell, f"无法读取：{text}")]
+    )
 
 
 def split_location(message: str, path: str = "") -> tuple[str, str, str]:
@@ -178,8 +180,8 @@ def _inputs_file(path: Path, spec: Spec) -> FileResult:
                 values[inp.id] = normalize_value(inp, raw, "")
             except XlcalcError as exc:
                 text = str(exc).lstrip("：")
-                result.problems.append(Problem(str(path), "", f"{where} {inp.id}", f"{text}；该项留空（待填）", u.name))
+                result.problems.append(
+                    Problem(str(path), "", f"{where} {inp.id}", f"{text}；该项留空（待填）", u.name)
+                )
         result.units.append((u.name, values))
     return result
-
-

@@ -34,7 +34,9 @@ from xlcalc.workbook.unitsheet import UNIT_SHEET
 # Stands for the unit's name until each copy is stamped: plain ASCII, so its XML text is itself.
 UNIT_TOKEN = "XLCALC-UNIT-NAME-7F3A9C"
 PENDING = "待汇总"
-PENDING_NOTE = "排名项：按全部单位的数据计算，由评价机关汇总各单位的文件后得出；本文件只有本单位的数据，不计算名次。"
+PENDING_NOTE = (
+    "排名项：按全部单位的数据计算，由评价机关汇总各单位的文件后得出；本文件只有本单位的数据，不计算名次。"
+)
 
 
 @dataclass
@@ -109,11 +111,15 @@ def _guide_note(wb: Any) -> None:
     ws = wb[GUIDE_SHEET]
     row = ws.max_row + 1
     ws.cell(row=row, column=1, value="本单位填报文件")
-    ws.cell(row=row, column=2, value=(
-        "本文件只含本单位一行：请在“填报”及明细表的黄色单元格填写本单位数据，保存后原文件发回评价机关。"
-        f"排名项及其所在指标、总分、等级显示“{PENDING}”，由评价机关汇总全部单位后计算。"
-        "请勿修改单位名称、参数和公式，也不要改动工作表。"
-    ))
+    ws.cell(
+        row=row,
+        column=2,
+        value=(
+            "本文件只含本单位一行：请在“填报”及明细表的黄色单元格填写本单位数据，保存后原文件发回评价机关。"
+            f"排名项及其所在指标、总分、等级显示“{PENDING}”，由评价机关汇总全部单位后计算。"
+            "请勿修改单位名称、参数和公式，也不要改动工作表。"
+        ),
+    )
 
 
 def _reindex(wb: Any) -> list[tuple[str, str, str]]:

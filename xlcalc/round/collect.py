@@ -1,0 +1,219 @@
+"""``xlcalc collect SPEC FILES_OR_DIRS… --out COHORT.xlsx [--strict] [--json OUT]``: the returned
+files of a round checked, merged and ranked.
+
+Files are read by two worker processes (each file through the bounded reader, at the cells the
+spec names; nothing is ever written to them) while this process builds the cohort workbook. Exit
+status: 0 clean, 1 problems, 2 a file could not be read or the command could not run. With
+``--strict`` any problem refuses the whole collection: nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from xlcalc.errors import XlcalcError
+from xlcalc.paths import inside
+from xlcalc.round.cohortbook import build_cohort, fill_cohort, save_cohort
+from xlcalc.round.merge import Merged, merge
+from xlcalc.round.returned import FileResult, Problem, read_returned
+from xlcalc.round.unitbook import UnitTemplate, unit_template
+from xlcalc.scorer import Scorer, UnitInputs, UnitResult, resolve_params
+from xlcalc.spec.model import Spec
+from xlcalc.verify.progress import progress_bar
+
+_BATCH = 25  # files per task: few enough round trips, small enough for a smooth progress bar
+_template: UnitTemplate | None = None  # set before the workers fork
+
+
+@dataclass
+class Collection:
+    spec: Spec
+    params: dict[str, Any]
+    template: UnitTemplate
+    files: list[FileResult]
+    merged: Merged
+    results: list[UnitResult] = field(default_factory=list)  # meta.units order
+    ranks: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for f in self.files for p in f.problems] + self.merged.problems
+
+    @property
+    def status(self) -> int:
+        if any(f.unreadable for f in self.files):
+            return 2
+        return 1 if self.problems else 0
+
+
+def gather(items: Sequence[str], out: Path | None = None) -> list[Path]:
+    """Files named, and every file in the directories named (recursively; hidden files, Excel lock
+    files ~$… and the output itself skipped). A file given twice counts once."""
+    seen: set[Path] = set()
+    files: list[Path] = []
+    skip = out.resolve() if out is not None else None
+
+    def add(p: Path) -> None:
+        key = p.resolve()
+        if key not in seen and key != skip:
+            seen.add(key)
+            files.append(p)
+
+    for item in items:
+        path = Path(item)
+        if path.is_dir():
+            for p in sorted(path.rglob("*")):
+                if p.is_file() and not p.name.startswith((".", "~$")) and not p.name.endswith(".tmp"):
+                    add(p)
+        elif path.exists():
+            add(path)
+        else:
+            raise XlcalcError(f"{item}：文件或目录不存在")
+    return files
+
+
+def _read_one(path: str) -> FileResult:
+    assert _template is not None
+    try:
+        return read_returned(Path(path), _template)
+    except Exception as exc:  # a bug must cost one file, never the collection
+        return FileResult(
+            path, "unreadable", problems=[Problem(path, "", "", f"无法读取（{type(exc).__name__}）")]
+        )
+
+
+def _read_batch(paths: list[str]) -> list[FileResult]:
+    return [_read_one(p) for p in paths]
+
+
+def read_all(
+    paths: Sequence[Path],
+    template: UnitTemplate,
+    jobs: int,
+    advance: Callable[[int], None],
+    meanwhile: Callable[[], Any] | None = None,
+) -> tuple[list[FileResult], Any]:
+    """Every file read and checked, in order; ``meanwhile`` runs in a thread of this process."""
+    global _template
+    _template = template
+    names = [str(p) for p in paths]
+    batches = [names[k : k + _BATCH] for k in range(0, len(names), _BATCH)]
+    results: list[FileResult] = []
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = meanwhile() if meanwhile else None
+        except BaseException as exc:  # re-raised in the caller's thread
+            box["error"] = exc
+
+    if jobs <= 1 or len(batches) <= 1:
+        run()
+        for batch in batches:
+            results += _read_batch(batch)
+            advance(len(batch))
+    else:
+        ctx = multiprocessing.get_context("fork")  # workers inherit the template, built once
+        with ProcessPoolExecutor(jobs, mp_context=ctx) as pool:
+            futures = [pool.submit(_read_batch, b) for b in batches]  # forks every worker now
+            thread = threading.Thread(target=run)
+            thread.start()
+            for fut, batch in zip(futures, batches, strict=True):
+                results += fut.result()
+                advance(len(batch))
+            thread.join()
+    if "error" in box:
+        raise box["error"]
+    return results, box.get("value")
+
+
+def collect(
+    spec: Spec,
+    items: Sequence[str],
+    params: dict[str, Any] | None = None,
+    out: Path | None = None,
+    strict: bool = False,
+    jobs: int = 2,
+    progress: bool | None = None,
+) -> Collection:
+    """Read, check and merge the returned files; write the cohort workbook to ``out`` (unless
+    ``strict`` and there are problems)."""
+    resolved = resolve_params(spec, params)
+    template = unit_template(spec, resolved)
+    paths = gather(items, out)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out = inside(out.parent, out.name)
+    build = (lambda: build_cohort(spec)) if out is not None else None
+    with progress_bar(
+        "汇总", len(paths), "个文件", enabled=progress if len(paths) > 50 else False
+    ) as advance:
+        files, cohort = read_all(paths, template, min(jobs, os.cpu_count() or 1), advance, build)
+    merged = merge(spec, files)
+    coll = Collection(spec, resolved, template, files, merged)
+    _score(coll)
+    if out is not None and not (strict and coll.problems):
+        fill_cohort(cohort, merged.values, resolved, coll.problems)
+        save_cohort(cohort, out)
+    return coll
+
+
+def _score(coll: Collection) -> None:
+    """Reference scores of the cohort as merged (blank values 待填), ranked as the 排名 sheet ranks."""
+    spec = coll.spec
+    units = [UnitInputs(u, coll.merged.values.get(u, {})) for u in spec.meta.units]
+    coll.results = Scorer(spec, explain=False).score(units, coll.params)
+    totals = [r.total for r in coll.results if isinstance(r.total, int | float)]
+    for r in coll.results:
+        if isinstance(r.total, int | float):
+            coll.ranks[r.unit] = 1 + sum(1 for t in totals if t > r.total)
+
+
+def ranked(coll: Collection) -> list[UnitResult]:
+    """Results sorted as 汇总 sorts them: by rank, ties in cohort order, unranked last."""
+    order = {u: k for k, u in enumerate(coll.spec.meta.units)}
+    return sorted(coll.results, key=lambda r: (coll.ranks.get(r.unit, 10**9), order[r.unit]))
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "collect",
+        help="check returned per-unit files of a round and merge them into a ranked cohort workbook",
+    )
+    p.add_argument("spec")
+    p.add_argument("files", nargs="+", metavar="FILE_OR_DIR")
+    p.add_argument("--out", required=True, help="the cohort workbook to write (.xlsx)")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="the round's parameter")
+    p.add_argument("--strict", action="store_true", help="any problem: write nothing, exit non-zero")
+    p.add_argument("--json", metavar="OUT", help="also write the result as JSON (format xlcalc.collect)")
+    p.add_argument("--jobs", type=int, default=2, help="worker processes reading files (default 2)")
+    p.set_defaults(func=cmd_collect)
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    from xlcalc.cli import param_pairs
+    from xlcalc.round.report import print_summary, write_json
+    from xlcalc.spec.loader import load_spec
+
+    spec = load_spec(args.spec)
+    out = Path(args.out)
+    if out.suffix.lower() != ".xlsx":
+        raise XlcalcError(f"--out {out}：汇总工作簿应为 .xlsx 文件")
+    json_out = Path(args.json) if args.json else None
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out = inside(json_out.parent, json_out.name)
+    coll = collect(spec, args.files, param_pairs(args.param), out, args.strict, args.jobs)
+    refused = args.strict and bool(coll.problems)
+    print_summary(coll, out, refused)
+    if json_out is not None and not refused:
+        write_json(coll, json_out)
+    return coll.status
