@@ -59,8 +59,10 @@ def round_identity(spec: Spec, params: dict[str, Any], unit: str = "") -> Identi
 
 
 def identity_sheet(wb: Workbook, ident: Identity) -> None:
-    """Append the hidden, protected ``_轮次`` sheet."""
-    ws = wb.create_sheet(ROUND_SHEET)
+    """The hidden, protected ``_轮次`` sheet, second in the workbook: Excel and LibreOffice number
+    shared strings in sheet order, so its strings come early and reading them stops early in the
+    shared-strings part (the long rule texts and the embedded spec come later)."""
+    ws = wb.create_sheet(ROUND_SHEET, 1)
     for row, (name, label) in enumerate(FIELDS, start=1):
         ws.cell(row=row, column=1, value=label)
         ws.cell(row=row, column=2, value=getattr(ident, name))
