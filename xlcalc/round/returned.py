@@ -154,12 +154,12 @@ def _cohort_workbook(path: Path, template: UnitTemplate, limits: Limits | None) 
         return FileResult(str(path), "foreign", problems=[problem])
     r = check.open_returned(path, spec, limits=limits)
     back = read_inputs(spec, r.layout, r.book.read)
-    problems = [p for p in _report_problems(path, report, "") if "保存的得分" not in p.message]
+    problems = _report_problems(path, report, "")
     units = []
     for u in back.units:
-        if not u.values and re.fullmatch(r"第\d+行单位", u.name):
-            continue  # a row nobody filled
-        units.append((u.name, _accepted(spec, dict(u.values))))
+        values = _accepted(spec, dict(u.values))
+        if any(v not in (None, []) for v in values.values()):  # rows nobody filled are not returns
+            units.append((u.name, values))
     return FileResult(str(path), "cohort", units, problems)
 
 
