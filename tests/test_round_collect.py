@@ -13,6 +13,7 @@ import pytest
 from conftest import ANQING
 from round_files import example_values, spec, unit_file
 
+from xlcalc.check import check_workbook
 from xlcalc.cli import main
 from xlcalc.errors import XlcalcError
 from xlcalc.round import collect as collect_module
@@ -54,7 +55,9 @@ def test_clean_round(folder, tmp_path, monkeypatch, jobs):
     assert coll.status == 0 and coll.problems == []
     assert {r.unit: (r.total, coll.ranks[r.unit]) for r in coll.results} == _reference(example_values())
     assert [coll.ranks[r.unit] for r in ranked(coll)] == sorted(coll.ranks.values())
-    assert (tmp_path / "汇总.xlsx").is_file()
+    # the cohort workbook is itself a clean xlcalc workbook: check finds nothing wrong with it
+    report = check_workbook(tmp_path / "汇总.xlsx", spec())
+    assert report.ok, report.render()
 
 
 @pytest.mark.parametrize(

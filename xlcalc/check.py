@@ -34,7 +34,8 @@ from xlcalc.workbook.sheets import param_rows
 from xlcalc.workbook.untrusted import Limits, UntrustedBook, cells_of
 
 _STRING = re.compile(r'"(?:[^"]|"")*"')
-OPTIONAL_SHEETS = {"校验"}  # written by the bridge into a checked copy
+# written by the bridge into a checked copy (校验) and by collect into the cohort workbook
+OPTIONAL_SHEETS = {"校验", "汇总", "问题清单"}
 
 
 @dataclass
