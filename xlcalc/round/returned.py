@@ -18,7 +18,7 @@ from xlcalc import check
 from xlcalc.cells import Role
 from xlcalc.errors import XlcalcError
 from xlcalc.inputs import load_inputs
-from xlcalc.round.identity import read_identity
+from xlcalc.round.identity import Identity, read_identity
 from xlcalc.round.unitbook import UnitTemplate
 from xlcalc.spec.model import Spec
 from xlcalc.values import normalize_value
@@ -64,9 +64,10 @@ def read_returned(path: Path, template: UnitTemplate, limits: Limits | None = No
         if suffix in INPUT_SUFFIXES:
             return _inputs_file(path, template.spec)
         book = UntrustedBook(path, limits)
-        if read_identity(book) is None:
+        ident = read_identity(book)
+        if ident is None:
             return _cohort_workbook(path, template, limits)
-        return _unit_workbook(path, book, template)
+        return _unit_workbook(path, book, ident, template)
     except XlcalcError as exc:
         return _unreadable(path, str(exc))
     except (RecursionError, MemoryError) as exc:  # a pathological file, still one problem
@@ -105,12 +106,11 @@ def _report_problems(path: Path, report: check.CheckReport, unit: str) -> list[P
     return out
 
 
-def _unit_workbook(path: Path, book: UntrustedBook, template: UnitTemplate) -> FileResult:
-    spec, ident = template.spec, read_identity(book)
-    assert ident is not None
+def _unit_workbook(path: Path, book: UntrustedBook, ident: Identity, template: UnitTemplate) -> FileResult:
+    spec = template.spec
     if not ident.same_round(template.identity):
         if ident.spec_id != template.identity.spec_id:
-            why = f"来自另一评分标准（“{ident.spec_id}”），不是本轮（“{spec.meta.id}”）的填报文件"
+            why = "来自另一评分标准，不是本轮的填报文件"
         elif ident.spec_hash != template.identity.spec_hash:
             why = "来自同一评分标准的另一版本（规格内容不同），不是本轮的填报文件"
         else:
