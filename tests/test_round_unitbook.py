@@ -47,6 +47,7 @@ def test_one_unit_row_name_everywhere_and_no_ranking_view():
     assert wb["_轮次"]["B6"].value == "迎江区"
     assert "排名" not in wb.sheetnames
     assert wb.sheetnames[1] == "_轮次" and wb["_轮次"].sheet_state == "hidden"
+    assert wb.active.title == "填报"
 
 
 def test_ranking_items_read_pending_with_a_note():

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
 
+from openpyxl import Workbook
 from openpyxl.comments import Comment
 
 from xlcalc.cells import CellGraph, Role
@@ -24,9 +25,9 @@ from xlcalc.errors import XlcalcError
 from xlcalc.round.identity import Identity, identity_sheet, round_identity
 from xlcalc.round.zipstamp import Stamp
 from xlcalc.spec.model import Spec
-from xlcalc.workbook import sheets
-from xlcalc.workbook.build import Compiled, build_workbook, formula_blocks, used_params, workbook_bytes
-from xlcalc.workbook.layout import FORMULA_SHEET, GUIDE_SHEET, PARAM_SHEET
+from xlcalc.workbook import sheets, style
+from xlcalc.workbook.build import Compiled, build_workbook, formula_blocks, workbook_bytes
+from xlcalc.workbook.layout import FORMULA_SHEET, GUIDE_SHEET, PARAM_SHEET, SHEET_NAMES
 from xlcalc.workbook.package import normalize
 from xlcalc.workbook.rankview import RANK_VIEW_SHEET
 from xlcalc.workbook.unitsheet import UNIT_SHEET
@@ -80,7 +81,7 @@ def unit_template(spec: Spec, params: dict[str, Any]) -> UnitTemplate:
         )
     compiled = build_workbook(spec, [UNIT_TOKEN])
     wb, lay = compiled.workbook, compiled.layout
-    rows = sheets.param_rows(spec, used_params(lay.graph))
+    rows = sheets.param_rows(spec, compiled.params_used)
     for name, row in rows.items():
         wb[PARAM_SHEET].cell(row=row, column=2).value = params[name]
     pending = pending_cells(lay.graph)
@@ -99,6 +100,7 @@ def unit_template(spec: Spec, params: dict[str, Any]) -> UnitTemplate:
     blocks = _reindex(wb)
     ident = round_identity(spec, params, UNIT_TOKEN)
     identity_sheet(wb, ident)
+    wb.active = wb.sheetnames.index(SHEET_NAMES[Role.INPUT])  # sheets moved: the county opens on 填报
     compiled = dataclasses.replace(compiled, formula_blocks=blocks)
     stamp = Stamp(normalize(workbook_bytes(compiled)))
     template = UnitTemplate(spec, params, ident, compiled, pending, stamp)
@@ -107,11 +109,11 @@ def unit_template(spec: Spec, params: dict[str, Any]) -> UnitTemplate:
     return template
 
 
-def _guide_note(wb: Any) -> None:
+def _guide_note(wb: Workbook) -> None:
     ws = wb[GUIDE_SHEET]
     row = ws.max_row + 1
-    ws.cell(row=row, column=1, value="本单位填报文件")
-    ws.cell(
+    style.header(ws, row, 1, "本单位填报文件")
+    text = ws.cell(
         row=row,
         column=2,
         value=(
@@ -120,9 +122,11 @@ def _guide_note(wb: Any) -> None:
             "请勿修改单位名称、参数和公式，也不要改动工作表。"
         ),
     )
+    text.alignment = style.WRAP
+    ws.row_dimensions[row].height = 66  # four lines at the column's width; the build fitted the others
 
 
-def _reindex(wb: Any) -> list[tuple[str, str, str]]:
+def _reindex(wb: Workbook) -> list[tuple[str, str, str]]:
     """Rebuild the hidden formula index from the formulas the workbook now holds."""
     cells = [
         (ws.title, row, col, c.value)
