@@ -120,7 +120,9 @@ def test_gather(tmp_path):
     (tmp_path / "d" / "sub").mkdir(parents=True)
     for name in ("d/a.xlsx", "d/sub/b.csv", "d/~$a.xlsx", "d/.hidden.xlsx", "d/out.xlsx", "d/c.xlsx.tmp"):
         (tmp_path / name).write_bytes(b"x")
-    got = gather([str(tmp_path / "d"), str(tmp_path / "d" / "a.xlsx")], tmp_path / "d" / "out.xlsx")
+    (tmp_path / "d" / "out.json").write_bytes(b"{}")
+    outputs = [tmp_path / "d" / "out.xlsx", tmp_path / "d" / "out.json"]
+    got = gather([str(tmp_path / "d"), str(tmp_path / "d" / "a.xlsx")], outputs)
     assert [p.relative_to(tmp_path).as_posix() for p in got] == ["d/a.xlsx", "d/sub/b.csv"]
     with pytest.raises(XlcalcError, match="不存在"):
         gather([str(tmp_path / "nope")])

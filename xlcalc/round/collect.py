@@ -54,16 +54,16 @@ class Collection:
         return 1 if self.problems else 0
 
 
-def gather(items: Sequence[str], out: Path | None = None) -> list[Path]:
+def gather(items: Sequence[str], outputs: Sequence[Path] = ()) -> list[Path]:
     """Files named, and every file in the directories named (recursively; hidden files, Excel lock
-    files ~$… and the output itself skipped). A file given twice counts once."""
+    files ~$… and this run's own outputs skipped). A file given twice counts once."""
     seen: set[Path] = set()
     files: list[Path] = []
-    skip = out.resolve() if out is not None else None
+    skip = {p.resolve() for p in outputs}
 
     def add(p: Path) -> None:
         key = p.resolve()
-        if key not in seen and key != skip:
+        if key not in seen and key not in skip:
             seen.add(key)
             files.append(p)
 
@@ -143,12 +143,13 @@ def collect(
     strict: bool = False,
     jobs: int = 2,
     progress: bool | None = None,
+    json_out: Path | None = None,
 ) -> Collection:
     """Read, check and merge the returned files; write the cohort workbook to ``out`` (unless
-    ``strict`` and there are problems)."""
+    ``strict`` and there are problems). ``json_out`` is only kept out of the files read."""
     resolved = resolve_params(spec, params)
     template = unit_template(spec, resolved)
-    paths = gather(items, out)
+    paths = gather(items, [p for p in (out, json_out) if p is not None])
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out = inside(out.parent, out.name)
@@ -211,7 +212,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out = inside(json_out.parent, json_out.name)
-    coll = collect(spec, args.files, param_pairs(args.param), out, args.strict, args.jobs)
+    coll = collect(spec, args.files, param_pairs(args.param), out, args.strict, args.jobs, json_out=json_out)
     refused = args.strict and bool(coll.problems)
     print_summary(coll, out, refused)
     if json_out is not None and not refused:
