@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 from conftest import ANQING, ROOT
+from openpyxl.utils import get_column_letter
 
 from xlcalc.cells import Role
 from xlcalc.cli import main
 from xlcalc.engines import get_engine
+from xlcalc.engines.lo_typing import type_text
 from xlcalc.inputs import load_inputs
 from xlcalc.round.collect import collect, ranked
 from xlcalc.scorer import Scorer
@@ -46,20 +48,23 @@ def _save(book, path: Path) -> None:
 
 
 def _fill(engine, path: Path, values: dict, tamper=None) -> None:
-    """Open the file in LibreOffice, type every value into its cell, save over the file."""
+    """Open the file in LibreOffice, type every value into its cell as a user does (the cell's
+    validation decides; every example value must pass it), save over the file."""
     spec = load_spec(ANQING)
     lay = make_layout(spec, 1)
     book = engine.open(path)
     try:
-        sheet = book.doc.Sheets.getByName(SHEET_NAMES[Role.INPUT])
+        typed = []
         for cell in lay.role_cells[Role.INPUT]:
             if values.get(cell.id) is not None:
-                sheet.getCellRangeByName(lay.address(cell.id, 0)).setFormula(_typed(values[cell.id]))
+                where = lay.address(cell.id, 0)
+                typed.append(type_text(book, SHEET_NAMES[Role.INPUT], where, _typed(values[cell.id])))
         for li in lay.graph.lists:
             name, _ = lay.list_range(li.id, 0)
-            items = book.doc.Sheets.getByName(name)
             for k, item in enumerate(values.get(li.id) or []):
-                items.getCellByPosition(1 + k, 3).setFormula(_typed(item))
+                typed.append(type_text(book, name, f"{get_column_letter(2 + k)}4", _typed(item)))
+        refused = [t for t in typed if not t.accepted]
+        assert not refused, refused
         if tamper:
             tamper(book)
         book.recalc()
@@ -150,3 +155,14 @@ def test_tampered_files_are_each_reported_with_their_location(filled, engine, tm
     assert ("宜秀区.xlsx", "填报", "A4") in found and ("宜秀区-第二份.xlsx", "填报", "A4") in found, messages
     assert "宜秀区" not in coll.merged.values  # two different versions: left blank, not guessed
     assert coll.status == 1
+
+
+def test_validation_applies_in_a_distributed_file(filled, engine):
+    """The per-unit file keeps the template's validation: a user cannot type a negative population."""
+    book = engine.open(filled / "迎江区.xlsx")
+    try:
+        assert not type_text(book, "填报", "B4", "-5").accepted
+        assert not type_text(book, "填报", "G4", "也许").accepted  # 是/否 only
+        assert type_text(book, "填报", "B4", "420000").accepted
+    finally:
+        book.close()
