@@ -51,6 +51,13 @@ def test_summary(coll, refused, words):
     assert "火星区" in text and "潜山市" in text  # the unknown unit and the missing one
 
 
+def test_unreadable_files_are_named_in_the_conclusion(tmp_path):
+    (tmp_path / "坏.xlsx").write_bytes(b"PK broken")
+    coll = collect(spec(), [str(tmp_path)])
+    assert coll.status == 2
+    assert "结论：1个文件无法读取" in _printed(coll)
+
+
 def test_long_cohorts_are_cut_on_the_terminal(coll, monkeypatch):
     monkeypatch.setattr(report, "SHOWN_UNITS", 3)
     monkeypatch.setattr(report, "SHOWN_PROBLEMS", 1)

@@ -65,8 +65,13 @@ def print_summary(coll: Collection, out: Path, refused: bool, console: Console |
         con.print(pt)
         if len(problems) > SHOWN_PROBLEMS:
             con.print(f"…另有{len(problems) - SHOWN_PROBLEMS}处，见汇总工作簿的“问题清单”工作表")
+    unreadable = sum(f.unreadable for f in coll.files)
     if refused:
         con.print(f"结论：发现{len(problems)}处问题，--strict 下拒绝汇总，未写出 {out}")
+    elif unreadable:
+        con.print(
+            f"结论：{unreadable}个文件无法读取，共{len(problems)}处问题（有问题的数值已留空待填）；已写出 {out}"
+        )
     elif problems:
         con.print(f"结论：发现{len(problems)}处问题（有问题的数值已留空待填）；已写出 {out}")
     else:
