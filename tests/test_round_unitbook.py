@@ -48,6 +48,9 @@ def test_one_unit_row_name_everywhere_and_no_ranking_view():
     assert "排名" not in wb.sheetnames
     assert wb.sheetnames[1] == "_轮次" and wb["_轮次"].sheet_state == "hidden"
     assert wb.active.title == "填报"
+    guide = {r[0]: r[1] for r in wb["填写说明"].iter_rows(values_only=True) if r[0]}
+    assert "、排名、" not in guide["打印"] and "单位评分表" in guide["打印"]
+    assert "待汇总" in guide["本单位填报文件"]
 
 
 def test_ranking_items_read_pending_with_a_note():

@@ -27,7 +27,7 @@ from xlcalc.round.zipstamp import Stamp
 from xlcalc.spec.model import Spec
 from xlcalc.workbook import sheets, style
 from xlcalc.workbook.build import Compiled, build_workbook, formula_blocks, workbook_bytes
-from xlcalc.workbook.layout import FORMULA_SHEET, GUIDE_SHEET, PARAM_SHEET, SHEET_NAMES
+from xlcalc.workbook.layout import FORMULA_SHEET, GUIDE_SHEET, PARAM_SHEET, SHEET_NAMES, Layout
 from xlcalc.workbook.package import normalize
 from xlcalc.workbook.rankview import RANK_VIEW_SHEET
 from xlcalc.workbook.unitsheet import UNIT_SHEET
@@ -96,7 +96,7 @@ def unit_template(spec: Spec, params: dict[str, Any]) -> UnitTemplate:
         wb.remove(wb[RANK_VIEW_SHEET])
     if UNIT_SHEET in wb.sheetnames:
         wb[UNIT_SHEET]["B2"].value = UNIT_TOKEN
-    _guide_note(wb)
+    _guide_note(wb, spec, lay)
     blocks = _reindex(wb)
     ident = round_identity(spec, params, UNIT_TOKEN)
     identity_sheet(wb, ident)
@@ -109,8 +109,13 @@ def unit_template(spec: Spec, params: dict[str, Any]) -> UnitTemplate:
     return template
 
 
-def _guide_note(wb: Workbook) -> None:
+def _guide_note(wb: Workbook, spec: Spec, layout: Layout) -> None:
+    """填写说明 as it now applies (the 排名 sheet is gone), plus what a per-unit file is."""
     ws = wb[GUIDE_SHEET]
+    lines = dict(sheets._guide_lines(wb, spec, layout))
+    for head, text in ws.iter_rows(min_row=1, max_col=2):
+        if head.value in lines:
+            text.value = lines[head.value]
     row = ws.max_row + 1
     style.header(ws, row, 1, "本单位填报文件")
     text = ws.cell(
