@@ -7,14 +7,15 @@ import openpyxl
 import pytest
 from round_files import example_values, spec
 
-from xlcalc.round.cohortbook import PROBLEM_SHEET, SUMMARY_SHEET, build_cohort, fill_cohort, save_cohort
+from xlcalc.round.cohortbook import PROBLEM_SHEET, SUMMARY_SHEET, build_cohort
 from xlcalc.round.returned import Problem
 from xlcalc.scorer import resolve_params
 
 
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory):
-    compiled = build_cohort(spec())
+    params = resolve_params(spec(), {"partial_step": "ceil"})
+    package = build_cohort(spec(), params)
     values = dict(example_values())
     values["大观区"] = {**values["大观区"], "cases": None}  # a value with a problem: blank
     del values["宜秀区"]  # a unit with no file
@@ -22,10 +23,8 @@ def saved(tmp_path_factory):
         Problem("大观区.xlsx", "填报", "C4", "“年度法律援助办案数量”应为数字；该项留空（待填）", "大观区"),
         Problem("=1+1.xlsx", "评分", "B4", "公式被修改为 =1+1（应为 =A1）", "迎江区"),
     ]
-    params = resolve_params(spec(), {"partial_step": "ceil"})
-    fill_cohort(compiled, values, params, problems)
-    path = save_cohort(compiled, tmp_path_factory.mktemp("cohort") / "汇总.xlsx")
-    return openpyxl.load_workbook(path), compiled, params
+    path = package.write(values, problems, tmp_path_factory.mktemp("cohort") / "汇总.xlsx")
+    return openpyxl.load_workbook(path), package.compiled, params
 
 
 def test_sheets_and_order(saved):
@@ -77,3 +76,10 @@ def test_problem_list_is_text(saved):
     # a file name from outside that looks like a formula stays text
     assert rows[1][:3] == ["=1+1.xlsx", "评分", "B4"] and rows[1][3].startswith("公式被修改为")
     assert ws.cell(row=5, column=1).data_type == "s"
+    assert ws.max_row == 5 and ws.cell(row=5, column=4).alignment.wrap_text
+
+
+def test_no_problems_leaves_the_placeholder(tmp_path):
+    package = build_cohort(spec(), resolve_params(spec()))
+    wb = openpyxl.load_workbook(package.write({}, [], tmp_path / "c.xlsx"))
+    assert [c.value for c in wb[PROBLEM_SHEET][4]][:2] == ["无", None]

@@ -21,7 +21,7 @@ from typing import Any
 
 from xlcalc.errors import XlcalcError
 from xlcalc.paths import inside
-from xlcalc.round.cohortbook import build_cohort, fill_cohort, save_cohort
+from xlcalc.round.cohortbook import build_cohort
 from xlcalc.round.merge import Merged, merge
 from xlcalc.round.returned import FileResult, Problem, read_returned
 from xlcalc.round.unitbook import UnitTemplate, unit_template
@@ -153,7 +153,7 @@ def collect(
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out = inside(out.parent, out.name)
-    build = (lambda: build_cohort(spec)) if out is not None else None
+    build = (lambda: build_cohort(spec, resolved)) if out is not None else None
     with progress_bar(
         "汇总", len(paths), "个文件", enabled=progress if len(paths) > 50 else False
     ) as advance:
@@ -162,8 +162,7 @@ def collect(
     coll = Collection(spec, resolved, template, files, merged)
     _score(coll)
     if out is not None and not (strict and coll.problems):
-        fill_cohort(cohort, merged.values, resolved, coll.problems)
-        save_cohort(cohort, out)
+        cohort.write(merged.values, coll.problems, out)
     return coll
 
 
