@@ -35,10 +35,12 @@ class CohortPackage:
 
     def __init__(self, compiled: Compiled, problem_sheet: str) -> None:
         self.compiled = compiled
-        self.stamp = Stamp(workbook_bytes(compiled))
+        package = workbook_bytes(compiled)
         # openpyxl records each sheet's zip member while saving
         self.parts = {ws.title: ws.path.lstrip("/") for ws in compiled.workbook.worksheets}
         self.problem_sheet = problem_sheet
+        filled = [SHEET_NAMES[Role.INPUT], problem_sheet, *compiled.layout.list_sheets.values()]
+        self.stamp = Stamp(package, keep={self.parts[s] for s in filled})
 
     def write(self, values: Mapping[str, Mapping[str, Any]], problems: Sequence[Problem], path: Path) -> Path:
         lay = self.compiled.layout

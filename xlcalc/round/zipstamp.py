@@ -31,16 +31,27 @@ class _Member:
 
 
 class Stamp:
-    """A template package split into members; :meth:`copy` swaps one member's content."""
+    """A template package split into members; :meth:`copy` swaps some members' content.
 
-    def __init__(self, package: bytes) -> None:
+    Members are kept as the package's own compressed bytes (never inflated and deflated again);
+    ``texts`` holds the inflated content of the members named in ``keep`` (default: all).
+    """
+
+    def __init__(self, package: bytes, keep: set[str] | None = None) -> None:
         self.members: list[_Member] = []
         self.texts: dict[str, bytes] = {}
         with zipfile.ZipFile(io.BytesIO(package)) as zf:
             for info in zf.infolist():
-                body = zf.read(info)
-                self.texts[info.filename] = body
-                self.members.append(_Member(info.filename.encode(), info.CRC, len(body), _deflate(body)))
+                if keep is None or info.filename in keep:
+                    self.texts[info.filename] = zf.read(info)
+                name = info.filename.encode()
+                if info.compress_type == zipfile.ZIP_DEFLATED and not info.flag_bits & 1:
+                    fields = _LOCAL.unpack_from(package, info.header_offset)
+                    start = info.header_offset + _LOCAL.size + fields[-2] + fields[-1]
+                    data = package[start : start + info.compress_size]
+                else:  # stored (or anything else): deflate it ourselves
+                    data = _deflate(zf.read(info))
+                self.members.append(_Member(name, info.CRC, info.file_size, data))
 
     def copy(self, replace: dict[str, bytes]) -> bytes:
         """The package with the members named in ``replace`` given new (uncompressed) content."""
