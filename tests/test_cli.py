@@ -13,7 +13,7 @@ EXAMPLE = ROOT / "examples" / "anqing_2023_units.yaml"
 
 
 def test_lint_clean_exits_zero(capsys):
-    assert main(["lint", str(ANQING)]) == 0
+    assert main(["lint", str(ROOT / "rubric_specs" / "qingyunpu_2023.yaml")]) == 0
     assert "OK" in capsys.readouterr().out
 
 

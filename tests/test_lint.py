@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from conftest import ANQING
 
 from xlcalc.lint import exit_status, lint
@@ -16,9 +17,47 @@ def _lint(tmp_path, text):
     return lint(load_spec(p))
 
 
-def test_anqing_is_clean(anqing_spec):
-    assert lint(anqing_spec) == []
+def test_anqing_draws_only_its_unreachable_floor(anqing_spec):
+    """安庆's 机构人员配备: 7 points, "每少1人扣1分" below 3 people, "扣完为止" — at most 3 people short,
+    so the item never goes below 4 points: the stated floor is unreachable, which a reviewer should
+    know (issue 13, item 15). Nothing else is flagged."""
+    diags = lint(anqing_spec)
+    assert [(d.level, d.message) for d in diags] == [
+        (
+            "warning",
+            "“机构人员配备”最低只能得4分：按输入项的取值范围，扣分扣不到0分（请核对每项扣分、扣分次数的上限）",
+        )
+    ]
     assert exit_status([]) == 0
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        # 2 per missing person, at most 3 missing, from 7 points: never below 1.
+        (
+            "per: 1\n                unit: 人",
+            "per: 2\n                unit: 人",
+            "“机构人员配备”最低只能得1分",
+        ),
+        ("per: 1\n                unit: 人", "per: 3\n                unit: 人", None),  # 7 - 9 reaches 0
+        ("shortfall: {value: staff, target: 3}", "shortfall: {value: staff, target: 9}", None),
+    ],
+)
+def test_unreachable_floor_follows_the_declared_ranges(tmp_path, old, new, message):
+    assert old in GOOD
+    found = [d.message for d in _lint(tmp_path, GOOD.replace(old, new)) if "最低只能" in d.message]
+    assert [m.split("：")[0] for m in found] == ([] if message is None else [message])
+
+
+def test_declared_parameter_no_rule_reads_is_a_warning(tmp_path):
+    text = GOOD.replace(
+        "params:\n",
+        "params:\n  - {name: spare_choice, label: 备用取舍, doc: 未用, default: 1, min: 0, max: 2}\n",
+        1,
+    )
+    msgs = [d.message for d in _lint(tmp_path, text)]
+    assert "参数“备用取舍”（spare_choice）未被任何规则使用" in msgs
 
 
 def test_children_not_summing_is_an_error(tmp_path):
@@ -54,7 +93,7 @@ def test_full_marks_above_points_is_a_warning(tmp_path):
         "                kind: step_deduction\n                value: arrival_rate",
         "                kind: step_deduction\n                full_marks: 10\n                value: arrival_rate",
     )
-    diags = _lint(tmp_path, text)
+    diags = [d for d in _lint(tmp_path, text) if "机构人员配备" not in d.message]
     assert [d.level for d in diags] == ["warning"]
     assert "规则满分 10 分超过指标分值 6 分" in diags[0].message
     assert exit_status(diags) == 1

@@ -5,12 +5,15 @@ LibreOffice and in the formulas engine (the CI proof)."""
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 from conftest import ANQING, ROOT
 from openpyxl import load_workbook
 
+from xlcalc import ir
 from xlcalc.engines import get_engine
+from xlcalc.errors import InputError
 from xlcalc.scorer import UnitInputs
 from xlcalc.spec.loader import load_spec
 from xlcalc.verify.cases import PROBES, CaseGenerator, rule_probes
@@ -82,9 +85,44 @@ def test_cases_are_deterministic_and_valid():
     from xlcalc.scorer import Scorer
 
     scorer = Scorer(spec)
+    invalid = 0
     for units in a:
-        scorer.score([UnitInputs(str(k), u) for k, u in enumerate(units)])  # no InputError
+        for k, u in enumerate(units):
+            try:
+                scorer.normalize(UnitInputs(str(k), u))
+            except InputError:
+                invalid += 1  # typed past validation: kept as the cell holds it, never an error
+                scorer.normalize(UnitInputs(str(k), u), keep_invalid=True)
+    assert invalid > 0, "the cases include values typed past the cells' validation"
     assert all(u == {} for u in a[0])  # the empty case comes first
+
+
+@pytest.mark.parametrize(
+    ("input_id", "typed", "held", "message"),
+    [
+        ("funds_arrived", -1, -1.0, "待填：请填写本年度实际到位的项目资金（填写无效）"),
+        ("funds_arrived", "很多", "很多", "待填：请填写本年度实际到位的项目资金（填写无效）"),
+        ("funds_arrived", "150%", 1.5, None),  # a number within range once typed: not invalid
+        ("staff", 2.5, 2.5, "待填：请填写法律援助机构工作人员数（含政府购买服务、招聘人员）（填写无效）"),
+        ("in_budget", "对", "对", "待填：请填写法律援助经费全部纳入政府财政预算（填写无效）"),
+    ],
+)
+def test_value_typed_past_validation_is_pending_and_named_invalid(anqing, input_id, typed, held, message):
+    """Issue: 98 typed into a percent cell scored full marks in the workbook; now the rule reading an
+    invalid value is 待填 in both back ends and says which value is invalid."""
+    from conftest import PERFECT
+
+    from xlcalc.scorer import resolve_params
+
+    row = anqing.normalize(UnitInputs("甲", {**PERFECT, input_id: typed}), keep_invalid=True)
+    assert row[input_id] == held
+    cells = anqing.evaluate([row], resolve_params(anqing.spec))[0]
+    texts = [v for k, v in cells.items() if k.endswith("__why") and isinstance(v, str) and "无效" in v]
+    if message is None:
+        assert texts == []
+    else:
+        assert message in texts
+        assert cells["pending_count"] >= 1
 
 
 @pytest.mark.engine
@@ -181,3 +219,39 @@ def test_verify_cli_on_a_spec(lo, capsys, tmp_path):
         == 0
     )
     assert "一致" in capsys.readouterr().out
+
+
+@pytest.mark.engine
+def test_display_sheet_cells_are_compared(lo, tmp_path):
+    """The 审核 sheet shows graph cells through its own formulas; a broken one is a mismatch (it
+    used to survive the mutation self-test: nothing read that sheet)."""
+    copy = tmp_path / "ezhou_2021_pufa.xlsx"
+    shutil.copyfile(ROOT / "templates" / copy.name, copy)
+    target = load_target(copy)
+    sheet, addr, _ = next(d for d in target.layout.display_cells if d[0] == "审核")
+    wb = load_workbook(copy)
+    wb[sheet][addr] = '="随手改的"'
+    wb.save(copy)
+    target = load_target(copy)
+    book = lo.open(target.path)
+    try:
+        cases = CaseGenerator(target.spec, 1, 3).cases(5, target.scorer)
+        run = run_engine(target, book, "libreoffice", cases, tmp_path / "f")
+    finally:
+        book.close()
+    assert {(m.sheet, m.cell) for m in run.mismatches} == {(sheet, addr)}
+    assert run.cells_compared >= 5 * len(target.layout.display_cells)
+
+
+def test_display_expressions_evaluate_like_the_cells_they_show():
+    from xlcalc.pygen import compile_expressions
+    from xlcalc.workbook.build import build_workbook
+
+    spec = load_spec(ROOT / "rubric_specs" / "ezhou_2021_pufa.yaml")
+    layout = build_workbook(spec).layout
+    shown = [e for _, _, e in layout.display_cells]
+    assert len(shown) > 50
+    refs = [e for e in shown if isinstance(e, ir.Ref)]
+    values = {r.cell: float(k) for k, r in enumerate(refs)}
+    out = compile_expressions(refs)(values, {})
+    assert out == [values[r.cell] for r in refs]

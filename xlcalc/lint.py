@@ -2,14 +2,19 @@
 
 Errors make a spec unusable (children not summing to their parent, total not equal to the
 declared total, duplicate ids); warnings flag what a reviewer should look at (duplicate labels,
-a rule whose stated full marks exceed its points, implied maxima, unused inputs).
+a rule whose stated full marks exceed its points or whose inputs' ranges keep it from reaching its
+full marks or its stated floor, implied maxima, unused inputs and parameters).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from xlcalc.errors import Diagnostic, SpecError
+from xlcalc.lowering import Lowering
 from xlcalc.spec.model import Node, Spec
-from xlcalc.workbook.build import build_workbook
+from xlcalc.spec.params import STANDARD_PARAMS
+from xlcalc.workbook.build import build_workbook, used_params
 
 TOLERANCE = 1e-9
 
@@ -74,11 +79,37 @@ def lint(spec: Spec) -> list[Diagnostic]:
     for inp in spec.inputs:
         if inp.id not in used:
             out.append(Diagnostic("warning", f"输入项“{inp.label}”（{inp.id}）未被任何规则使用", file))
+    _unreachable(spec, warn)
     try:  # Excel's limits (formula and text length, sheet size) show only in the compiled workbook
         build_workbook(spec)
     except SpecError as exc:
         out.extend(exc.diagnostics)
     return out
+
+
+def _unreachable(spec: Spec, warn: Callable[[str, Node | None], None]) -> None:
+    """Stated ranges a rule can never reach (bounds from the inputs' declared ranges), and
+    parameters no rule reads."""
+    lowering = Lowering(spec)
+    graph = lowering.build()
+    for node in spec.nodes():
+        rule = node.rule
+        if rule is None or node.points <= 0:
+            continue
+        lo, hi = lowering.raw_bounds.get(node.id, (None, None))
+        if rule.floor != "none" and lo is not None and lo > TOLERANCE:
+            warn(
+                f"“{node.label}”最低只能得{lo:g}分：按输入项的取值范围，扣分扣不到0分"
+                "（请核对每项扣分、扣分次数的上限）",
+                node,
+            )
+        if hi is not None and hi < node.points - TOLERANCE:
+            warn(f"“{node.label}”最高只能得{hi:g}分，达不到分值{node.points:g}分", node)
+    used = used_params(graph)
+    standard = {p.name for p in STANDARD_PARAMS}  # offered to every rubric: unused is normal
+    for p in spec.params:
+        if p.name not in used and p.name not in standard:
+            warn(f"参数“{p.label}”（{p.name}）未被任何规则使用", None)
 
 
 def exit_status(diags: list[Diagnostic]) -> int:

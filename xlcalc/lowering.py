@@ -19,6 +19,7 @@ NEGATIVE_CLAMP = "不低于0分"
 STATUS = "status"
 PENDING_COUNT = "pending_count"
 GRADE = "grade"
+INVALID_MARK = "（填写无效）"  # after an input name in a 待填 message: typed past validation
 
 
 class Lowering:
@@ -33,6 +34,9 @@ class Lowering:
         self.params = {p.name: p for p in spec.params}
         self.pooled: dict[str, str] = {}  # pure-penalty rule node id -> parameter choosing its pool
         self.lowest: dict[str, float | None] = {}  # node id -> lowest possible score (None: unbounded)
+        # node id -> bounds of the rule's raw score over every valid input, before floor and cap
+        # (None: unbounded or unknown); lint reports a stated range the rule can never reach.
+        self.raw_bounds: dict[str, tuple[float | None, float | None]] = {}
 
     # ---- values -------------------------------------------------------------------------
     def val(self, ref: str) -> ir.Expr:
@@ -93,17 +97,32 @@ class Lowering:
         return ir.Str(xlruntime.general_text(value) + self.unit(like))
 
     def filled(self, ref: str) -> ir.Expr | None:
-        """``ref`` filled in: a number is a number, 是/否 answered, a list non-empty (None: text, which
-        is never required)."""
+        """``ref`` filled in with a valid value: a number within the input's declared range (a whole
+        number where one is required), 是/否 answered, a list non-empty (None: text, which is never
+        required). A value typed past the cell's validation (98 into a percent cell) is not filled:
+        both back ends score the rule 待填 and say the value is invalid (see ``missing_text``)."""
         spec_input = self.inputs.get(ref)
         if spec_input is not None and spec_input.is_list:
             return ir.call("COUNT", ir.ListRange(ref)).cmp(">", 0)
+        x = ir.Ref(ref)
         if spec_input is not None and spec_input.is_bool:
-            x = ir.Ref(ref)
             return ir.or_(x.cmp("=", "是"), x.cmp("=", "否"))
         if spec_input is not None and spec_input.is_text:
             return None
-        return ir.isnum(ir.Ref(ref))
+        checks: list[ir.ExprLike] = []
+        if spec_input is not None:
+            if spec_input.lo is not None:
+                checks.append(x.cmp(">=", spec_input.lo))
+            if spec_input.hi is not None:
+                checks.append(x.cmp("<=", spec_input.hi))
+            if spec_input.type == "integer":
+                checks.append(x.cmp("=", ir.round_(x, 0)))
+        if not checks:
+            return ir.isnum(x)
+        # Inside IF(ISNUMBER(..)), never beside it in one AND: Excel's AND evaluates every argument,
+        # and ROUND of a text typed into the cell is #VALUE!. The else-branch is 0, not FALSE: Calc
+        # saves the constant FALSE as FALSE(), which would read as an edited formula.
+        return ir.if_(ir.isnum(x), ir.and_(*checks), 0)
 
     def ready(self, deps: list[str] | tuple[str, ...]) -> ir.Expr | None:
         """All of ``deps`` filled in."""
@@ -123,9 +142,16 @@ class Lowering:
         for d in names:
             blank = ir.call("NOT", self.filled(d))
             sep: ir.ExprLike = ir.if_(ir.or_(*blanks), "、", "") if blanks else ""
-            parts.append(ir.if_(blank, ir.concat(sep, self.label(d)), ""))
+            parts.append(ir.if_(blank, ir.concat(sep, self.label(d), self._invalid_mark(d)), ""))
             blanks.append(blank)
         return ir.concat(*parts)
+
+    def _invalid_mark(self, ref: str) -> ir.ExprLike:
+        """ "（填写无效）" after the name of an input holding something that is not a valid value."""
+        spec_input = self.inputs.get(ref)
+        if spec_input is None or spec_input.is_list:
+            return ""
+        return ir.if_(ir.Ref(ref).cmp("<>", ""), INVALID_MARK, "")
 
     def value_range(self, ref: str) -> tuple[float | None, float | None]:
         """Smallest and largest value a quantity can take given the declared input ranges (None: no
@@ -160,6 +186,28 @@ class Lowering:
                 (a_lo, a_hi), (b_lo, b_hi) = ranges
                 lo = None if a_lo is None or b_hi is None else a_lo - b_hi
                 hi = None if a_hi is None or b_lo is None else a_hi - b_lo
+            case "min":
+                los, his = [r[0] for r in ranges], [r[1] for r in ranges if r[1] is not None]
+                lo = None if any(x is None for x in los) else min(los)  # type: ignore[type-var]
+                hi = min(his) if his else None
+            case "max":
+                los, his = [r[0] for r in ranges if r[0] is not None], [r[1] for r in ranges]
+                lo = max(los) if los else None
+                hi = None if any(x is None for x in his) else max(his)  # type: ignore[type-var]
+            case "clamp":  # MIN(hi, MAX(lo, x))
+                (x_lo, x_hi) = ranges[0]
+                known_lo = [v for v in (d.lo, x_lo) if v is not None]
+                known_hi = [v for v in (d.hi, x_hi) if v is not None]
+                lo = max(known_lo) if known_lo else None
+                hi = min(known_hi) if known_hi else None
+                lo = min(lo, d.hi) if lo is not None and d.hi is not None else lo
+                hi = max(hi, d.lo) if hi is not None and d.lo is not None else hi
+            case "piecewise":
+                bounds = self._piece_ranges(d, ranges[0])
+                los = [b[0] for b in bounds]
+                his = [b[1] for b in bounds]
+                lo = None if any(x is None for x in los) else min(los)  # type: ignore[type-var]
+                hi = None if any(x is None for x in his) else max(his)  # type: ignore[type-var]
             case _:
                 lo, hi = None, None
         if d.cap is not None:  # MIN(cap, value)
@@ -248,6 +296,20 @@ class Lowering:
                 value = ir.round_(ir.call("SUM", *args), d.decimals)
             case "difference":
                 value = ir.round_(args[0] - args[1], d.decimals)
+            case "min":
+                value = ir.min_(*args)
+            case "max":
+                value = ir.max_(*args)
+            case "clamp":
+                value = args[0]
+                if d.lo is not None:
+                    value = ir.max_(d.lo, value)
+                if d.hi is not None:
+                    value = ir.min_(d.hi, value)
+            case "piecewise":
+                value = self._piece_value(d.pieces[-1][1])
+                for bound, piece in reversed(d.pieces[:-1]):
+                    value = ir.if_(args[0].cmp(">=", bound), self._piece_value(piece), value)
             case _:
                 raise ValueError(f"unknown derived kind {d.kind}")
         if d.cap is not None:
@@ -259,6 +321,36 @@ class Lowering:
         expr = ir.if_(ready, value, ir.PENDING) if ready is not None else value
         fmt = "0.0%" if d.percent else ("0" if d.kind in ("count", "count_between") else "0.00")
         self.add(Cell(d.id, Role.DERIVED, d.label, expr, fmt, None, "derived"))
+
+    def _piece_ranges(
+        self, d: DerivedDef, x_range: tuple[float | None, float | None]
+    ) -> list[tuple[float | None, float | None]]:
+        """Each piece's values: a piece showing the tested quantity shows it only between its
+        bound and the bound of the piece before."""
+        out: list[tuple[float | None, float | None]] = []
+        above: float | None = None
+        for bound, value in d.pieces:
+            if value == d.args[0]:
+                lo = (
+                    x_range[0]
+                    if bound is None
+                    else max(bound, x_range[0] if x_range[0] is not None else bound)
+                )
+                hi = (
+                    x_range[1]
+                    if above is None
+                    else min(above, x_range[1] if x_range[1] is not None else above)
+                )
+                out.append((lo, hi))
+            elif isinstance(value, str):
+                out.append(self.value_range(value))
+            else:
+                out.append((value, value))
+            above = bound
+        return out
+
+    def _piece_value(self, value: float | str) -> ir.Expr:
+        return self.val(value) if isinstance(value, str) else ir.Num(value)
 
     def _node(self, node: Node) -> None:
         for child in node.children:
@@ -290,6 +382,7 @@ class Lowering:
             ir.if_(ready, raw_expr, ir.PENDING) if ready else raw_expr,
         )
         lo = None if rule.penalties else low.lo
+        self.raw_bounds[node.id] = (lo, low.hi)
         can_go_negative = low.clamp and rule.floor != "none" and (lo is None or lo < 0)
         can_exceed = low.clamp and (low.hi is None or low.hi > node.points)
         capped: ir.Expr = raw

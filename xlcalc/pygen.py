@@ -218,3 +218,24 @@ def compile_graph(
     run = namespace["run"]
     run.__source__ = source  # type: ignore[attr-defined]
     return run
+
+
+def compile_expressions(exprs: list[ir.Expr]) -> Callable[[dict[str, Any], dict[str, Any]], list[Any]]:
+    """Compile expressions over one unit's cell values (display cells that show graph cells on
+    another sheet) into ``show(v, P) -> [value of each expression]``, with the scorer's runtime.
+    Cross-unit references (columns, unit scores) are not supported here."""
+    names = sorted({n.name for e in exprs for n in ir.walk(e) if isinstance(n, ir.Param)})
+    param_slots = {name: f"p{k}" for k, name in enumerate(names)}
+    gen = PythonGenerator({}, [], param_slots)
+    lines = [
+        "def show(v, P):",
+        *[f"    {slot} = P[{name!r}]" for name, slot in param_slots.items()],
+        "    return [",
+        *[f"        {gen.gen(e)}," for e in exprs],
+        "    ]",
+    ]
+    namespace: dict[str, Any] = {
+        name: getattr(xlruntime, name) for name in dir(xlruntime) if not name.startswith("_")
+    }
+    exec(compile("\n".join(lines) + "\n", "<xlcalc display cells>", "exec"), namespace)  # noqa: S102
+    return namespace["show"]

@@ -19,7 +19,7 @@ from xlcalc.cells import CellGraph, Role
 from xlcalc.errors import InputError
 from xlcalc.lowering import GRADE, PENDING_COUNT, lower
 from xlcalc.pygen import compile_graph
-from xlcalc.spec.model import Node, ParamDef, Spec
+from xlcalc.spec.model import InputDef, Node, ParamDef, Spec
 from xlcalc.values import normalize_value
 
 JSON_FORMAT_VERSION = 1
@@ -184,8 +184,12 @@ class Scorer:
     def nodes(self) -> list[Node]:
         return list(self.spec.nodes())
 
-    def normalize(self, unit: UnitInputs, where: str = "") -> dict[str, Any]:
-        """Every input of one unit as its workbook cell holds it; errors name the unit and the input id."""
+    def normalize(self, unit: UnitInputs, where: str = "", keep_invalid: bool = False) -> dict[str, Any]:
+        """Every input of one unit as its workbook cell holds it; errors name the unit and the input id.
+
+        ``keep_invalid``: a scalar value the input refuses (out of range, text in a number cell) is
+        kept as the cell would hold it after being typed past validation, instead of raising; the
+        rules that read it are then 待填 with the input named "（填写无效）", as in the workbook."""
         base = where or (f"{unit.where} 单位“{unit.name}”" if unit.where else unit.name)
         unknown = [str(k) for k in unit.values if k not in self.inputs]
         if unknown:
@@ -198,6 +202,10 @@ class Scorer:
             try:
                 out[inp.id] = normalize_value(inp, raw, base)
             except InputError:
+                kept = _as_typed_past_validation(inp, raw) if keep_invalid else None
+                if kept is not None:
+                    out[inp.id] = kept
+                    continue
                 # Located messages are built only for the rare bad value: re-read it naming the input.
                 normalize_value(inp, raw, f"{base}，输入项 {inp.id}")
                 raise
@@ -229,3 +237,27 @@ class Scorer:
             cells=cells,
             node_keys=self._node_keys,
         )
+
+
+def _as_typed_past_validation(inp: InputDef, raw: Any) -> float | str | None:
+    """What a scalar input's cell holds when ``raw`` was typed past its validation (None: a value
+    no cell can hold this way, such as a list or a non-finite number)."""
+    if inp.is_list or isinstance(raw, bool):
+        return None
+    if isinstance(raw, int | float) and math.isfinite(raw) and abs(raw) < 1e15:
+        return float(raw)
+    if isinstance(raw, str) and raw.strip() and len(raw) <= 32767:
+        return _typed_number(raw.strip()) if len(raw) < 40 else raw
+    return None
+
+
+def _typed_number(text: str) -> float | str:
+    """A spreadsheet's reading of typed text: a plain number or percent becomes a number, anything
+    else stays text (no unit suffixes, no thousands separators: those cells hold text too)."""
+    if "_" in text:  # Python reads 1_000 as a number; a spreadsheet does not
+        return text
+    try:
+        value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        return text
+    return value if math.isfinite(value) and abs(value) < 1e15 else text

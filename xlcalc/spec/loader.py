@@ -26,7 +26,18 @@ from xlcalc.spec.model import (
 from xlcalc.spec.params import STANDARD_PARAMS
 from xlcalc.yamlread import Context, Reader, load_yaml, read_spec_text
 
-DERIVED_KINDS = {"ratio": 2, "mean": 1, "count": 1, "count_between": 1, "sum": None, "difference": 2}
+DERIVED_KINDS = {
+    "ratio": 2,
+    "mean": 1,
+    "count": 1,
+    "count_between": 1,
+    "sum": None,
+    "difference": 2,
+    "min": None,
+    "max": None,
+    "clamp": 1,
+    "piecewise": 1,
+}
 AGGREGATES = ("sum", "deductions")
 
 
@@ -173,6 +184,9 @@ def _derived(r: Reader) -> DerivedDef:
     want = DERIVED_KINDS.get(kind)
     if want is not None and len(args) != want:
         r.error(f"derived kind '{kind}' takes {want} operand(s) in 'of', found {len(args)}", "of")
+    if kind in ("min", "max") and len(args) < 2:
+        r.error(f"derived kind '{kind}' takes at least 2 operands in 'of', found {len(args)}", "of")
+    pieces = _pieces(r, args) if kind == "piecewise" else ()
     on_zero = r.get("on_zero", (str, float), "pending")
     if on_zero != "pending" and number_or_percent(on_zero) is None:
         r.error(f"'on_zero' must be 'pending' or a number, found '{on_zero}'", "on_zero")
@@ -191,9 +205,37 @@ def _derived(r: Reader) -> DerivedDef:
         decimals=r.get("decimals", int, 10),
         percent=r.get("percent", bool, False),
         note=r.get("note", str, ""),
+        pieces=pieces,
     )
     r.finish()
+    if kind == "clamp" and d.lo is None and d.hi is None:
+        r.error("derived kind 'clamp' needs 'min', 'max' or both", "kind")
     return d
+
+
+def _pieces(r: Reader, args: tuple[str, ...]) -> tuple[tuple[float | None, float | str], ...]:
+    """``pieces: [{from: 15, value: 15}, {from: 6, value: fees}, {value: 6}]``: the first piece
+    whose ``from`` the tested quantity reaches; the last piece, without ``from``, is the rest."""
+    out: list[tuple[float | None, float | str]] = []
+    readers = list(r.readers("pieces", required=True))
+    for k, pr in enumerate(readers):
+        bound = read_amount(pr, "from", None, required=False)
+        raw = pr.get("value", (str, float, int))
+        value: float | str = 0.0
+        if isinstance(raw, str) and raw in args:
+            value = raw
+        elif isinstance(raw, int | float) and not isinstance(raw, bool):
+            value = float(raw)
+        else:
+            pr.error(f"piece value must be a number or one of {list(args)}, found '{raw}'", "value")
+        last = k == len(readers) - 1
+        if (bound is None) != last:
+            pr.error("every piece but the last needs 'from'; the last piece has none", "from")
+        if out and bound is not None and out[-1][0] is not None and bound >= out[-1][0]:  # type: ignore[operator]
+            pr.error("pieces are tried in order: each 'from' must be below the one before", "from")
+        out.append((bound, value))
+        pr.finish()
+    return tuple(out)
 
 
 def _choice(r: Reader) -> Choice:

@@ -122,7 +122,7 @@ class DerivedDef:
 
     id: str
     label: str
-    kind: str  # ratio | mean | count | count_between | sum | difference
+    kind: str  # ratio | mean | count | count_between | sum | difference | min | max | clamp | piecewise
     unit: str = ""
     args: tuple[str, ...] = ()
     scale: float = 1.0
@@ -133,6 +133,9 @@ class DerivedDef:
     decimals: int = 10
     percent: bool = False
     note: str = ""
+    # piecewise: (lower bound or None for the last, catch-all piece; a number or a quantity of
+    # ``args``), tried in order: the first piece whose bound the tested quantity reaches.
+    pieces: tuple[tuple[float | None, float | str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,42 @@ class ProbeMaker:
             return None
         if d.kind == "mean" and d.args[0] in self.inputs:
             return {d.args[0]: [value] * max(1, min(20, self.inputs[d.args[0]].capacity))}
+        if d.kind == "clamp":
+            inside = (d.lo is None or value >= d.lo) and (d.hi is None or value <= d.hi)
+            return self.set_value(d.args[0], value) if inside else None
+        if d.kind in ("min", "max"):  # every operand at the value
+            out: Probe = {}
+            for a in d.args:
+                p = self.set_value(a, value)
+                if p is None:
+                    return None
+                out.update(p)
+            return out
+        if d.kind == "piecewise":
+            return self._solve_piecewise(d, value)
         return None
+
+    def _solve_piecewise(self, d: DerivedDef, value: float) -> Probe | None:
+        """The tested quantity at ``value`` if that selects a piece showing the quantity itself,
+        else at the bound of a numeric piece equal to ``value``."""
+        x = d.args[0]
+        for bound, piece in d.pieces:
+            if piece == x and (bound is None or value >= bound):
+                chosen = next(p for b, p in d.pieces if b is None or value >= b)
+                return self.set_value(x, value) if chosen == x else None
+            if piece == value and bound is not None:
+                return self.set_value(x, bound)
+        return None
+
+    def breakpoints(self, d: DerivedDef) -> list[Probe]:
+        """The tested quantity of a clamp or piecewise quantity at and around every bound."""
+        x = d.args[0] if d.args else ""
+        bounds: list[float] = []
+        if d.kind == "clamp":
+            bounds = [b for b in (d.lo, d.hi) if b is not None]
+        elif d.kind == "piecewise":
+            bounds = [b for b, _ in d.pieces if b is not None]
+        return [p for b in bounds for p in self.near(x, b, self.resolution(x))]
 
     def near(self, ref: str, threshold: float, step: float) -> list[Probe]:
         out = []
@@ -253,6 +288,8 @@ def rule_probes(spec: Spec) -> list[tuple[str, Probe]]:
             out += [(node.id, p) for k in (0, 1, 2, n0, n0 + 1, 20) if (p := pm.set_value(pen.count, k))]
         for v in rule.vetoes:
             out.append((node.id, {v.flag: "是"}))
+    for d in spec.derived:
+        out += [(f"derived:{d.id}", p) for p in pm.breakpoints(d)]
     return out
 
 
@@ -332,6 +369,28 @@ class CaseGenerator:
                     if v != p.default:
                         out.append({p.name: v})
         return out
+
+    def invalid_unit(self) -> dict[str, Any]:
+        """A valid unit with one to three inputs holding what a user can type past a cell's
+        validation (98 into a percent cell, a count of -1, 2.5 people, text, 对 for 是/否): both back
+        ends must score the rules reading them 待填 and call the value invalid."""
+        unit = self.valid(self.random_unit())
+        scalars = [i for i in self.spec.inputs if not i.is_list and not i.is_text]
+        for inp in self.rng.sample(scalars, k=min(len(scalars), self.rng.randint(1, 3))):
+            unit[inp.id] = self.invalid_value(inp)
+        return unit
+
+    def invalid_value(self, inp: InputDef) -> Any:
+        if inp.is_bool:
+            return self.rng.choice(("对", "0.5", "是的"))
+        options: list[Any] = ["无", "待统计"]
+        if inp.hi is not None:
+            options.append(98.0 if inp.is_percent and inp.hi < 98 else inp.hi + 1)
+        if inp.lo is not None:
+            options.append(inp.lo - 1)
+        if inp.type == "integer":
+            options.append((inp.lo or 0) + 2.5)
+        return self.rng.choice(options)
 
     def sparse_unit(self) -> dict[str, Any]:
         """A unit with a fifth of its inputs left blank (待填 paths)."""
@@ -452,6 +511,8 @@ class CaseGenerator:
                     units.append(self.valid(self.extreme_unit()))
                 elif self.rng.random() < 0.2:
                     units.append(self.valid(self.sparse_unit()))
+                elif self.rng.random() < 0.1:
+                    units.append(self.invalid_unit())
                 else:
                     units.append(self.valid(self.random_unit()))
             if self.n > 2 and self.rng.random() < 0.3:

@@ -17,11 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from ruamel.yaml import YAML
 
 from xlcalc.cells import Role
 from xlcalc.engines import Book, ErrorValue
 from xlcalc.paths import inside
+from xlcalc.pygen import compile_expressions
 from xlcalc.scorer import UnitInputs, resolve_params
 from xlcalc.verify.cases import Case
 from xlcalc.verify.progress import rate_text
@@ -110,6 +112,11 @@ class Runner:
         self.n = target.layout.n_units
         self.form_runs = form_runs(target.layout.input_positions)
         self.param_runs = form_runs({name: (row, 2) for name, row in target.param_rows.items()})
+        # Display sheets (审核) repeat graph cells through expressions: compared as "#sheet!A1".
+        shown = target.layout.display_cells
+        self.display_keys = [f"#{sheet}!{addr}" for sheet, addr, _ in shown]
+        self.show = compile_expressions([e for _, _, e in shown]) if shown else None
+        self.display_blocks = _display_blocks([(sheet, addr) for sheet, addr, _ in shown])
 
     # ---- writing -----------------------------------------------------------------------
     def write_case(self, rows: list[dict[str, Any]], params: dict[str, Any]) -> None:
@@ -163,6 +170,10 @@ class Runner:
                     out[c.id] = [block[u][k] for u in range(self.n)]
                 else:
                     out[c.id] = [block[k][0]]
+        for sheet, (r1, c1, r2, c2), members in self.display_blocks:
+            block = self.book.read(sheet, f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}")
+            for key, (r, c) in members:
+                out[key] = [block[r - r1][c - c1]]
         return out
 
     # ---- one case ----------------------------------------------------------------------
@@ -170,12 +181,14 @@ class Runner:
         """Normalised unit rows, parameters and the reference scorer's value of every cell."""
         names = self.t.units
         units = [UnitInputs(names[u], case.units[u]) for u in range(self.n)]
-        rows = [self.t.scorer.normalize(u) for u in units]
+        rows = [self.t.scorer.normalize(u, keep_invalid=True) for u in units]
         params = resolve_params(self.t.spec, case.params)
         expected = self.t.scorer.evaluate(rows, params)
         for u in range(self.n):
             for sheet in self.unit_name_sheets():
                 expected[u]["@" + sheet] = names[u]
+        if self.show is not None:
+            expected[0].update(zip(self.display_keys, self.show(expected[0], params), strict=True))
         return rows, params, expected
 
     def run_case(self, case: Case, run: EngineRun, index: int) -> None:
@@ -208,6 +221,8 @@ class Runner:
                 if len(run.mismatches) < self.max_reported:
                     if cell_id.startswith("@"):
                         sheet, addr = cell_id[1:], f"A{FIRST_ROW + u}"
+                    elif cell_id.startswith("#"):
+                        sheet, addr = cell_id[1:].rsplit("!", 1)
                     else:
                         sheet, addr = self.layout.sheet_of(cell_id), self.layout.address(cell_id, u)
                     run.mismatches.append(
@@ -368,6 +383,22 @@ def run_engine_parallel(
         pool.join()
     run.seconds = time.perf_counter() - start
     return run
+
+
+def _display_blocks(
+    cells: list[tuple[str, str]],
+) -> list[tuple[str, tuple[int, int, int, int], list[tuple[str, tuple[int, int]]]]]:
+    """Display cells grouped by sheet with the rectangle read for them in one call each."""
+    by_sheet: dict[str, list[tuple[str, tuple[int, int]]]] = {}
+    for sheet, addr in cells:
+        col, row = coordinate_from_string(addr)
+        by_sheet.setdefault(sheet, []).append((f"#{sheet}!{addr}", (row, column_index_from_string(col))))
+    out = []
+    for sheet, members in by_sheet.items():
+        rows = [rc[0] for _, rc in members]
+        cols = [rc[1] for _, rc in members]
+        out.append((sheet, (min(rows), min(cols), max(rows), max(cols)), members))
+    return out
 
 
 def form_runs(positions: dict[str, tuple[int, int]]) -> list[tuple[str, list[str]]]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from openpyxl.utils import get_column_letter
 
+from xlcalc import ir
 from xlcalc.cells import Cell, CellGraph, ListInput, Role
 from xlcalc.spec.model import Spec
 
@@ -65,6 +66,9 @@ class Layout:
     # Single-project 自评表 specs: the spec, so inputs sit in the cells of the national form.
     spec: Spec | None = None
     input_positions: dict[str, tuple[int, int]] = field(default_factory=dict, init=False)
+    # Cells of display sheets (审核) that show graph cells through an IR expression, as
+    # (sheet, A1 address, expression over unit 0's cells): the verifier compares them too.
+    display_cells: list[tuple[str, str, ir.Expr]] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
         if self.spec is not None and not self.ranked:

@@ -320,6 +320,7 @@ def audit_sheet(wb: Workbook, spec: Spec, layout: Layout, sink: Callable[[str, s
         if isinstance(value, ir.Expr):
             c.value = gen.formula(value)
             sink(ws.title, c.coordinate, c.value)
+            layout.display_cells.append((ws.title, c.coordinate, value))
         else:
             c.value = value
         c.number_format = fmt
