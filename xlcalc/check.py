@@ -23,13 +23,13 @@ from xlcalc.scorer import Scorer, resolve_params
 from xlcalc.spec.loader import load_spec
 from xlcalc.spec.model import Spec
 from xlcalc.verify.compare import Mismatch, same_value
-from xlcalc.workbook.build import used_params
 from xlcalc.workbook.layout import FIRST_ROW, PARAM_SHEET
 from xlcalc.workbook.readback import read_inputs
 from xlcalc.workbook.returned import (  # noqa: F401  (re-exported: verify, bridge, the round package)
     OPTIONAL_SHEETS,
     CheckReport,
     Returned,
+    check_structure,
     normalize_formula,
     open_returned,
 )
@@ -39,7 +39,7 @@ from xlcalc.workbook.untrusted import Limits
 
 def _params(r: Returned, file_params: dict[str, Any], expected: dict[str, Any]) -> dict[str, Any]:
     """Parameters the reference accepts; differences from the expected values are reported."""
-    rows = param_rows(r.spec, used_params(r.layout.graph))
+    rows = param_rows(r.spec, r.expected.params_used)
     ok: dict[str, Any] = {}
     for name, value in file_params.items():
         p = r.spec.param(name)

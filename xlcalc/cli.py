@@ -18,6 +18,7 @@ from xlcalc.errors import XlcalcError
 from xlcalc.importer import command as import_command
 from xlcalc.inputs import load_inputs, param_pairs
 from xlcalc.lint import exit_status, lint
+from xlcalc.round import collect_command, distribute
 from xlcalc.scorer import Scorer, UnitResult, json_envelope
 from xlcalc.spec.loader import load_many, load_spec
 from xlcalc.stream import iter_results, write_json
@@ -116,6 +117,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     check.add_parser(sub)
     audit_command.add_parser(sub)
     import_command.add_parser(sub)
+    distribute.add_parser(sub)
+    collect_command.add_parser(sub)
 
     args = parser.parse_args(argv)
     try:

@@ -7,6 +7,7 @@ know where inputs go and which cells to compare); ``write_workbook`` saves it de
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from io import BytesIO
 from pathlib import Path
 
@@ -34,6 +35,22 @@ class Compiled:
     units: list[str]
     workbook: Workbook
     formula_blocks: list[tuple[str, str, str]]
+
+    # Computed once when many returned files are checked against one expected workbook (collect).
+    @cached_property
+    def params_used(self) -> set[str]:
+        return used_params(self.graph)
+
+    @cached_property
+    def formula_cells(self) -> list[tuple[str, int, int, str]]:
+        """(sheet, row, column, formula) of every formula cell, sheet by sheet, row by row."""
+        return [
+            (ws.title, c.row, c.column, c.value)
+            for ws in self.workbook.worksheets
+            for row in ws.iter_rows()
+            for c in row
+            if isinstance(c.value, str) and c.value.startswith("=")
+        ]
 
 
 def default_units(spec: Spec) -> list[str]:

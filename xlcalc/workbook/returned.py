@@ -8,6 +8,7 @@ the cells the spec's layout names; see :mod:`xlcalc.workbook.embedded` for how i
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ from openpyxl.utils.cell import get_column_letter, range_boundaries
 from xlcalc.cells import Role
 from xlcalc.errors import XlcalcError
 from xlcalc.spec.model import Spec
-from xlcalc.workbook.build import Compiled, build_workbook, used_params
+from xlcalc.workbook.build import Compiled, build_workbook
 from xlcalc.workbook.embedded import meta_id, same_spec, trusted_spec
 from xlcalc.workbook.layout import FIRST_ROW, FORMULA_SHEET, PARAM_SHEET, SHEET_NAMES, Layout
 from xlcalc.workbook.readback import SPEC_SHEET
@@ -25,7 +26,8 @@ from xlcalc.workbook.sheets import param_rows
 from xlcalc.workbook.untrusted import Limits, UntrustedBook, cells_of
 
 _STRING = re.compile(r'"(?:[^"]|"")*"')
-OPTIONAL_SHEETS = {"校验"}  # written by the bridge into a checked copy
+# written by the bridge into a checked copy (校验) and by collect into the cohort workbook
+OPTIONAL_SHEETS = {"校验", "汇总", "问题清单"}
 
 
 @dataclass
@@ -83,6 +85,21 @@ def normalize_formula(formula: str) -> str:
     return "".join(parts)
 
 
+# Formula texts repeat across the files of a round (collect checks thousands against one expected
+# workbook, each saved by the same application): normalized once. Only short texts are cached, so a
+# hostile file's 32,767-character formulas cannot make the cache large (at most ~32 MB).
+_normalized = functools.lru_cache(maxsize=1 << 13)(normalize_formula)
+_CACHED_CHARS = 1000
+
+
+def _same_formula(got: str, want: str) -> bool:
+    if got == want:
+        return True
+    if len(got) > _CACHED_CHARS:
+        return normalize_formula(got) == _normalized(want)
+    return _normalized(got) == _normalized(want)
+
+
 def _canon(code: str) -> str:
     return code.replace("'", "").replace(" ", "").replace("_xlfn.", "").upper()
 
@@ -126,9 +143,7 @@ def open_returned(
     n = _unit_count(book, spec, report)
     expected = build_workbook(spec, [f"u{k}" for k in range(n)])
     returned = Returned(book, spec, expected, report)
-    _check_sheets(returned)
-    _check_links(returned)
-    _check_formulas(returned)
+    check_structure(returned)
     return returned
 
 
@@ -162,6 +177,14 @@ def _unit_count(book: UntrustedBook, spec: Spec, report: CheckReport) -> int:
             f"{FORMULA_SHEET}!B2：公式索引声称有{claim}个单位，但“{input_sheet}”表只有{real}行单位"
         )
     return max(1, min(real, want))
+
+
+def check_structure(r: Returned) -> None:
+    """Sheets, links and formulas of a returned workbook opened against a given expected workbook
+    (``collect`` checks many files against one it built once)."""
+    _check_sheets(r)
+    _check_links(r)
+    _check_formulas(r)
 
 
 def _check_sheets(r: Returned) -> None:
@@ -209,7 +232,7 @@ def _input_coords(r: Returned) -> dict[str, set[tuple[int, int]]]:
             out.setdefault(sheet, set()).update(cells_of(rng))
         if lay.ranked:
             out[input_sheet].add((FIRST_ROW + u, 1))
-    rows = param_rows(spec, used_params(lay.graph))
+    rows = param_rows(spec, r.expected.params_used)
     out.setdefault(PARAM_SHEET, set()).update((row, 2) for row in rows.values())
     return out
 
@@ -219,14 +242,10 @@ def _check_formulas(r: Returned) -> None:
     present = set(book.sheet_names)
     wanted: dict[str, set[tuple[int, int]]] = {}
     expected: list[tuple[str, int, int, str]] = []
-    for ws in r.expected.workbook.worksheets:
-        if ws.title not in present:
-            continue
-        for row in ws.iter_rows():
-            for c in row:
-                if isinstance(c.value, str) and c.value.startswith("="):
-                    expected.append((ws.title, c.row, c.column, c.value))
-                    wanted.setdefault(ws.title, set()).add((c.row, c.column))
+    for sheet, row, col, text in r.expected.formula_cells:
+        if sheet in present:
+            expected.append((sheet, row, col, text))
+            wanted.setdefault(sheet, set()).add((row, col))
     inputs = _input_coords(r)
     for sheet, coords in inputs.items():
         if sheet in present:
@@ -241,7 +260,7 @@ def _check_formulas(r: Returned) -> None:
             report.formula_problems.append(f"{sheet}!{addr}：公式被覆盖或删除（应为 {want}）")
         else:
             r.formulas[(sheet, addr)] = got
-            if normalize_formula(got) != normalize_formula(want):
+            if not _same_formula(got, want):
                 report.formula_problems.append(f"{sheet}!{addr}：公式被修改为 {got}（应为 {want}）")
     for sheet, coords in inputs.items():
         for row, col in sorted(coords):
