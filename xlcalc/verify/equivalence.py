@@ -101,7 +101,7 @@ def check_equivalence(
     try:
         for k, case in enumerate(cases):
             rows = [
-                target.scorer.normalize(UnitInputs(n, u))
+                target.scorer.normalize(UnitInputs(n, u), keep_invalid=True)
                 for n, u in zip(target.units, case.units, strict=True)
             ]
             params = resolve_params(target.spec, case.params)
@@ -122,7 +122,7 @@ def check_equivalence(
         sheet = SHEET_NAMES[Role.INPUT]
         for b, base in enumerate(filled):
             rows = [
-                target.scorer.normalize(UnitInputs(n, u))
+                target.scorer.normalize(UnitInputs(n, u), keep_invalid=True)
                 for n, u in zip(target.units, base.units, strict=True)
             ]
             params = resolve_params(target.spec, base.params)

@@ -218,7 +218,7 @@ def run_mutants(
     # Values of case 1 (a filled one) give the "overwritten by a number" mutants their constants.
     probe_case = case_list[1] if len(case_list) > 1 else case_list[0]
     rows = [
-        target.scorer.normalize(UnitInputs(target.units[u], probe_case.units[u]))
+        target.scorer.normalize(UnitInputs(target.units[u], probe_case.units[u]), keep_invalid=True)
         for u in range(target.layout.n_units)
     ]
     values = target.scorer.evaluate(rows, resolve_params(target.spec, probe_case.params))
