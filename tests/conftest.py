@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from xlcalc.engines import get_engine
 from xlcalc.scorer import Scorer
 from xlcalc.spec.loader import load_spec
 
@@ -80,3 +81,13 @@ def anqing_spec():
 @pytest.fixture(scope="session")
 def anqing(anqing_spec) -> Scorer:
     return Scorer(anqing_spec)
+
+
+@pytest.fixture(scope="session")
+def libreoffice():
+    """The shared headless LibreOffice (one office per test process); skips where it is missing."""
+    engine = get_engine("libreoffice", shared=True)
+    ok, why = engine.available()
+    if not ok:
+        pytest.skip(why)
+    return engine

@@ -35,25 +35,15 @@ def test_sample_spreads_over_operators():
     assert sorted(m.operator for m in picked) == ["comparison"] * 3 + ["constant"] * 3
 
 
-def _libreoffice():
-    from xlcalc.engines import get_engine
-
-    engine = get_engine("libreoffice", shared=True)
-    ok, why = engine.available()
-    if not ok:
-        pytest.skip(why)
-    return engine
-
-
 @pytest.mark.engine
-def test_mutants_of_anqing_are_killed(tmp_path):
+def test_mutants_of_anqing_are_killed(libreoffice, tmp_path):
     """Twelve mutants over 安庆's sheets and operators. The equivalence check (formulas engine) is
     left to `xlcalc verify --mutate` here: parsing the ten-unit workbook twice per survivor cost
     CI five minutes; the single-table templates below exercise it."""
     target = load_target(ANQING, tmp_path)
     report = run_mutants(
         target,
-        _libreoffice().open,
+        libreoffice.open,
         "libreoffice",
         limit=12,
         cases=20,
@@ -74,13 +64,13 @@ SINGLE_TABLES = sorted(p for p in (ROOT / "rubric_specs").glob("*.yaml") if p.st
 
 @pytest.mark.engine
 @pytest.mark.parametrize("spec", SINGLE_TABLES, ids=lambda p: p.stem)
-def test_every_non_equivalent_mutant_of_a_single_table_is_killed(spec, tmp_path):
+def test_every_non_equivalent_mutant_of_a_single_table_is_killed(libreoffice, spec, tmp_path):
     """A sampled mutation self-test on every single-table template, 审核 cells included; survivors
     are checked for equivalence (case replay and an input sweep in the formulas engine)."""
     target = load_target(spec, tmp_path)
     report = run_mutants(
         target,
-        _libreoffice().open,
+        libreoffice.open,
         "libreoffice",
         limit=6,
         cases=20,

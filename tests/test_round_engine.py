@@ -15,7 +15,6 @@ from openpyxl.utils import get_column_letter
 
 from xlcalc.cells import Role
 from xlcalc.cli import main
-from xlcalc.engines import get_engine
 from xlcalc.engines.lo_typing import type_text
 from xlcalc.inputs import load_inputs
 from xlcalc.round.collect import collect, ranked
@@ -74,12 +73,8 @@ def _fill(engine, path: Path, values: dict, tamper=None) -> None:
 
 
 @pytest.fixture(scope="module")
-def engine():
-    eng = get_engine("libreoffice", shared=True)
-    ok, why = eng.available()
-    if not ok:
-        pytest.skip(why)
-    return eng
+def engine(libreoffice):
+    return libreoffice
 
 
 @pytest.fixture(scope="module")
