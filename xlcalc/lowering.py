@@ -244,10 +244,7 @@ class Lowering(LoweringContext):
             parts += ["，得", score_ref, "分"]
         else:
             parts += ["共扣", -score_ref, "分"]
-        pending_text = getattr(rule, "pending_text", None)
-        pending: ir.ExprLike = (
-            pending_text(self, node) if pending_text is not None else self.missing_text(deps)
-        )
+        pending = rule.pending_text(self, node, deps)
         self.add(
             Cell(
                 f"{node.id}__why",

@@ -273,6 +273,10 @@ class Rule:
         """The rule's own stated full marks, when its text promises a number."""
         return None
 
+    def pending_text(self, lw: Lowering, node: Node, deps: list[str]) -> ir.ExprLike:
+        """The explanation while the rule is 待填: by default the inputs still blank or invalid."""
+        return lw.missing_text(deps)
+
     def refs(self) -> list[str]:
         """Every input or derived id the rule reads (for reference checks)."""
         return []

@@ -105,7 +105,7 @@ class ThresholdOrManual(Rule):
             hi=max(hi, node.points),
         )
 
-    def pending_text(self, lw: Lowering, node: Node) -> ir.Expr:
+    def pending_text(self, lw: Lowering, node: Node, deps: list[str]) -> ir.Expr:
         conds = "、".join(lw.label(x) for x in dict.fromkeys(lw.base_inputs(self.cond_refs())))
         ready = lw.ready(self.cond_refs())
         judged = f"待填：不符合得分条件，请填写{lw.label(self.score)}"

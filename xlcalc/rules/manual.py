@@ -89,7 +89,7 @@ class Discretionary(Rule):
         t = lw.val(self.tier)
         return ir.or_(*(t.cmp("=", name) for name, _, _ in QUALITATIVE_BANDS))
 
-    def pending_text(self, lw: Lowering, node: Node) -> ir.ExprLike:
+    def pending_text(self, lw: Lowering, node: Node, deps: list[str]) -> ir.ExprLike:
         """A blank tier is 待填; a misspelt one ("部份达成") is named, never taken for a band."""
         labels = [lw.label(x) for x in ((self.tier,) if self.tier else ()) + (self.score,)]
         missing = "待填：请填写" + "、".join(labels)

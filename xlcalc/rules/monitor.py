@@ -192,7 +192,7 @@ class Monitor(Rule):
             Cell(f"{node.id}__status", Role.SCORE, f"{node.label}：监控状态", expr, "@", node.id, STATUS_KIND)
         )
 
-    def pending_text(self, lw: Lowering, node: Node) -> str:
+    def pending_text(self, lw: Lowering, node: Node, deps: list[str]) -> str:
         names = "、".join(lw.label(x) for x in dict.fromkeys(lw.base_inputs(self.refs())))
         return f"待填：请填写{names}"
 

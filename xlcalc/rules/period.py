@@ -230,7 +230,7 @@ class PerPeriod(Rule):
         ready = ir.if_(pooled, pready, ir.and_(*readies))
         return Lowered(raw, why, (), ready=ready, lo=lo, hi=full)
 
-    def pending_text(self, lw: Lowering, node: Node) -> ir.Expr:
+    def pending_text(self, lw: Lowering, node: Node, deps: list[str]) -> ir.Expr:
         """待填 message naming the inputs of the evaluation mode in force."""
 
         def names(refs: list[str]) -> str:
