@@ -17,6 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from xlcalc.workbook.form import INDICATOR_HEADS
+
 ROOT = Path(__file__).resolve().parent.parent
 ROWS = 30
 PER_FILE = 10
@@ -79,17 +81,7 @@ def table(k: int, rng: random.Random) -> str:
         f"\t{spent / 10:.1f}",
         "",
     ]
-    head = (
-        "一级指标",
-        "二级指标",
-        "三级指标",
-        "年度指标值",
-        "实际完成值",
-        "分值",
-        "得分",
-        "偏差原因分析及改进措施",
-    )
-    lines += ["\t绩效指标", *(f"\t{h}" for h in head), ""]
+    lines += ["\t绩效指标", *(f"\t{h}" for h in INDICATOR_HEADS), ""]
     points = [3] * ROWS
     total = 10.0
     prev = ("", "")

@@ -34,12 +34,8 @@ GNUMERIC_UNIT_CASES = int(os.environ.get("XLCALC_GNUMERIC_UNIT_CASES", "20"))
 
 
 @pytest.fixture(scope="module")
-def lo():
-    engine = get_engine("libreoffice", shared=True)
-    ok, why = engine.available()
-    if not ok:
-        pytest.skip(why)
-    return engine
+def lo(libreoffice):
+    return libreoffice
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,6 @@ import pytest
 from conftest import ROOT
 
 from xlcalc.cells import Role
-from xlcalc.engines import get_engine
 from xlcalc.engines.lo_typing import Typed, type_text
 from xlcalc.spec.loader import load_spec
 from xlcalc.workbook.build import Compiled, build_workbook
@@ -107,12 +106,9 @@ def test_validation_of_typed_values(name: str, input_id: str, typed: str, accept
 
 
 @pytest.fixture(scope="module")
-def typed_in_libreoffice() -> dict[tuple[str, str, str], Typed]:
+def typed_in_libreoffice(libreoffice) -> dict[tuple[str, str, str], Typed]:
     """Every TYPED entry typed into the shipped template in LibreOffice, one book per template."""
-    engine = get_engine("libreoffice", shared=True)
-    ok, why = engine.available()
-    if not ok:
-        pytest.skip(why)
+    engine = libreoffice
     out: dict[tuple[str, str, str], Typed] = {}
     for name in sorted({row[0] for row in TYPED}):
         layout = _built(name).layout

@@ -8,7 +8,7 @@ keeps scoring fast (tens of thousands of units per second).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from xlcalc import ir, xlruntime
@@ -136,10 +136,13 @@ class PythonGenerator:
         return src if textual else f"text_of({src})"
 
 
-def _param_names(graph: CellGraph) -> set[str]:
-    return {
-        n.name for c in graph.cells if c.expr is not None for n in ir.walk(c.expr) if isinstance(n, ir.Param)
-    }
+def _param_names(exprs: Iterable[ir.Expr]) -> set[str]:
+    return {n.name for e in exprs for n in ir.walk(e) if isinstance(n, ir.Param)}
+
+
+def _runtime_namespace() -> dict[str, Any]:
+    """The globals generated code runs with: the Excel-semantics runtime's public names."""
+    return {name: getattr(xlruntime, name) for name in dir(xlruntime) if not name.startswith("_")}
 
 
 def _is_range(e: ir.Expr) -> bool:
@@ -161,7 +164,8 @@ def generate_source(graph: CellGraph, skip_roles: frozenset[Role] = frozenset())
 
     ``skip_roles`` leaves out cells nothing else reads (explanations, when only scores are wanted).
     """
-    param_slots = {name: f"p{k}" for k, name in enumerate(sorted(_param_names(graph)))}
+    exprs = (c.expr for c in graph.cells if c.expr is not None)
+    param_slots = {name: f"p{k}" for k, name in enumerate(sorted(_param_names(exprs)))}
     lines = [
         "def run(U, P):",
         "    n = len(U)",
@@ -209,9 +213,7 @@ def compile_graph(
         if needed:
             raise ValueError(f"cell {cell.id} reads skipped cells {needed}")
     source = generate_source(graph, skip_roles)
-    namespace: dict[str, Any] = {
-        name: getattr(xlruntime, name) for name in dir(xlruntime) if not name.startswith("_")
-    }
+    namespace = _runtime_namespace()
     namespace["SCORES"] = graph.counted_scores()
     code = compile(source, "<xlcalc scorer>", "exec")
     exec(code, namespace)  # noqa: S102 - source generated from the validated cell graph
@@ -224,8 +226,7 @@ def compile_expressions(exprs: list[ir.Expr]) -> Callable[[dict[str, Any], dict[
     """Compile expressions over one unit's cell values (display cells that show graph cells on
     another sheet) into ``show(v, P) -> [value of each expression]``, with the scorer's runtime.
     Cross-unit references (columns, unit scores) are not supported here."""
-    names = sorted({n.name for e in exprs for n in ir.walk(e) if isinstance(n, ir.Param)})
-    param_slots = {name: f"p{k}" for k, name in enumerate(names)}
+    param_slots = {name: f"p{k}" for k, name in enumerate(sorted(_param_names(exprs)))}
     gen = PythonGenerator({}, [], param_slots)
     lines = [
         "def show(v, P):",
@@ -234,8 +235,6 @@ def compile_expressions(exprs: list[ir.Expr]) -> Callable[[dict[str, Any], dict[
         *[f"        {gen.gen(e)}," for e in exprs],
         "    ]",
     ]
-    namespace: dict[str, Any] = {
-        name: getattr(xlruntime, name) for name in dir(xlruntime) if not name.startswith("_")
-    }
+    namespace = _runtime_namespace()
     exec(compile("\n".join(lines) + "\n", "<xlcalc display cells>", "exec"), namespace)  # noqa: S102
     return namespace["show"]

@@ -75,8 +75,8 @@ class Runner:
         self.max_reported = max_reported
         self.layout = target.layout
         self.n = target.layout.n_units
-        self.form_runs = form_runs(target.layout.input_positions)
-        self.param_runs = form_runs({name: (row, 2) for name, row in target.param_rows.items()})
+        self.form_runs = vertical_runs(target.layout.input_positions)
+        self.param_runs = vertical_runs({name: (row, 2) for name, row in target.param_rows.items()})
         # Display sheets (审核) repeat graph cells through expressions: compared as "#sheet!A1".
         shown = target.layout.display_cells
         self.display_keys = [f"#{sheet}!{addr}" for sheet, addr, _ in shown]
@@ -360,7 +360,7 @@ def _display_blocks(
     return out
 
 
-def form_runs(positions: dict[str, tuple[int, int]]) -> list[tuple[str, list[str]]]:
+def vertical_runs(positions: dict[str, tuple[int, int]]) -> list[tuple[str, list[str]]]:
     """Scattered cells (the national form's inputs, the parameters) as vertical runs of adjacent
     cells, so that a case costs one engine write per run (a write is ~1 ms in LibreOffice; a form
     has ~50 inputs in ~6 runs). A run never spans a formula or label between two of the cells."""
