@@ -92,7 +92,13 @@ def test_report_summary_counts() -> None:
     bad_why = bridge.CheckRow("乙", 1, "a", "A", "评分!B5", 1.0, 1.0, True, "x", "y", "扣分说明!C5", False)
     report = BridgeReport("w.xlsx", "s", "t", 2, [ok, bad_score, bad_why])
     assert report.summary() == "共3项，2项不一致（得分不一致1项，说明不一致1项）"
-    assert [r.node_id for r in report.mismatches] == ["b", "a"]
+    assert [r.node_id for r in report.failed_rows] == ["b", "a"]
+    # Each differing cell is the comparison core's record: the score of b, the explanation of a.
+    assert [(m.sheet, m.cell, m.cell_id, m.unit, m.expected, m.actual) for m in report.mismatches] == [
+        ("评分", "C4", "b", "甲", 1.0, 2.0),
+        ("扣分说明", "C5", "a__why", "乙", "x", "y"),
+    ]
+    assert report.mismatches[0].saved_line("工作簿的值") == "评分!C4（B，甲）：工作簿的值 2.0，参考评分 1.0"
     assert not report.ok
 
 
@@ -353,9 +359,7 @@ def test_filled_workbook_matches_reference(
     assert report.spec_id == "anqing_2023" and report.n_units == 10
     assert report.problems == []
     assert report.total == 10 * (n_nodes + 2)  # every node, then 填报状态 and 等级
-    assert report.mismatches == [], [
-        (r.unit, r.node_id, r.workbook_value, r.reference_value) for r in report.mismatches[:5]
-    ]
+    assert report.mismatches == [], [m.describe() for m in report.mismatches[:5]]
     assert report.summary() == f"共{10 * (n_nodes + 2)}项，0项不一致"
     # The reference in the report is the scorer's own result on the example file (read back right).
     direct = Scorer(compiled.spec).score(example_units)
@@ -385,9 +389,10 @@ def test_overwritten_total_is_the_only_mismatch(book: EngineBook, compiled: Comp
     book.unprotect("评分")  # the compiled sheet is protected; a user would unprotect it too
     book.write("评分", address, [[total + 0.5]])
     report = verify_book(book)
-    assert [
-        (r.unit_index, r.node_id, r.cell, r.workbook_value, r.reference_value) for r in report.mismatches
-    ] == [(unit, root, f"评分!{address}", total + 0.5, total)]
+    assert [(m.unit, m.cell_id, f"{m.sheet}!{m.cell}", m.actual, m.expected) for m in report.mismatches] == [
+        (compiled.spec.meta.units[unit], root, f"评分!{address}", total + 0.5, total)
+    ]
+    assert report.mismatches[0].inputs == report.inputs[unit] != {}
     assert report.summary().startswith(f"共{report.total}项，1项不一致")
 
 
@@ -402,8 +407,8 @@ def test_overwritten_leaf_reports_it_and_its_sums(book: EngineBook, compiled: Co
     grade_changed = any(r.node_id == "grade" for r in report.score_mismatches)
     expected = {"goals_1"} | _ancestors(compiled, "goals_1") | ({"grade"} if grade_changed else set())
     assert {r.node_id for r in report.score_mismatches} == expected
-    assert {r.unit_index for r in report.mismatches} == {0}
-    row = next(r for r in report.mismatches if r.node_id == "goals_1")
+    assert {r.unit_index for r in report.failed_rows} == {0}
+    row = next(r for r in report.failed_rows if r.node_id == "goals_1")
     assert (row.cell, row.workbook_value, row.reference_value) == (
         f"评分!{address}",
         leaf.reference_value + 1,
@@ -421,8 +426,9 @@ def test_changed_explanation_is_reported(book: EngineBook, compiled: Compiled) -
     report = verify_book(book)
     assert [
         (r.unit_index, r.node_id, r.match, r.explanation_match, r.workbook_explanation)
-        for r in report.mismatches
+        for r in report.failed_rows
     ] == [(3, "org_1", True, False, "随手改的说明")]
+    assert [(m.cell_id, m.actual) for m in report.mismatches] == [("org_1__why", "随手改的说明")]
 
 
 @pytest.mark.engine
@@ -478,10 +484,18 @@ def test_check_sheet_written_and_read_back(book: EngineBook, compiled: Compiled,
     assert tuple(rows[2]) == CHECK_HEADERS
     body = rows[3 : 3 + report.total]
     assert len(body) == report.total == written - 3
-    flagged = [(r[0], r[1], r[5], r[9]) for r in body if r[5] == "不一致"]
-    assert flagged == [(m.unit, m.node_id, "不一致", m.cell) for m in report.score_mismatches]
-    goals_2 = next(r for r in body if r[0] == "望江县" and r[1] == "goals_2")
+    flagged = [(r[0], r[2], r[5], r[9]) for r in body if r[5] == "不一致"]
+    assert flagged == [(m.unit, m.label, "不一致", m.cell) for m in report.score_mismatches]
     ref = next(m for m in report.rows if m.unit == "望江县" and m.node_id == "goals_2")
+    goals_2 = next(r for r in body if r[9] == ref.cell)
+    # Rows are located in words (the node's sections), never by internal id.
+    assert (
+        goals_2[1]
+        == ref.section
+        == " / ".join(n.label for n in reversed(compiled.spec.ancestors("goals_2")[:-1]))
+    )
+    node_ids = {n.id for n in compiled.spec.nodes()}
+    assert not node_ids & {cell for r in rows for cell in r}
     assert goals_2[3:8] == [0.25, ref.reference_value, "不一致", ref.reference_explanation, "不一致"]
     # It survives saving: a real .xlsx with the 校验 sheet (LibreOffice writes it, openpyxl reads it).
     saved = _load(book.save_as(tmp_path / "checked.xlsx"))
@@ -518,7 +532,7 @@ def test_protected_check_sheet_is_unprotected_written_and_protected_again(book: 
     assert book.read(CHECK_SHEET, "A1:C1") == [
         ["校验结果", "校验时间：2024-05-06 07:08:09", report.summary()]
     ]
-    assert book.read(CHECK_SHEET, "A4:B4") == [["迎江区", "total"]]
+    assert book.read(CHECK_SHEET, "A4:C4") == [["迎江区", None, "总分"]]  # the root: no sections above
     assert book.read(CHECK_SHEET, "K500") == [[None]]
 
 
@@ -584,7 +598,7 @@ def test_xlwings_book_without_excel(engine: Any, filled: Path, compiled: Compile
     xb = xw.Book(json=payload)  # (xlwings keeps and updates this very dict)
     adapter = XlwingsBook(xb, clock=_clock)
     report = verify_book(adapter)
-    assert [(r.unit_index, r.node_id, r.workbook_value) for r in report.mismatches] == [(2, root, 1.5)]
+    assert [(r.unit_index, r.node_id, r.workbook_value) for r in report.failed_rows] == [(2, root, 1.5)]
     write_check_sheet(adapter, report)
     actions = xb.json()["actions"]
     assert actions[0]["func"] == "calculate"

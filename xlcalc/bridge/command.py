@@ -88,8 +88,6 @@ def cli(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"{exc}\n")
         return 2
     sys.stdout.write(f"{report.summary()}\n{out}\n")
-    for row in report.mismatches[:20]:
-        sys.stdout.write(
-            f"不一致：{row.unit} {row.node_id}（{row.cell}）：工作簿 {row.workbook_value!r}，参考 {row.reference_value!r}\n"
-        )
+    for miss in report.mismatches[:20]:
+        sys.stdout.write(f"不一致：{miss.saved_line('工作簿的值')}\n")
     return 0 if report.ok else 1

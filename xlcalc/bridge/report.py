@@ -14,7 +14,7 @@ from xlcalc.errors import InputError, XlcalcError
 from xlcalc.lowering import GRADE, STATUS
 from xlcalc.scorer import Scorer, UnitResult, resolve_params
 from xlcalc.spec.model import Spec
-from xlcalc.verify.compare import REL_TOL, same_value
+from xlcalc.verify.compare import REL_TOL, Mismatch, same_value
 from xlcalc.workbook.embedded import same_spec, trusted_spec
 from xlcalc.workbook.layout import FIRST_ROW, FORMULA_SHEET, PARAM_SHEET, Layout
 from xlcalc.workbook.readback import (
@@ -58,6 +58,8 @@ class CheckRow:
         workbook_explanation: The workbook's explanation cell (None if the node has none).
         explanation_cell: Where the explanation is, ``"扣分说明!C4"`` (None if none).
         explanation_match: Whether the explanations agree (None if the node has none).
+        section: The labels of the node's ancestors below the root ("产出指标 / 数量指标"), so the
+            校验 sheet locates a row in words rather than by the node's internal id.
     """
 
     unit: str
@@ -72,11 +74,45 @@ class CheckRow:
     workbook_explanation: Any = None
     explanation_cell: str | None = None
     explanation_match: bool | None = None
+    section: str = ""
 
     @property
     def ok(self) -> bool:
         """Score and explanation (where there is one) both agree."""
         return self.match and self.explanation_match is not False
+
+    def mismatches(self, inputs: dict[str, Any] | None = None) -> list[Mismatch]:
+        """The row's disagreements as the comparison core's records: the score cell, then the
+        explanation cell, each where it differs. ``inputs`` are the unit's inputs as read."""
+        out: list[Mismatch] = []
+        for ok, where, cell_id, expected, actual in (
+            (self.match, self.cell, self.node_id, self.reference_value, self.workbook_value),
+            (
+                self.explanation_match is not False,
+                self.explanation_cell or "",
+                f"{self.node_id}__why",
+                self.reference_explanation,
+                self.workbook_explanation,
+            ),
+        ):
+            if ok:
+                continue
+            sheet, _, cell = where.rpartition("!")
+            out.append(
+                Mismatch(
+                    sheet,
+                    cell,
+                    cell_id,
+                    self.unit,
+                    "",
+                    expected,
+                    actual,
+                    case=f"第{self.unit_index + 1}个单位",
+                    inputs=dict(inputs or {}),
+                    label=self.label,
+                )
+            )
+        return out
 
 
 @dataclass
@@ -88,8 +124,9 @@ class BridgeReport:
         spec_id: The embedded spec's id.
         title: The rubric's title.
         n_units: Number of unit rows compared.
-        rows: One row per unit and node (then status and grade).
+        rows: One row per unit and node (then status and grade): the 校验 table.
         problems: Input or parameter cells the reference could not use (treated as blank/default).
+        inputs: Each unit's inputs as read, by unit row (for the mismatches' records).
     """
 
     book: str
@@ -98,6 +135,7 @@ class BridgeReport:
     n_units: int
     rows: list[CheckRow] = field(default_factory=list)
     problems: list[CellProblem] = field(default_factory=list)
+    inputs: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -105,9 +143,18 @@ class BridgeReport:
         return len(self.rows)
 
     @property
-    def mismatches(self) -> list[CheckRow]:
+    def failed_rows(self) -> list[CheckRow]:
         """Rows whose score or explanation differs."""
         return [row for row in self.rows if not row.ok]
+
+    @property
+    def mismatches(self) -> list[Mismatch]:
+        """Every differing cell (score or explanation) as the comparison core's record."""
+        out: list[Mismatch] = []
+        for row in self.failed_rows:
+            inputs = self.inputs[row.unit_index] if row.unit_index < len(self.inputs) else {}
+            out.extend(row.mismatches(inputs))
+        return out
 
     @property
     def score_mismatches(self) -> list[CheckRow]:
@@ -122,12 +169,12 @@ class BridgeReport:
     @property
     def ok(self) -> bool:
         """Everything agrees."""
-        return not self.mismatches
+        return not self.failed_rows
 
     def summary(self) -> str:
         """``共N项，M项不一致`` (with the split into scores and explanations when M > 0)."""
-        text = f"共{self.total}项，{len(self.mismatches)}项不一致"
-        if self.mismatches:
+        text = f"共{self.total}项，{len(self.failed_rows)}项不一致"
+        if self.failed_rows:
             text += f"（得分不一致{len(self.score_mismatches)}项，说明不一致{len(self.explanation_mismatches)}项）"
         if self.problems:
             text += f"；{len(self.problems)}个输入单元格无法识别"
@@ -253,9 +300,17 @@ def verify_book(
     ids += [cid for cid, _ in _EXTRA_ROWS if cid in layout.positions]
     cells = _read_cells(book, layout, ids)
 
-    report = BridgeReport(book.name, spec.meta.id, spec.meta.title, layout.n_units, problems=problems)
+    report = BridgeReport(
+        book.name,
+        spec.meta.id,
+        spec.meta.title,
+        layout.n_units,
+        problems=problems,
+        inputs=[dict(unit.values) for unit in readback.units],
+    )
+    sections = {node.id: _section(spec, node.id) for node in nodes}
     for u, result in enumerate(results):
-        report.rows.extend(_unit_rows(u, result, nodes, layout, cells))
+        report.rows.extend(_unit_rows(u, result, nodes, layout, cells, sections))
     return report
 
 
@@ -265,6 +320,7 @@ def _unit_rows(
     nodes: list[Any],
     layout: Layout,
     cells: dict[tuple[str, int], tuple[str, Any]],
+    sections: dict[str, str],
 ) -> Iterator[CheckRow]:
     for node in nodes:
         if node.id not in layout.positions:
@@ -292,6 +348,7 @@ def _unit_rows(
             _shown(wb_why),
             why_cell,
             why_match,
+            sections[node.id],
         )
     for cid, label in _EXTRA_ROWS:
         if cid not in layout.positions:
@@ -301,6 +358,12 @@ def _unit_rows(
         yield CheckRow(
             result.unit, u, cid, label, where, _shown(value), reference, values_match(value, reference)
         )
+
+
+def _section(spec: Spec, node_id: str) -> str:
+    """The labels of a node's ancestors, outermost first, without the root."""
+    chain = spec.ancestors(node_id)[:-1]
+    return " / ".join(n.label for n in reversed(chain))
 
 
 def _shown(value: Any) -> Any:

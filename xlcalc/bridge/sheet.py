@@ -15,7 +15,7 @@ CHECK_SHEET = "校验"
 #: Column headers of the 校验 table (row 3).
 CHECK_HEADERS: tuple[str, ...] = (
     "单位",
-    "编号",
+    "所属",
     "指标",
     "工作簿得分",
     "参考得分",
@@ -26,7 +26,7 @@ CHECK_HEADERS: tuple[str, ...] = (
     "单元格",
 )
 
-_COLUMN_WIDTHS = (12, 14, 26, 11, 11, 9, 60, 10, 40, 12)
+_COLUMN_WIDTHS = (12, 26, 26, 11, 11, 9, 60, 10, 40, 12)
 
 
 # ---------------------------------------------------------------------------------- 校验 sheet
@@ -56,7 +56,7 @@ def _check_rows(report: BridgeReport, timestamp: datetime) -> list[list[Any]]:
         rows.append(
             [
                 row.unit,
-                row.node_id,
+                row.section or None,
                 row.label,
                 row.workbook_value,
                 row.reference_value,

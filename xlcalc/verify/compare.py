@@ -61,9 +61,10 @@ class Mismatch:
             f"  输入：{shown}"
         )
 
-    def saved_line(self) -> str:
-        """``xlcalc check``'s line for a saved value that differs."""
+    def saved_line(self, actual_name: str = "文件保存的值") -> str:
+        """One line for a user: ``xlcalc check``'s saved value, or the bridge's workbook value
+        (``actual_name="工作簿的值"``), against the reference."""
         return (
-            f"{self.sheet}!{self.cell}（{self.label}，{self.unit}）：文件保存的值 {self.actual!r}，"
+            f"{self.sheet}!{self.cell}（{self.label}，{self.unit}）：{actual_name} {self.actual!r}，"
             f"参考评分 {self.expected!r}"
         )
