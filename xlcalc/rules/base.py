@@ -151,14 +151,7 @@ class Penalty:
 
     @classmethod
     def parse(cls, r: Reader) -> Penalty:
-        p = cls(
-            count=r.get("count", str) or "",
-            per=read_amount(r, "per") or 0.0,
-            label=r.get("label", str, ""),
-            unit=r.get("unit", str, "次"),
-        )
-        r.finish()
-        return p
+        return parse_declared(cls, r)
 
 
 @dataclass(frozen=True)
@@ -172,13 +165,7 @@ class Veto:
 
     @classmethod
     def parse(cls, r: Reader) -> Veto:
-        v = cls(
-            flag=r.get("flag", str) or "",
-            label=r.get("label", str, ""),
-            scope_param=r.get("scope_param", str, ""),
-        )
-        r.finish()
-        return v
+        return parse_declared(cls, r)
 
 
 @dataclass(frozen=True)
@@ -262,9 +249,14 @@ class Rule:
 
     @classmethod
     def parse(cls, r: Reader) -> Rule:
-        """Read the kind's declared fields (see :func:`read_declared`) and the common clauses; a kind
-        whose YAML nests (conditions, tiers, bands) overrides this."""
-        return cls(**read_declared(cls, r), **parse_common(r))
+        """Read the kind's declared fields (see :func:`read_declared`) and the common clauses, then
+        :meth:`check_fields`; a kind whose YAML does not follow its fields overrides this."""
+        rule = cls(**read_declared(cls, r), **parse_common(r))
+        rule.check_fields(r)
+        return rule
+
+    def check_fields(self, r: Reader) -> None:
+        """Report (``r.error``) field combinations the kind refuses; nothing by default."""
 
     def lower(self, lw: Lowering, node: Node) -> Lowered:
         raise NotImplementedError
@@ -320,17 +312,58 @@ class Rule:
         return ""
 
 
+def read_amount_or_id(r: Reader, key: str) -> float | str | None:
+    """A literal amount (158, "90%") or the id of another quantity; None when absent."""
+    if not r.has(key):
+        r.used.add(key)
+        return None
+    raw = r.data[key]
+    if isinstance(raw, str) and number_or_percent(raw) is None:
+        return r.get(key, str)
+    return read_amount(r, key)
+
+
+def choices(*allowed: str, key: str | None = None) -> dict[str, Any]:
+    """Field metadata: the field is one of ``allowed`` (its default when absent)."""
+    return {"choices": allowed} | ({"key": key} if key else {})
+
+
+def items(item: type, key: str | None = None) -> dict[str, Any]:
+    """Field metadata: the field is a YAML list of mappings, each parsed into ``item`` from its
+    own declared fields (a tuple; required unless the field has a default)."""
+    return {"items": item} | ({"key": key} if key else {})
+
+
+def parse_declared(cls: type, r: Reader) -> Any:
+    """An item of a nested list (a band, a tier) built from its declared fields; unknown keys are
+    errors."""
+    value = cls(**read_declared(cls, r))
+    r.finish()
+    return value
+
+
 def read_declared(cls: type, r: Reader) -> dict[str, Any]:
     """A kind's own fields read from YAML in declaration order, each under its own name (or the
-    ``key`` in its field metadata, e.g. ``min`` for ``lo``), by its declared type: ``str`` an id
-    or text, ``float`` an amount (a number or "80%"; an unset or zero amount with a default takes
-    the default), ``float | None`` an optional amount, ``int`` and ``bool`` as written."""
+    ``key`` in its field metadata, e.g. ``min`` for ``lo``). Metadata ``choices`` (see
+    :func:`choices`) makes it one of a few words, ``items`` (see :func:`items`) a list of nested
+    mappings. Otherwise by its declared type: ``str`` an id or text, ``float`` an amount (a number
+    or "80%"; an unset or zero amount with a default takes the default), ``float | None`` an
+    optional amount, ``float | str | None`` an amount or the id of a quantity, ``int`` and
+    ``bool`` as written."""
     out: dict[str, Any] = {}
     for f in fields(cls):
         if f.kw_only:  # the common clauses, read by parse_common
             continue
         key = f.metadata.get("key", f.name)
         has_default = f.default is not MISSING
+        if allowed := f.metadata.get("choices"):
+            default = f.default if has_default else allowed[0]
+            out[f.name] = r.choice(key, allowed, default) or default
+            continue
+        if item := f.metadata.get("items"):
+            parsed = tuple(parse_declared(item, sub) for sub in r.readers(key, required=not has_default))
+            out[f.name] = parsed or (f.default if has_default else ())
+            continue
         match f.type:
             case "str":
                 out[f.name] = r.get(key, str, f.default) if has_default else (r.get(key, str) or "")
@@ -341,6 +374,8 @@ def read_declared(cls: type, r: Reader) -> dict[str, Any]:
                     out[f.name] = read_amount(r, key) or 0.0
             case "float | None":
                 out[f.name] = read_amount(r, key, None, required=False)
+            case "float | str | None":
+                out[f.name] = read_amount_or_id(r, key)
             case "int" | "bool":
                 t = int if f.type == "int" else bool
                 out[f.name] = r.get(key, t, f.default) if has_default else r.get(key, t)

@@ -9,7 +9,7 @@ indicator (text actual such as “提升”) is 正常 when the actual states th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from xlcalc import ir
@@ -21,9 +21,7 @@ from xlcalc.rules.base import (
     Probe,
     ProbeSolver,
     Rule,
-    number_or_percent,
-    parse_common,
-    read_amount,
+    choices,
     register,
 )
 from xlcalc.yamlread import Reader
@@ -36,17 +34,6 @@ OK, MINOR, SEVERE = "正常", "轻微偏差", "严重偏差"
 STATUSES = (OK, MINOR, SEVERE)
 STATUS_KIND = "monitor"
 SUMMARY_ID = "monitor_summary"
-
-
-def _amount_or_id(r: Reader, key: str) -> float | str | None:
-    """A literal amount (158, "90%") or the id of another quantity."""
-    if not r.has(key):
-        r.used.add(key)
-        return None
-    raw = r.data[key]
-    if isinstance(raw, str) and number_or_percent(raw) is None:
-        return r.get(key, str)
-    return read_amount(r, key)
 
 
 def is_filled_text(x: ir.Expr) -> ir.Expr:
@@ -71,26 +58,17 @@ class Monitor(Rule):
     SCORE_DOC = "no score: 正常 / 轻微偏差 / 严重偏差 against the stage target (within `tolerance_param`)"
     PARAM_FIELDS = ("tolerance_param",)
     actual: str
-    op: str = ">="
+    op: str = field(default=">=", metadata=choices(*OPS))
     stage: float | str | None = None
     expect: str = ""
     final: float | str | None = None
     tolerance_param: str = ""
 
-    @classmethod
-    def parse(cls, r: Reader) -> Monitor:
-        actual = r.get("actual", str) or ""
-        op = r.choice("op", OPS, ">=") or ">="
-        stage = _amount_or_id(r, "stage")
-        expect = r.get("expect", str, "")
-        final = _amount_or_id(r, "final")
-        tolerance = r.get("tolerance_param", str, "")
-        common = parse_common(r)
-        if (stage is None) == (not expect):
+    def check_fields(self, r: Reader) -> None:
+        if (self.stage is None) == (not self.expect):
             r.error("a monitor rule needs exactly one of 'stage' (numeric actual) or 'expect' (text actual)")
-        if expect and (final is not None or tolerance):
+        if self.expect and (self.final is not None or self.tolerance_param):
             r.error("'final' and 'tolerance_param' apply to numeric indicators, not to 'expect'")
-        return cls(actual, op, stage, expect, final, tolerance, **common)
 
     def refs(self) -> list[str]:
         return [self.actual] + [x for x in (self.stage, self.final) if isinstance(x, str)]

@@ -4,7 +4,7 @@ execution line of the national self-evaluation table (P16)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from xlcalc import ir, xlruntime
@@ -13,8 +13,8 @@ from xlcalc.rules.base import (
     Probe,
     ProbeSolver,
     Rule,
+    choices,
     clean_number,
-    number_or_percent,
     parse_common,
     read_amount,
     register,
@@ -127,31 +127,13 @@ class Proportional(Rule):
     SCORE_DOC = "national completion rules"
     actual: str
     target: float | str | None = None
-    direction: str = "positive"
+    direction: str = field(default="positive", metadata=choices("positive", "reverse", "equal"))
     completion: bool = False
     cap: bool = True
 
-    @classmethod
-    def parse(cls, r: Reader) -> Proportional:
-        actual = r.get("actual", str) or ""
-        completion = r.get("completion", bool, False)
-        target: float | str | None = None
-        if r.has("target"):
-            r.used.add("target")
-            raw = r.data["target"]
-            target = (
-                raw if isinstance(raw, str) and number_or_percent(raw) is None else read_amount(r, "target")
-            )
-        elif not completion:
+    def check_fields(self, r: Reader) -> None:
+        if self.target is None and not self.completion:
             r.error("a proportional rule needs 'target' unless 'completion: true'")
-        return cls(
-            actual,
-            target,
-            r.choice("direction", ("positive", "reverse", "equal"), "positive") or "positive",
-            completion,
-            r.get("cap", bool, True),
-            **parse_common(r),
-        )
 
     def refs(self) -> list[str]:
         return [self.actual] + ([self.target] if isinstance(self.target, str) else [])

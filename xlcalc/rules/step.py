@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from xlcalc import ir, xlruntime
@@ -11,9 +11,8 @@ from xlcalc.rules.base import (
     Probe,
     ProbeSolver,
     Rule,
+    choices,
     clean_number,
-    parse_common,
-    read_amount,
     register,
 )
 from xlcalc.yamlread import Reader
@@ -40,23 +39,12 @@ class StepDeduction(Rule):
     threshold: float
     step: float
     per_step: float
-    direction: str = "below"
-    full: float | None = None
+    direction: str = field(default="below", metadata=choices("below", "above"))
+    full: float | None = field(default=None, metadata={"key": "full_marks"})
 
-    @classmethod
-    def parse(cls, r: Reader) -> StepDeduction:
-        rule = cls(
-            value=r.get("value", str) or "",
-            threshold=read_amount(r, "threshold") or 0.0,
-            step=read_amount(r, "step") or 1.0,
-            per_step=read_amount(r, "per_step") or 0.0,
-            direction=r.choice("direction", ("below", "above"), "below") or "below",
-            full=read_amount(r, "full_marks", None, required=False),
-            **parse_common(r),
-        )
-        if rule.step <= 0:
+    def check_fields(self, r: Reader) -> None:
+        if self.step <= 0:
             r.error("'step' must be positive", "step")
-        return rule
 
     def refs(self) -> list[str]:
         return [self.value]
