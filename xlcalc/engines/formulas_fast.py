@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from .formulas_scalar import faster_filter, scalar_shortcut
+from .formulas_scalar import faster_filter, ranges_shortcut, scalar_shortcut
 
 # The formulas release the corrections (formulas_engine.py) and the fast plan were written and tested
 # against (pinned in pyproject.toml).
@@ -140,6 +140,7 @@ class _Gen:
         self.lines: list[str] = []
         self.consts: list[Any] = []
         self._ids: dict[int, int] = {}
+        self._faster: dict[int, Any] = {}
 
     def const(self, obj: Any) -> str:
         key = id(obj)
@@ -150,7 +151,9 @@ class _Gen:
 
     def filtered(self, expr: str, filters: Any) -> str:
         for f in filters or ():
-            expr = f"{self.const(f)}({expr})"
+            if id(f) not in self._faster:
+                self._faster[id(f)] = faster_filter(f)
+            expr = f"{self.const(self._faster[id(f)])}({expr})"
         return expr
 
 
@@ -256,7 +259,7 @@ class FastPlan:
             self.inline_cells += 1
         gen.lines.extend("        " + line for line in body)
         filters = [*(attr.get("filters") or ()), *self._filters[out]]
-        result = gen.filtered("x", [faster_filter(f) for f in filters])
+        result = gen.filtered("x", filters)
         gen.lines.append(f"        V[{slot}] = {result}")
 
     def _inline_cell(self, gen: _Gen, wrapper: Any, attr: dict[str, Any]) -> list[str] | None:
@@ -331,7 +334,7 @@ class FastPlan:
     def _fast(self, fn: Any) -> Any:
         key = id(fn)
         if key not in self._shortcuts:
-            self._shortcuts[key] = (fn, scalar_shortcut(fn) or fn)
+            self._shortcuts[key] = (fn, scalar_shortcut(fn) or ranges_shortcut(fn) or fn)
         return self._shortcuts[key][1]
 
     # ------------------------------------------------------------------ running

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["faster_filter", "faster_replace_empty", "scalar_shortcut"]
+__all__ = ["faster_filter", "faster_replace_empty", "ranges_shortcut", "scalar_shortcut"]
 
 _PLAIN = (float, int, bool, str)
 
@@ -209,6 +209,8 @@ def faster_filter(filt: Any) -> Any:
 
     * ``replace_empty`` (EMPTY → 0) on a 1×1 array holding a plain value returns it unchanged
       without numpy's element-wise ``in`` test.
+    * ``wrap_ranges_func(f)`` (formulas puts ``bypass`` so on a formula's inner results) as
+      :func:`ranges_shortcut`.
     * ``format_output(rng, value)`` builds the cell's ``Ranges``; for a one-cell range whose
       bounds are in canonical form, its ``.value`` (computed lazily by splitting ranges) is the
       stored array itself, so it is set at once.
@@ -216,6 +218,8 @@ def faster_filter(filt: Any) -> Any:
     from formulas.cell import format_output
     from formulas.functions import replace_empty
 
+    if (lean := ranges_shortcut(filt)) is not None:
+        return lean
     ndarray, obj = np.ndarray, object
     if filt is replace_empty:
 
@@ -264,3 +268,67 @@ def faster_replace_empty(replace_empty: Callable[..., Any]) -> Callable[..., Any
         return replace_empty(x, empty)
 
     return functools.update_wrapper(fast, replace_empty)
+
+
+def _logical_reduce(xand: Any) -> Callable[..., Any] | None:
+    """AND / OR on single numbers or booleans without formulas' two flatten passes and numpy's
+    reduce; None for any other function (XOR included)."""
+    from formulas.functions.logic import xand as formulas_xand
+
+    if xand is formulas_xand:
+        reduce = all
+    elif (
+        isinstance(xand, functools.partial)
+        and xand.func is formulas_xand
+        and not xand.args
+        and xand.keywords == {"func": np.logical_or.reduce}
+    ):
+        reduce = any
+    else:
+        return None
+    ndarray, bool_ = np.ndarray, np.bool_
+    logical = (bool, float, int, bool_, np.float64, np.int64)
+
+    def scalar(values: list[Any]) -> Any:
+        elems = []
+        for v in values:
+            if not (isinstance(v, ndarray) and v.shape == (1, 1)):
+                return None
+            e = v[0, 0]
+            if type(e) not in logical:  # text, blanks and errors: formulas' own rules
+                return None
+            elems.append(e)
+        # np.logical_and.reduce / logical_or.reduce over the same values: a numpy bool
+        return bool_(reduce(elems))
+
+    return scalar
+
+
+def ranges_shortcut(fn: Any) -> Callable[..., Any] | None:
+    """A cheaper equivalent of ``wrap_ranges_func(f)`` (one output): the same ``f`` on the
+    arguments' values, without ``parse_ranges``' tuple and keyword rebuilding; AND and OR on
+    single numbers or booleans computed directly. Anything unusual (an exception, a range value
+    that cannot be read) is handed to ``fn`` itself, so formulas decides it.
+    """
+    ranges_code, func_code, _ = _codes()
+    if getattr(fn, "__code__", None) is not ranges_code:
+        return None
+    cl = _closure(fn)
+    if cl.get("n_out") != 1:
+        return None
+    inner = cl["func"]
+    body = _closure(inner).get("func") if getattr(inner, "__code__", None) is func_code else None
+    logical = _logical_reduce(body) if body is not None else None
+
+    from formulas.ranges import Ranges
+
+    def lean(*args: Any) -> Any:
+        try:
+            values = [a.value if isinstance(a, Ranges) else a for a in args]
+            if logical is not None and (out := logical(values)) is not None:
+                return out
+            return inner(*values)
+        except Exception:  # formulas' wrappers turn these into error values or bypasses
+            return fn(*args)
+
+    return functools.update_wrapper(lean, fn)
