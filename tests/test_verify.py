@@ -212,13 +212,14 @@ def test_verify_cli_on_a_spec(lo, capsys, tmp_path):
 
 
 @pytest.mark.engine
-def test_display_sheet_cells_are_compared(lo, tmp_path):
-    """The 审核 sheet shows graph cells through its own formulas; a broken one is a mismatch (it
-    used to survive the mutation self-test: nothing read that sheet)."""
+@pytest.mark.parametrize("display_sheet", ["审核", "填报"])
+def test_display_sheet_cells_are_compared(lo, tmp_path, display_sheet):
+    """The 审核 sheet shows graph cells through its own formulas, the form (填报) its 执行率; a
+    broken one is a mismatch (both used to survive the mutation self-test: nothing read them)."""
     copy = tmp_path / "ezhou_2021_pufa.xlsx"
     shutil.copyfile(ROOT / "templates" / copy.name, copy)
     target = load_target(copy)
-    sheet, addr, _ = next(d for d in target.layout.display_cells if d[0] == "审核")
+    sheet, addr, _ = next(d for d in target.layout.display_cells if d[0] == display_sheet)
     wb = load_workbook(copy)
     wb[sheet][addr] = '="随手改的"'
     wb.save(copy)

@@ -14,11 +14,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from openpyxl.cell.cell import Cell
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from xlcalc import ir
 from xlcalc.spec.model import Node, Spec
 from xlcalc.workbook import style
 from xlcalc.workbook.validation import input_roles
@@ -56,6 +58,18 @@ class FormRow:
 def _budget_node(spec: Spec) -> Node | None:
     return next(
         (n for n in spec.root.children if n.rule is not None and n.rule.funds_line() is not None), None
+    )
+
+
+def execution_rate(budget_node: Node) -> ir.Expr:
+    """The form's 执行率: 全年执行数 / 全年预算数 once both are numbers and the budget is positive,
+    else blank."""
+    assert budget_node.rule is not None
+    line = budget_node.rule.funds_line()
+    assert line is not None
+    budget, executed = ir.Ref(line[0]), ir.Ref(line[1])
+    return ir.if_(
+        ir.and_(ir.isnum(budget), ir.isnum(executed)), ir.if_(budget.cmp(">", 0), executed / budget, ""), ""
     )
 
 
@@ -144,10 +158,11 @@ def write_form(
     spec: Spec,
     positions: dict[str, tuple[int, int]],
     style_input: Callable[[str, int, int], None],
-    sink: Callable[[str, str, str], None],
+    shown: Callable[[Cell, ir.Expr], None],
 ) -> None:
     """Write the form's fixed text; ``style_input(input_id, row, col)`` formats and validates an
-    input cell; formulas go through ``sink`` (the formula index)."""
+    input cell; ``shown(cell, expr)`` writes a computed display cell (compiled from ``expr``, so the
+    verifier compares it with the reference)."""
     meta = spec.meta
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=COLS)
     ws.cell(row=1, column=1, value="项目支出绩效自评表").font = Font(bold=True, size=16)
@@ -180,10 +195,9 @@ def write_form(
             _free(ws, row, 4, row, 4)
             _box(ws, row, 7, row, 7, _points(budget))
             rate = ws.cell(row=row, column=8)
-            rate.value = f'=IF(AND(ISNUMBER(E{row}),ISNUMBER(F{row})),IF(E{row}>0,F{row}/E{row},""),"")'
+            shown(rate, execution_rate(budget))
             rate.number_format = "0%"
             rate.border = style.BORDER
-            sink(ws.title, rate.coordinate, rate.value)
         else:
             for col in (4, 5, 6, 8):
                 _free(ws, row, col, row, col)

@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell as OpenpyxlCell
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from xlcalc import ir
 from xlcalc.cells import Cell, Role
 from xlcalc.excelgen import ExcelGenerator
 from xlcalc.spec.model import InputDef, Spec
@@ -199,7 +201,14 @@ class TableWriter:
             ws.add_data_validation(dv)
             dv.add(c.coordinate)
 
-        form.write_form(ws, self.spec, self.layout.input_positions, style_input, self.sink)
+        gen = ExcelGenerator(self.layout.resolver(ws.title, 0))
+
+        def shown(cell: OpenpyxlCell, expr: ir.Expr) -> None:
+            cell.value = gen.formula(expr)
+            self.sink(ws.title, cell.coordinate, cell.value)
+            self.layout.display_cells.append((ws.title, cell.coordinate, expr))
+
+        form.write_form(ws, self.spec, self.layout.input_positions, style_input, shown)
         style.finish_sheet(ws, title_rows=f"{form.TABLE_ROW}:{form.TABLE_ROW}", landscape=False)
 
     def list_sheets(self) -> None:
