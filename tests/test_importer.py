@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
+from tests import hostile
 from tests.selfeval_render import write_docx, write_xlsx
 from xlcalc import audit, auditbatch
 from xlcalc.cli import main
@@ -212,8 +213,9 @@ def test_cli_writes_spec_and_inputs(tmp_path: Path, capsys) -> None:
     ("name", "content", "message"),
     [
         ("a.pdf", b"%PDF", "不支持的文件类型"),
-        ("a.xlsx", b"not a zip", "无法作为 .xlsx 打开"),
-        ("a.docx", b"not a zip", "无法作为 .docx 打开"),
+        ("a.xlsx", b"not a zip", "不是 .xlsx/.xlsm 工作簿"),
+        ("a.docx", b"not a zip", "不是 .docx 文档"),
+        ("a.docx", b"", "文件为空"),
         ("a.txt", "随便一段文字\n".encode(), "未找到自评表"),
     ],
 )
@@ -222,6 +224,41 @@ def test_bad_files_are_located_errors(tmp_path: Path, name: str, content: bytes,
     path.write_bytes(content)
     with pytest.raises(InputError, match=message):
         _imports(path)
+
+
+def _docx_bomb(data: bytes) -> bytes:
+    """A .docx whose document part inflates to 64 MB of paragraphs."""
+    parts = hostile.members(data)
+    body = b"<w:p><w:r><w:t>x</w:t></w:r></w:p>" * ((64 << 20) // 36)
+    parts["word/document.xml"] = parts["word/document.xml"].replace(b"<w:body>", b"<w:body>" + body, 1)
+    return hostile.pack(parts, level=9)
+
+
+@pytest.mark.parametrize(
+    ("suffix", "build", "message"),
+    [
+        (".xlsx", hostile.sst_bomb, "可能是压缩炸弹"),
+        (".xlsx", hostile.sst_bomb_lying, "xl/sharedStrings.xml"),
+        (".xlsx", hostile.cell_flood, "可能是压缩炸弹"),
+        (".xlsx", hostile.damaged_zip, "工作簿已损坏"),
+        (".xlsx", hostile.old_xls, "旧版 .xls"),
+        (".xlsx", hostile.encrypted, "已加密"),
+        (".docx", _docx_bomb, "可能是压缩炸弹"),
+        (".docx", hostile.old_xls, "旧版 .doc"),
+    ],
+)
+def test_hostile_packages_stop_before_the_reader(tmp_path: Path, suffix: str, build, message: str) -> None:
+    """A bomb is refused within the package caps: openpyxl and python-docx never see it."""
+    clean = tmp_path / f"clean{suffix}"
+    if suffix == ".xlsx":
+        clean.write_bytes((ROOT / "templates" / "ezhou_2021_pufa.xlsx").read_bytes())
+    else:
+        write_docx(read_text(SEED), clean)
+    path = tmp_path / f"bad{suffix}"
+    path.write_bytes(build(clean.read_bytes()))
+    with pytest.raises(InputError, match=message) as exc:
+        _imports(path)
+    assert str(path) in str(exc.value)
 
 
 def test_gbk_text_is_decoded(tmp_path: Path) -> None:

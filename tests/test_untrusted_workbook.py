@@ -19,7 +19,8 @@ from xlcalc.spec.loader import load_spec
 from xlcalc.verify.target import load_target
 from xlcalc.workbook.build import build_workbook, write_workbook
 from xlcalc.workbook.sheetxml import cast_number, external_ref
-from xlcalc.workbook.untrusted import Limits, UntrustedBook, _Capped
+from xlcalc.workbook.untrusted import Limits, UntrustedBook
+from xlcalc.workbook.zippackage import _Capped
 
 SPECS = ROOT / "rubric_specs"
 

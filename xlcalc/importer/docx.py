@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from xlcalc.errors import InputError
-from xlcalc.importer.grid import MAX_ROWS, Cell, Grid, check_size
+from xlcalc.importer.grid import MAX_ROWS, Cell, Grid, checked_package
 
 
 def read_docx(path: Path) -> list[Grid]:
@@ -15,9 +15,9 @@ def read_docx(path: Path) -> list[Grid]:
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
-    check_size(path)
+    data = checked_package(path, ".docx")
     try:
-        document = docx.Document(str(path))
+        document = docx.Document(data)
     except Exception as exc:  # an untrusted file may fail in any way: say so, no traceback
         raise InputError(f"{path}：无法作为 .docx 打开（{exc}）") from None
     grids: list[Grid] = []

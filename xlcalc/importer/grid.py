@@ -3,13 +3,18 @@ their text in the first cell only and are blank elsewhere, as a Word copy prints
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from xlcalc.errors import InputError
+from xlcalc.workbook.zippackage import MB, Limits, ZipPackage
 
-MAX_BYTES = 20 * 1024 * 1024  # a filled 自评表 is kilobytes; refuse what is clearly not one
+MAX_BYTES = 20 * MB  # a filled 自评表 is kilobytes; refuse what is clearly not one
 MAX_ROWS = 2000
+# Every part of an .xlsx/.docx is decompressed within these caps before openpyxl or python-docx
+# (which trust the zip) read it: a zip bomb stops here. openpyxl then holds at most ~300k cells.
+PACKAGE_LIMITS = Limits(file_bytes=MAX_BYTES, entries=1024, member_bytes=8 * MB, total_bytes=24 * MB)
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,15 @@ def check_size(path: Path) -> None:
         raise InputError(f"{path}：无法读取（{exc.strerror}）") from exc
     if size > MAX_BYTES:
         raise InputError(f"{path}：文件过大（{size // 1024 // 1024} MB），自评表不应超过 20 MB")
+
+
+def checked_package(path: Path, kind: str) -> io.BytesIO:
+    """The file's bytes once its package passed :class:`ZipPackage`'s checks (``kind``: ".xlsx"
+    or ".docx"), for the reader to open instead of the file."""
+    check_size(path)
+    package = ZipPackage(path, PACKAGE_LIMITS, kind)
+    package.check_all_parts()
+    return io.BytesIO(package.data)
 
 
 def squash(text: str) -> str:

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from xlcalc import xlruntime
 from xlcalc.errors import InputError
-from xlcalc.importer.grid import MAX_ROWS, Cell, Grid, check_size
+from xlcalc.importer.grid import MAX_ROWS, Cell, Grid, checked_package
 
 TITLE = "项目支出绩效自评表"
 
@@ -27,9 +27,9 @@ def _text(value: object, fmt: str) -> str:
 
 
 def read_xlsx(path: Path) -> list[Grid]:
-    check_size(path)
+    data = checked_package(path, ".xlsx")
     try:
-        book = load_workbook(path, data_only=True)
+        book = load_workbook(data, data_only=True)
     except Exception as exc:  # an untrusted file may fail in any way: say so, no traceback
         raise InputError(f"{path}：无法作为 .xlsx 打开（{exc}）") from None
     grids: list[Grid] = []
