@@ -61,7 +61,8 @@ def test_unreadable_file_is_an_error_line_not_the_end(tmp_path: Path) -> None:
     (tmp_path / "bad.xlsx").write_bytes(b"not a workbook")
     (tmp_path / "ok.txt").write_bytes(SEED.read_bytes() if SEED.exists() else b"")
     summaries, _, errors = auditbatch.run([str(tmp_path)], [], jobs=1)
-    assert len(errors) == 1 and "bad.xlsx" in errors[0] and "无法作为 .xlsx 打开" in errors[0]
+    bad = str(tmp_path / "bad.xlsx")
+    assert errors == [f"{bad}：不是 .xlsx/.xlsm 工作簿（文件不是 zip 包，可能是改了扩展名的其他文件）"]
     assert len(summaries) == (5 if SEED.exists() else 0)
 
 

@@ -151,8 +151,9 @@ def audit_item(path: str, pair: str | None, profile: str | None = None):
             for s, f in summarize(spec, units, path):
                 summaries.append(s)
                 flagged += f
-    except XlcalcError as exc:
-        return summaries, flagged, [f"{path}：{exc}"]
+    except XlcalcError as exc:  # located errors already name the file: once is enough
+        text = str(exc)
+        return summaries, flagged, [text if text.startswith(str(path)) else f"{path}：{text}"]
     except Exception as exc:  # one malformed file must not end a run over hundreds
         return summaries, flagged, [f"{path}：无法审核（{type(exc).__name__}：{exc}）"]
     return summaries, flagged, []
