@@ -1,10 +1,10 @@
-"""Time and peak memory of ``xlcalc check`` on each hostile file of the attacker study, against the
-clean template as reference.
+"""Time and peak memory of ``xlcalc check`` (and of ``xlcalc import``'s .xlsx reader, with
+``--import``) on each hostile file of the attacker study, against the clean template as reference.
 
 Each file is checked in a fresh child process (so peak RSS is that file's alone) with an address-space
 limit of 2 GB: a file that would need more fails instead of taking the machine down.
 
-    python3 bench/hostile_files.py [SPEC_ID]      # default anqing_2023
+    python3 bench/hostile_files.py [SPEC_ID] [--import]     # default anqing_2023
 """
 
 from __future__ import annotations
@@ -45,12 +45,29 @@ print(json.dumps({{"seconds": time.perf_counter() - t0, "outcome": out, "first":
 """
 
 
+IMPORT_CHILD = """
+import json, resource, sys, time
+sys.path.insert(0, {root!r})
+from pathlib import Path
+from xlcalc.errors import XlcalcError
+from xlcalc.importer.xlsx import read_xlsx
+t0 = time.perf_counter()
+try:
+    grids = read_xlsx(Path({path!r}))
+    out, first = "读取", f"{{len(grids)}}个表格"
+except XlcalcError as exc:
+    out, first = "错误", str(exc).split("：", 1)[-1]
+print(json.dumps({{"seconds": time.perf_counter() - t0, "outcome": out, "first": first[:70],
+                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
 def _limit() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
 
 
-def measure(path: Path, spec: Path) -> dict:
-    code = CHILD.format(root=str(ROOT), spec=str(spec), path=str(path))
+def measure(path: Path, spec: Path, child: str = CHILD) -> dict:
+    code = child.format(root=str(ROOT), spec=str(spec), path=str(path))
     proc = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, preexec_fn=_limit, cwd=ROOT, timeout=600
     )
@@ -60,7 +77,9 @@ def measure(path: Path, spec: Path) -> dict:
 
 
 def main() -> None:
-    spec_id = sys.argv[1] if len(sys.argv) > 1 else "anqing_2023"
+    args = [a for a in sys.argv[1:] if a != "--import"]
+    child = IMPORT_CHILD if "--import" in sys.argv else CHILD
+    spec_id = args[0] if args else "anqing_2023"
     spec_path = ROOT / "rubric_specs" / f"{spec_id}.yaml"
     with tempfile.TemporaryDirectory(prefix="xlcalc-hostile-") as d:
         base = write_workbook(build_workbook(load_spec(spec_path)), Path(d) / "clean.xlsx")
@@ -72,9 +91,10 @@ def main() -> None:
             p = Path(d) / f"{name.split()[0]}.xlsx"
             p.write_bytes(build(data))
             files[name] = p
-        print(f"{'file':18s} {'bytes':>9s} {'check s':>8s} {'peak RSS MB':>11s}  result")
+        what = "import s" if child is IMPORT_CHILD else "check s"
+        print(f"{'file':18s} {'bytes':>9s} {what:>8s} {'peak RSS MB':>11s}  result")
         for name, p in files.items():
-            m = measure(p, spec_path)
+            m = measure(p, spec_path, child)
             size = p.stat().st_size
             print(
                 f"{name:18s} {size:9d} {m['seconds']:8.2f} {m['rss_mb']:11.0f}  {m['outcome']}：{m['first']}"
