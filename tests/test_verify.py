@@ -19,6 +19,7 @@ from xlcalc.spec.loader import load_spec
 from xlcalc.verify.cases import CaseGenerator, rule_probes
 from xlcalc.verify.runner import run_engine, run_engine_batched, run_engine_parallel, same
 from xlcalc.verify.target import load_target
+from xlcalc.verify.views import Views
 
 TEMPLATES = sorted((ROOT / "templates").glob("*.xlsx"))
 # Cases per template and engine in CI (override with XLCALC_VERIFY_CASES / XLCALC_FORMULAS_UNIT_CASES):
@@ -232,6 +233,41 @@ def test_display_sheet_cells_are_compared(lo, tmp_path, display_sheet):
         book.close()
     assert {(m.sheet, m.cell) for m in run.mismatches} == {(sheet, addr)}
     assert run.cells_compared >= 5 * len(target.layout.display_cells)
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize(("sheet", "addr"), [("单位评分表", "C6"), ("单位评分表", "D5"), ("单位评分表", "E2")])
+def test_view_cells_are_compared(lo, tmp_path, sheet, addr):
+    """The cohort views read several units' cells through INDEX/MATCH; each case picks a unit in
+    单位评分表 (every unit in turn, then none), so a broken view formula is a mismatch (they used
+    to survive the mutation self-test: nothing read those sheets)."""
+    copy = tmp_path / "anqing_2023.xlsx"
+    shutil.copyfile(ROOT / "templates" / copy.name, copy)
+    assert (sheet, addr) in {(v.sheet, v.addr) for v in load_target(copy).layout.view_cells}
+    wb = load_workbook(copy)
+    wb[sheet][addr] = '="随手改的"'
+    wb.save(copy)
+    target = load_target(copy)
+    book = lo.open(target.path)
+    try:
+        cases = CaseGenerator(target.spec, target.layout.n_units, 3).cases(3, target.scorer)
+        run = run_engine(target, book, "libreoffice", cases, tmp_path / "f")
+    finally:
+        book.close()
+    found = {(m.sheet, m.cell) for m in run.mismatches}
+    # The picked row number feeds every row of the sheet: breaking it breaks them all.
+    assert found == {(sheet, addr)} if addr != "E2" else (sheet, addr) in found
+
+
+def test_views_pick_every_unit_then_none():
+    target = load_target(ROOT / "templates" / "anqing_2023.xlsx")
+    views = Views(target.layout, target.units)
+    picks = []
+    for _ in range(len(target.units) + 2):
+        views.next_case()
+        picks.append(views.picked)
+    assert picks == [*range(len(target.units)), None, 0]
+    assert views.pickers == [("单位评分表", "B2")]
 
 
 def test_display_expressions_evaluate_like_the_cells_they_show():

@@ -30,6 +30,7 @@ from xlcalc.verify.cases import Case
 from xlcalc.verify.compare import REL_TOL, Mismatch, same_value  # noqa: F401  (re-exported)
 from xlcalc.verify.progress import rate_text
 from xlcalc.verify.target import Target
+from xlcalc.verify.views import Views
 from xlcalc.workbook.layout import FIRST_ROW, FORM_VALUE_COL, PARAM_SHEET, SHEET_NAMES, UNIT_COL
 
 COMPARED_ROLES = (Role.DERIVED, Role.SCORE, Role.EXPLAIN, Role.RANK)
@@ -81,7 +82,11 @@ class Runner:
         shown = target.layout.display_cells
         self.display_keys = [f"#{sheet}!{addr}" for sheet, addr, _ in shown]
         self.show = compile_expressions([e for _, _, e in shown]) if shown else None
-        self.display_blocks = _display_blocks([(sheet, addr) for sheet, addr, _ in shown])
+        # Cohort views (单位评分表, 排名): computed from all units' reference values, also "#sheet!A1".
+        self.views = Views(target.layout, target.units)
+        self.display_blocks = _display_blocks(
+            [(sheet, addr) for sheet, addr, _ in shown] + self.views.addresses
+        )
 
     # ---- writing -----------------------------------------------------------------------
     def write_case(self, rows: list[dict[str, Any]], params: dict[str, Any]) -> None:
@@ -105,6 +110,8 @@ class Runner:
             else:
                 block = [[v] for v in _pad(rows[0].get(li.id) or [], li.capacity)]
             self.book.write(name, f"B{FIRST_ROW}", block)
+        if self.views.pickers:
+            self.views.write(self.book)
         for top_left, names in self.param_runs:
             self.book.write(PARAM_SHEET, top_left, [[params[name]] for name in names])
 
@@ -154,6 +161,9 @@ class Runner:
                 expected[u]["@" + sheet] = names[u]
         if self.show is not None:
             expected[0].update(zip(self.display_keys, self.show(expected[0], params), strict=True))
+        if self.views.cells:
+            self.views.next_case()
+            self.views.expect(expected)
         return rows, params, expected
 
     def run_case(self, case: Case, run: EngineRun, index: int) -> None:
@@ -177,7 +187,7 @@ class Runner:
         names = self.t.units
         found = 0
         for cell_id, values in actual.items():
-            for u in range(self.n):
+            for u in range(len(values)):  # one value for a display or view cell ("#sheet!A1")
                 run.cells_compared += 1
                 exp = expected[u][cell_id]
                 if same_value(exp, values[u]):

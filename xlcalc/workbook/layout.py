@@ -8,7 +8,9 @@ title and headers (repeated when printing).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from openpyxl.utils import get_column_letter
 
@@ -57,6 +59,26 @@ def list_sheet_name(li: ListInput, taken: set[str]) -> str:
     return name
 
 
+@dataclass(frozen=True)
+class ViewState:
+    """What a view cell shows, from the reference: every unit's name and cell values, and the unit
+    a picker cell selects (0-based; None while the picker is blank)."""
+
+    names: list[str]
+    cells: list[dict[str, Any]]
+    picked: int | None
+
+
+@dataclass(frozen=True)
+class ViewCell:
+    """A cell of a cohort view (单位评分表, 排名) computed from several units' cells by a hand-written
+    formula: ``expect`` gives the value the formula must show, so the verifier compares it too."""
+
+    sheet: str
+    addr: str
+    expect: Callable[[ViewState], Any]
+
+
 @dataclass
 class Layout:
     graph: CellGraph
@@ -71,6 +93,9 @@ class Layout:
     # Cells of display sheets (审核) that show graph cells through an IR expression, as
     # (sheet, A1 address, expression over unit 0's cells): the verifier compares them too.
     display_cells: list[tuple[str, str, ir.Expr]] = field(default_factory=list, init=False)
+    # Cells of cohort views, and the picker cells (sheet, A1) in which the verifier selects a unit.
+    view_cells: list[ViewCell] = field(default_factory=list, init=False)
+    view_pickers: list[tuple[str, str]] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
         if self.spec is not None and not self.ranked:

@@ -17,7 +17,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from xlcalc.cells import Role
 from xlcalc.spec.model import Spec
 from xlcalc.workbook import fit, style
-from xlcalc.workbook.layout import FIRST_ROW, SHEET_NAMES, UNIT_COL, Layout, quote
+from xlcalc.workbook.layout import FIRST_ROW, SHEET_NAMES, UNIT_COL, Layout, ViewCell, ViewState, quote
 
 UNIT_SHEET = "单位评分表"
 # Functions the view sheets use beyond the rule IR's: portable to Excel 2010, WPS, LibreOffice
@@ -27,6 +27,11 @@ _PICK = "$E$2"
 MIDDLE_WRAP = Alignment(
     wrap_text=True, vertical="center"
 )  # hidden: the picked unit's row number among the units
+
+
+def _picked_cell(cell_id: str) -> Callable[[ViewState], object]:
+    """What a row shows: the picked unit's value of the cell, blank while no unit is picked."""
+    return lambda v: "" if v.picked is None else v.cells[v.picked][cell_id]
 
 
 def unit_sheet(wb: Workbook, spec: Spec, layout: Layout, sink: Callable[[str, str, str], None]) -> None:
@@ -53,11 +58,13 @@ def unit_sheet(wb: Workbook, spec: Spec, layout: Layout, sink: Callable[[str, st
     ws.add_data_validation(dv)
     dv.add("B2")
 
-    def formula(row: int, col: int, text: str) -> None:
+    def formula(row: int, col: int, text: str, expect: Callable[[ViewState], object]) -> None:
         c = ws.cell(row=row, column=col, value=text)
         sink(ws.title, c.coordinate, text)
+        layout.view_cells.append(ViewCell(ws.title, c.coordinate, expect))
 
-    formula(2, 5, f'=IF(B2="","",MATCH(B2,{names},0))')
+    layout.view_pickers.append((ws.title, "B2"))
+    formula(2, 5, f'=IF(B2="","",MATCH(B2,{names},0))', lambda v: "" if v.picked is None else v.picked + 1)
     for col, text in enumerate(("指标", "满分", "得分", "扣分说明"), start=1):
         style.header(ws, FIRST_ROW - 1, col, text)
 
@@ -83,9 +90,15 @@ def unit_sheet(wb: Workbook, spec: Spec, layout: Layout, sink: Callable[[str, st
         why = explain.get(cell.node or "")
         if why is not None and cell.kind == "score":
             ws.cell(row=row, column=6, value=layout.row_col(why.id, 0)[1] - UNIT_COL)
-        formula(row, 3, f'=IF(ISNUMBER({_PICK}),INDEX({score_block},{_PICK},$E{row}),"")')
         formula(
-            row, 4, f'=IF(OR(NOT(ISNUMBER({_PICK})),$F{row}=""),"",INDEX({explain_block},{_PICK},$F{row}))'
+            row, 3, f'=IF(ISNUMBER({_PICK}),INDEX({score_block},{_PICK},$E{row}),"")', _picked_cell(cell.id)
+        )
+        shows_why = why is not None and cell.kind == "score"
+        formula(
+            row,
+            4,
+            f'=IF(OR(NOT(ISNUMBER({_PICK})),$F{row}=""),"",INDEX({explain_block},{_PICK},$F{row}))',
+            _picked_cell(why.id) if shows_why and why is not None else lambda v: "",
         )
         ws.cell(row=row, column=3).number_format = style.SCORE_FORMAT
         ws.cell(row=row, column=4).alignment = MIDDLE_WRAP
