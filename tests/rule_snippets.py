@@ -80,6 +80,11 @@ KINDS: dict[str, tuple[str, dict[str, object], float]] = {
         {"a": 5, "b": 10},
         10,
     ),
+    "rank_node": (
+        "{kind: rank_node, node: base, tiers: [{upto: 1, points: 10}, {upto: 2, points: 9}]}",
+        {"a": 120},
+        10,
+    ),
     "threshold_or_manual": (
         "{kind: threshold_or_manual, when: [{flag: flag}], otherwise: {score: s, min: 0, max: 8}}",
         {"flag": "否", "s": 5},
@@ -95,7 +100,14 @@ KINDS: dict[str, tuple[str, dict[str, object], float]] = {
 }
 RULES = {kind: row[0] for kind, row in KINDS.items()}
 # Kinds that rank units against each other need a cohort in the snippet's meta.
-COHORT_KINDS = {"rank_tiers"}
+COHORT_KINDS = {"rank_tiers", "rank_node"}
+# Kinds that rank another indicator get one beside node "r" to rank (the root then holds 20 points).
+RANKED_SIBLING = """    - id: base
+      label: 基础得分
+      points: 10
+      rule: {kind: threshold, when: [{value: a, op: '>=', than: 110}]}
+"""
+NODE_KINDS = {"rank_node"}
 
 
 def rule_spec(kind: str, tmp: Path):
@@ -109,6 +121,8 @@ def rule_spec(kind: str, tmp: Path):
             "meta: {id: t, title: 测试, total: 10}",
             "meta: {id: t, title: 测试, total: 10, units: [甲, 乙, 丙]}",
         )
+    if kind in NODE_KINDS:
+        text = text.replace("  points: 10\n  children:\n", "  points: 20\n  children:\n" + RANKED_SIBLING)
     cls = REGISTRY[kind]
     if cls.ZERO_POINTS or cls.SCORELESS:  # no points of their own
         text = (
