@@ -47,7 +47,7 @@ class RankNode(RankTiers):
         return ir.concat(lw.spec.node(self.key).label, ir.num_text(ir.Ref(self.key), 2), "分")
 
     def pending_text(self, lw: Lowering, node: Node, deps: list[str]) -> ir.ExprLike:
-        return f"待填：“{lw.spec.node(self.key).label}”尚有待填项或不适用，暂不排名"
+        return f"待填：“{lw.spec.node(self.key).label}”尚未得出，暂不排名"
 
     def probes(self, pm: ProbeSolver, points: float) -> list[Probe]:
         """Whole units at the ends and the middle of every range, each twice: units of one case that

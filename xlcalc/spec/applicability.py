@@ -21,6 +21,7 @@ from xlcalc.spec.model import BOOL_FALSE, BOOL_TRUE, Node, Spec
 from xlcalc.yamlread import Context, Reader
 
 NOT_APPLICABLE = ("excluded", "reallocated")
+UNIT_KIND = "unit"  # ctx.ids kind remembering where each unit was listed
 UNIT_VALUE_KIND = "unit value"  # ctx.ids kind remembering where each fixed unit value was written
 
 
@@ -29,6 +30,7 @@ def read_units(r: Reader) -> tuple[tuple[str, ...], tuple[tuple[str, tuple[tuple
     names: list[str] = []
     fixed: list[tuple[str, tuple[tuple[str, str], ...]]] = []
     for item, path, line in r.items("units"):
+        r.ctx.ids.setdefault(UNIT_KIND, []).append((str(item), line, path))
         if not isinstance(item, CommentedMap | dict):
             names.append(str(item))
             continue
@@ -131,13 +133,13 @@ def check_applicability(spec: Spec, ctx: Context) -> None:
             elif value not in allowed:
                 ctx.error(f"unit '{name}': '{value}' is not one of {', '.join(allowed)}", line, where)
     given = {name: {k for k, _ in values} for name, values in spec.meta.unit_values}
-    for name in spec.meta.units:
+    listed = [(line, where) for _, line, where in ctx.ids.get(UNIT_KIND, [])]
+    for k, name in enumerate(spec.meta.units):
         missing = fixed_keys - given.get(name, set())
         if missing:
+            line, where = listed[k] if k < len(listed) else (None, "meta.units")
             ctx.error(
-                f"unit '{name}' does not give {', '.join(sorted(missing))}, as other units do",
-                None,
-                "meta.units",
+                f"unit '{name}' does not give {', '.join(sorted(missing))}, as other units do", line, where
             )
     for n in spec.nodes():
         if not n.applies_when:
@@ -198,6 +200,10 @@ def check_node_ranks(spec: Spec, ctx: Context) -> None:
             where = f"{n.path}.rule"
             if key not in nodes:
                 ctx.error(f"rule ranks unknown indicator '{key}'", n.line, where)
+            elif any(a.applies_when for a in (nodes[key], *spec.ancestors(key))):
+                ctx.error(
+                    f"rule ranks '{key}', which does not apply to every unit (applies_when)", n.line, where
+                )
             elif _reaches(deps, key, n.id):
                 ctx.error(
                     f"rule ranks '{key}', whose score depends on this rule (it is this rule or one of its "
