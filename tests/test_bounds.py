@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from conftest import examples
-from lang_specs import COUNTY_MIX, SINGLE, load_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lang_specs import COUNTY_MIX, SINGLE, load_text
 
 from xlcalc.lowering import Lowering
 from xlcalc.scorer import Scorer, UnitInputs
