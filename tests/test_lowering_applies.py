@@ -132,16 +132,18 @@ def test_no_score_leaves_its_range(spec, units) -> None:
 
 @pytest.mark.engine
 @pytest.mark.parametrize("engine_name", ["libreoffice", "formulas"])
-def test_workbook_agrees_with_the_scorer(spec, tmp_path: Path, engine_name: str) -> None:
+@pytest.mark.parametrize("text", [COUNTY_MIX, SINGLE], ids=["county_mix", "single_level"])
+def test_workbook_agrees_with_the_scorer(tmp_path: Path, text: str, engine_name: str) -> None:
     engine = get_engine(engine_name, shared=True) if engine_name == "libreoffice" else get_engine(engine_name)
     ok, why = engine.available()
     if not ok:
         pytest.skip(why)
-    path = write_workbook(build_workbook(spec), tmp_path / "county_mix.xlsx")
+    spec = load_text(text, tmp_path)
+    path = write_workbook(build_workbook(spec), tmp_path / "book.xlsx")
     target = load_target(path, spec=spec)
     book = engine.open(target.path)
     try:
-        cases = CaseGenerator(spec, 4, seed=5).cases(80, target.scorer)
+        cases = CaseGenerator(spec, max(1, len(spec.meta.units)), seed=5).cases(80, target.scorer)
         run = run_engine(target, book, engine_name, cases, tmp_path / "f")
     finally:
         book.close()
