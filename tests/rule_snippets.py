@@ -110,12 +110,19 @@ RANKED_SIBLING = """    - id: base
 NODE_KINDS = {"rank_node"}
 
 
-def rule_spec(kind: str, tmp: Path):
+def rule_spec(kind: str, tmp: Path, applies: bool = False):
+    """The kind's one-rule spec; ``applies``: node "r" applies only where the attribute ``scope``
+    (a text input with values 本级, 其他) is 本级."""
     if kind not in RULES:
         raise KeyError(kind)
     path = tmp / f"{kind}.yaml"
     rule = RULES[kind]
     text = HEADER.replace("{RULE}", rule)
+    if applies:
+        text = text.replace(
+            "  - {id: why, label: 偏差原因, type: text}\n",
+            "  - {id: why, label: 偏差原因, type: text}\n  - {id: scope, label: 适用范围, type: text, values: [本级, 其他]}\n",
+        ).replace("      label: 细则\n", "      label: 细则\n      applies_when: {scope: 本级}\n")
     if kind in COHORT_KINDS:
         text = text.replace(
             "meta: {id: t, title: 测试, total: 10}",
