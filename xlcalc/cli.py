@@ -52,7 +52,7 @@ def format_table(results: list[UnitResult]) -> str:
         for n in r.nodes:
             if n.level == 0:
                 continue
-            score = "待填" if n.score is None else f"{n.score:.2f}"
+            score = n.status if n.score is None else f"{n.score:.2f}"
             indent = "  " * (n.level - 1)
             line = f"{indent}{n.label:<{max(1, 24 - 2 * n.level)}} {score:>7} / {n.points:g}"
             if n.is_rule:
