@@ -80,6 +80,11 @@ KINDS: dict[str, tuple[str, dict[str, object], float]] = {
         {"a": 5, "b": 10},
         10,
     ),
+    "rank_node": (
+        "{kind: rank_node, node: base, tiers: [{upto: 1, points: 10}, {upto: 2, points: 9}]}",
+        {"a": 120},
+        10,
+    ),
     "threshold_or_manual": (
         "{kind: threshold_or_manual, when: [{flag: flag}], otherwise: {score: s, min: 0, max: 8}}",
         {"flag": "否", "s": 5},
@@ -95,20 +100,36 @@ KINDS: dict[str, tuple[str, dict[str, object], float]] = {
 }
 RULES = {kind: row[0] for kind, row in KINDS.items()}
 # Kinds that rank units against each other need a cohort in the snippet's meta.
-COHORT_KINDS = {"rank_tiers"}
+COHORT_KINDS = {"rank_tiers", "rank_node"}
+# Kinds that rank another indicator get one beside node "r" to rank (the root then holds 20 points).
+RANKED_SIBLING = """    - id: base
+      label: 基础得分
+      points: 10
+      rule: {kind: threshold, when: [{value: a, op: '>=', than: 110}]}
+"""
+NODE_KINDS = {"rank_node"}
 
 
-def rule_spec(kind: str, tmp: Path):
+def rule_spec(kind: str, tmp: Path, applies: bool = False):
+    """The kind's one-rule spec; ``applies``: node "r" applies only where the attribute ``scope``
+    (a text input with values 本级, 其他) is 本级."""
     if kind not in RULES:
         raise KeyError(kind)
     path = tmp / f"{kind}.yaml"
     rule = RULES[kind]
     text = HEADER.replace("{RULE}", rule)
+    if applies:
+        text = text.replace(
+            "  - {id: why, label: 偏差原因, type: text}\n",
+            "  - {id: why, label: 偏差原因, type: text}\n  - {id: scope, label: 适用范围, type: text, values: [本级, 其他]}\n",
+        ).replace("      label: 细则\n", "      label: 细则\n      applies_when: {scope: 本级}\n")
     if kind in COHORT_KINDS:
         text = text.replace(
             "meta: {id: t, title: 测试, total: 10}",
             "meta: {id: t, title: 测试, total: 10, units: [甲, 乙, 丙]}",
         )
+    if kind in NODE_KINDS:
+        text = text.replace("  points: 10\n  children:\n", "  points: 20\n  children:\n" + RANKED_SIBLING)
     cls = REGISTRY[kind]
     if cls.ZERO_POINTS or cls.SCORELESS:  # no points of their own
         text = (

@@ -9,6 +9,7 @@ import pytest
 from conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lang_specs import COUNTY_MIX, SINGLE, load_text
 
 from xlcalc.lowering import Lowering
 from xlcalc.scorer import Scorer, UnitInputs
@@ -39,6 +40,8 @@ tree:
 def _value(inp: InputDef) -> st.SearchStrategy:
     if inp.is_bool:
         return st.sampled_from(["是", "否", None])
+    if inp.is_text and inp.values:  # a unit attribute (applies_when)
+        return st.sampled_from([*inp.values, None])
     if inp.is_text:
         return st.sampled_from(["", "原因"])
     lo = inp.lo if inp.lo is not None else -1e6
@@ -105,3 +108,8 @@ def test_bonus_property_on_a_difference(tmp_path):
     p = tmp_path / "bonus.yaml"
     p.write_text(BONUS_OVER_BASE, encoding="utf-8")
     _holds_for_every_valid_unit(load_spec(p))
+
+
+@pytest.mark.parametrize("text", [COUNTY_MIX, SINGLE], ids=["county_mix", "single_level"])
+def test_no_rule_score_leaves_its_range_with_applies_when_and_rank_node(tmp_path, text):
+    _holds_for_every_valid_unit(load_text(text, tmp_path))

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from conftest import ANQING, ROOT
+from lang_specs import COUNTY_MIX
 
 from xlcalc.cli import main
 
@@ -90,3 +91,19 @@ def test_build_refuses_a_spec_whose_id_escapes(tmp_path, capsys):
     assert main(["build", str(bad), "--out", str(out), "--no-xlsm"]) == 2
     assert "must be ASCII" in capsys.readouterr().err
     assert not (tmp_path.parent / "escaped.xlsx").exists() and not any(tmp_path.rglob("*.xlsx"))
+
+
+def test_score_shows_not_applicable_and_fills_unit_levels(tmp_path, capsys):
+    """The 区级 unit's 县级 item reads 不适用 (not 待填); its level comes from meta.units."""
+    spec = tmp_path / "mix.yaml"
+    spec.write_text(COUNTY_MIX, encoding="utf-8")
+    inputs = tmp_path / "in.yaml"
+    inputs.write_text(
+        "units:\n  - unit: 甲区\n    inputs: {cases: 90, target: 100, street: 3, trained: 是}\n"
+    )
+    assert main(["score", str(spec), "--inputs", str(inputs)]) == 0
+    out = capsys.readouterr().out
+    assert "乡镇工作（县级）                 不适用 / 20" in out and "（完整，" in out
+    inputs.write_text("units:\n  - unit: 甲区\n    inputs: {level: 县级}\n")
+    assert main(["score", str(spec), "--inputs", str(inputs)]) == 2
+    assert "与评分标准单位名单中的“区级”不一致" in capsys.readouterr().err

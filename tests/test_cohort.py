@@ -7,9 +7,10 @@ import json
 
 import pytest
 from conftest import ANQING, ROOT
+from lang_specs import COUNTY_MIX, load_text
 
 from xlcalc.cli import main
-from xlcalc.cohort import check_units, provisional
+from xlcalc.cohort import check_units, provisional, with_fixed_values
 from xlcalc.errors import InputError
 from xlcalc.inputs import load_inputs
 from xlcalc.scorer import Scorer, UnitInputs
@@ -48,3 +49,19 @@ def test_one_county_alone_is_provisional_in_the_json(capsys: pytest.CaptureFixtu
     doc = json.loads(capsys.readouterr().out)
     assert doc["cohort"]["provisional"] is True and doc["units"][0]["provisional"] is True
     assert doc["cohort"]["note"] == "排名项暂按1个单位计算"
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [(None, "区级"), ("", "区级"), ("区级", "区级"), (" 区级 ", " 区级 "), ("县级", None)],
+)
+def test_values_fixed_with_the_units_fill_an_inputs_file(tmp_path, written, expected) -> None:
+    """meta.units gives each unit's 单位层级: an inputs file may leave it out, never contradict it."""
+    spec = load_text(COUNTY_MIX, tmp_path)
+    units = [UnitInputs("甲区", {"level": written}), UnitInputs("外市某区", {"cases": 3})]
+    if expected is None:
+        with pytest.raises(InputError, match=r"in.yaml：units\[0\] 的单位“甲区”的“单位层级”填写为“县级”"):
+            with_fixed_values(spec, units, "in.yaml")
+        return
+    filled = with_fixed_values(spec, units, "in.yaml")
+    assert filled[0].values["level"] == expected and filled[1] is units[1]

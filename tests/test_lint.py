@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import ANQING
+from lang_specs import COUNTY_MIX
 
 from xlcalc.lint import exit_status, lint
 from xlcalc.spec.loader import load_spec
@@ -106,3 +107,8 @@ def test_duplicate_labels_and_unused_inputs_warn(tmp_path):
     msgs = [d.message for d in _lint(tmp_path, text)]
     assert any("重复的指标名称" in m for m in msgs)
     assert any("unused_x" in m for m in msgs)
+
+
+def test_an_attribute_read_only_by_applies_when_is_used(tmp_path):
+    from_units = _lint(tmp_path, COUNTY_MIX)
+    assert not [d for d in from_units if "单位层级" in d.message], [d.message for d in from_units]

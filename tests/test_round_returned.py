@@ -6,9 +6,12 @@ from __future__ import annotations
 import hostile
 import openpyxl
 import pytest
+from lang_specs import COUNTY_MIX, load_text
 from round_files import example_values, spec, template, unit_file
 
 from xlcalc.round.returned import read_returned, split_location
+from xlcalc.round.unitbook import unit_template
+from xlcalc.scorer import resolve_params
 
 UNIT = "迎江区"
 
@@ -182,3 +185,28 @@ def test_an_inputs_file_that_cannot_be_read(tmp_path):
 )
 def test_split_location(message, where):
     assert split_location(message, "/x/a.xlsx") == where
+
+
+@pytest.mark.parametrize(("written", "problems"), [("区级", 0), (None, 0), ("县级", 1)])
+def test_a_unit_cannot_move_itself_to_other_items(tmp_path, written, problems):
+    """单位层级 comes from meta.units: a per-unit file or an inputs file saying otherwise is a located
+    problem and the listed value is used (applies_when reads it)."""
+    mix = load_text(COUNTY_MIX, tmp_path)
+    tpl = unit_template(mix, resolve_params(mix))
+    path = tmp_path / "甲区.xlsx"
+    path.write_bytes(tpl.package("甲区"))
+    lay = tpl.compiled.layout
+    wb = openpyxl.load_workbook(path)
+    cell = wb[lay.sheet_of("level")].cell(*lay.row_col("level", 0))
+    assert cell.value == "区级"  # stamped into the unit's own file
+    cell.value = written
+    wb.save(path)
+    csv = tmp_path / "data.csv"
+    csv.write_text(f"unit,level,cases\n甲区,{written or ''},5\n", encoding="utf-8")
+    for result in (read_returned(path, tpl), read_returned(csv, tpl)):
+        assert result.units[0][1]["level"] == "区级"
+        assert len(result.problems) == problems, result.problems
+        if problems:
+            message = result.problems[0].message
+            assert message == "“单位层级”被改为“县级”，评分标准中该单位为“区级”；按“区级”汇总"
+            assert result.problems[0].cell.endswith(("B4", "level"))

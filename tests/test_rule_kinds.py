@@ -46,6 +46,21 @@ def test_kind_conforms(kind: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("kind", sorted(REGISTRY))
+def test_kind_under_applies_when(kind: str, tmp_path: Path) -> None:
+    """Any kind may sit under ``applies_when``: scored where it applies, 不适用 where it does not,
+    待填 while the attribute is blank; the verifier probes each value of the attribute."""
+    spec = rule_spec(kind, tmp_path, applies=True)
+    _, inputs, score = KINDS[kind]
+    units = [UnitInputs(f"u{k}", {**inputs, "scope": v}) for k, v in enumerate(("本级", "其他", None))]
+    here, elsewhere, blank = Scorer(spec).score(units)
+    assert (here.node("r").score, here.node("r").status) == (score, "完成")
+    assert (elsewhere.node("r").score, elsewhere.node("r").status) == (None, "不适用")
+    assert elsewhere.node("r").explanation.startswith("不适用（适用范围：其他）")
+    assert blank.node("r").status == "待填"
+    assert ("r", {"scope": "其他"}) in rule_probes(spec)
+
+
+@pytest.mark.parametrize("kind", sorted(REGISTRY))
 def test_a_derived_parse_documents_every_key(kind: str) -> None:
     """Kinds that read their declared fields (no parse of their own) list each YAML key in the docs."""
     cls = REGISTRY[kind]

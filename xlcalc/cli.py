@@ -13,7 +13,7 @@ from typing import Any
 
 from xlcalc import audit_command, check
 from xlcalc.build_all import build_specs
-from xlcalc.cohort import check_units, has_cross_unit_items, provisional
+from xlcalc.cohort import check_units, has_cross_unit_items, provisional, with_fixed_values
 from xlcalc.errors import XlcalcError
 from xlcalc.importer import command as import_command
 from xlcalc.inputs import load_inputs, param_pairs
@@ -52,7 +52,7 @@ def format_table(results: list[UnitResult]) -> str:
         for n in r.nodes:
             if n.level == 0:
                 continue
-            score = "待填" if n.score is None else f"{n.score:.2f}"
+            score = n.status if n.score is None else f"{n.score:.2f}"
             indent = "  " * (n.level - 1)
             line = f"{indent}{n.label:<{max(1, 24 - 2 * n.level)}} {score:>7} / {n.points:g}"
             if n.is_rule:
@@ -67,6 +67,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     params = param_pairs(args.param)
     units = load_inputs(args.inputs)  # every unit carries its file location for error messages
     check_units(spec, units, str(args.inputs))
+    units = with_fixed_values(spec, units, str(args.inputs))
     # Results are written as they are scored: memory stays bounded however many units there are.
     results: Iterable[UnitResult] = iter_results(scorer, units, params)
     if args.json:

@@ -49,3 +49,23 @@ def provisional(spec: Spec, results: Sequence[UnitResult]) -> dict[str, Any]:
         "expected_units": expected,
         "note": f"排名项暂按{complete}个单位计算" if flag else "",
     }
+
+
+def with_fixed_values(spec: Spec, units: Sequence[UnitInputs], origin: str) -> list[UnitInputs]:
+    """Units with the values ``meta.units`` fixes for them (单位层级) filled in where the inputs file
+    leaves them blank; a different value written for a listed unit is an error located in the file."""
+    out: list[UnitInputs] = []
+    for k, unit in enumerate(units):
+        fixed = spec.meta.fixed_values(unit.name)
+        values = dict(unit.values)
+        for key, value in fixed.items():
+            written = values.get(key)
+            if written is None or str(written).strip() == "":
+                values[key] = value
+            elif str(written).strip() != value:
+                raise InputError(
+                    f"{origin}：units[{k}] 的单位“{unit.name}”的“{spec.input(key).label}”填写为“{written}”，"
+                    f"与评分标准单位名单中的“{value}”不一致"
+                )
+        out.append(UnitInputs(unit.name, values, unit.where) if fixed else unit)
+    return out

@@ -73,6 +73,7 @@ def lint(spec: Spec) -> list[Diagnostic]:
     for node in spec.nodes():
         # Self-assigned scores and their reasons are read by the audit, not by a rule.
         used.update(x for x in (getattr(node, "self_score", ""), getattr(node, "reason", "")) if x)
+        used.update(attr for attr, _ in node.applies_when)  # unit attributes (applies_when)
     for d in spec.derived:
         if d.id in used:
             used.update(d.args)

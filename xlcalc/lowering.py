@@ -11,6 +11,7 @@ from __future__ import annotations
 from xlcalc import ir
 from xlcalc.audit_cells import lower_audit
 from xlcalc.cells import Cell, CellGraph, ListInput, Role
+from xlcalc.lowering_applies import ApplicabilityLowering
 from xlcalc.lowering_context import (  # noqa: F401  (re-exported: scorer, bridge, tests)
     GRADE,
     INVALID_MARK,
@@ -26,7 +27,7 @@ from xlcalc.rules.base import Lowered, Rule
 from xlcalc.spec.model import DerivedDef, InputDef, Node, Spec
 
 
-class Lowering(LoweringContext):
+class Lowering(ApplicabilityLowering):
     """Builds the cell graph for one spec; rule kinds call back into it (see LoweringContext)."""
 
     # ---- graph ----------------------------------------------------------------------------
@@ -116,6 +117,7 @@ class Lowering(LoweringContext):
             self._node(child)
         if node.rule is not None:
             self._leaf(node, node.rule)
+            self.wrap_leaf(node)
         else:
             self._indicator(node)
 
@@ -268,6 +270,9 @@ class Lowering(LoweringContext):
             if node.id in self.params[param].choices_codes() and any(n.id == rule_id for n in node.walk()):
                 terms.append(ir.if_(self.param_is(param, node.id), ir.Ref(rule_id), 0))
                 lows.append(None)
+        shares = self.share_terms(node)
+        terms += shares
+        lows += [None] * len(shares)
         total: ir.Expr = ir.call("SUM", *terms)
         # 总分 = 满分 − Σ扣分 (national self-evaluation tables): differs from Σ scores only when the
         # printed full marks are not the sum of the children's points.
@@ -283,7 +288,7 @@ class Lowering(LoweringContext):
         self.lowest[node.id] = lowest
         # Children carry at most score_decimals decimals, so rounding the sum there only removes
         # binary noise (89.99999999999999 must compare as 90 for the grade in every engine).
-        score: ir.Expr = ir.round_(total, self.param(PARAM_DECIMALS))
+        score: ir.Expr = ir.round_(self.scale_excluded(node, total), self.param(PARAM_DECIMALS))
         for leaf in node.walk():
             if leaf.rule is None:
                 continue
@@ -291,6 +296,7 @@ class Lowering(LoweringContext):
                 if v.scope_param and node.id in self.params[v.scope_param].choices_codes():
                     hit = ir.and_(ir.Ref(v.flag).cmp("=", "是"), self.param_is(v.scope_param, node.id))
                     score = ir.if_(hit, 0, score)
+        score = self.wrap_indicator(node, score)
         self.add(Cell(node.id, Role.SCORE, node.label, score, "0.00", node.id, "indicator", node.base_points))
 
     def _root_summary(self) -> None:

@@ -18,6 +18,7 @@ from xlcalc import ir
 from xlcalc.cells import CellGraph, Role
 from xlcalc.errors import InputError
 from xlcalc.lowering import GRADE, PENDING_COUNT, lower
+from xlcalc.lowering_applies import NOT_APPLICABLE
 from xlcalc.pygen import compile_graph
 from xlcalc.spec.model import InputDef, Node, ParamDef, Spec
 from xlcalc.values import normalize_value
@@ -44,9 +45,12 @@ class NodeResult:
     deduction: float | None
     explanation: str
     is_rule: bool
+    applicable: bool = True  # False: 不适用 to this unit (applies_when)
 
     @property
     def status(self) -> str:
+        if not self.applicable:
+            return NOT_APPLICABLE
         return "待填" if self.score is None else "完成"
 
 
@@ -85,6 +89,7 @@ class UnitResult:
                     ded,
                     cells.get(why_key) or "",
                     n.rule is not None,
+                    score != NOT_APPLICABLE,
                 )
             )
         return out

@@ -118,7 +118,9 @@ def _text(inp: InputDef, raw: Any, where: str) -> str:
     text = str(raw)
     if len(text) > MAX_TEXT_CHARS:
         raise InputError(f"{where}：“{inp.label}”过长（{len(text)}字，单元格最多{MAX_TEXT_CHARS}字）")
-    return text
+    if inp.values and text.strip() and text.strip() not in inp.values:
+        raise InputError(f"{where}：“{inp.label}”应为{'、'.join(inp.values)}之一，得到“{show(text)}”")
+    return text.strip() if inp.values else text
 
 
 def _list(inp: InputDef, raw: Any, where: str) -> list[float]:

@@ -10,6 +10,7 @@ A value with a problem is left out (blank), never corrected.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -136,7 +137,27 @@ def _unit_workbook(path: Path, book: UntrustedBook, ident: Identity, template: U
             )
         )
     values = _accepted(spec, back.units[0].values if back.units else {})
+    at = r.layout.address
+    problems += fixed_values(
+        spec, ident.unit, values, str(path), SHEET_NAMES[Role.INPUT], lambda key: at(key, 0)
+    )
     return FileResult(str(path), "unit", [(ident.unit, values)], problems)
+
+
+def fixed_values(
+    spec: Spec, unit: str, values: dict[str, Any], path: str, sheet: str, cell: Callable[[str], str]
+) -> list[Problem]:
+    """Values ``meta.units`` fixes for the unit (单位层级) replace what the file holds: a different
+    value is a problem (a unit cannot move itself to other items), a blank is filled silently."""
+    out: list[Problem] = []
+    for key, value in spec.meta.fixed_values(unit).items():
+        written = values.get(key)
+        if written not in (None, "", value):
+            label = spec.input(key).label
+            message = f"“{label}”被改为“{written}”，评分标准中该单位为“{value}”；按“{value}”汇总"
+            out.append(Problem(path, sheet, cell(key), message, unit))
+        values[key] = value
+    return out
 
 
 def _accepted(spec: Spec, raw: dict[str, Any]) -> dict[str, Any]:
@@ -156,9 +177,12 @@ def _cohort_workbook(path: Path, template: UnitTemplate, limits: Limits | None) 
     back = read_inputs(spec, r.layout, r.book.read)
     problems = _report_problems(path, report, "")
     units = []
-    for u in back.units:
+    sheet, at = SHEET_NAMES[Role.INPUT], r.layout.address
+    for k, u in enumerate(back.units):
         values = _accepted(spec, dict(u.values))
-        if any(v not in (None, []) for v in values.values()):  # rows nobody filled are not returns
+        fixed = set(spec.meta.fixed_values(u.name))
+        if any(v not in (None, []) for key, v in values.items() if key not in fixed):  # filled rows only
+            problems += fixed_values(spec, u.name, values, str(path), sheet, lambda key, k=k: at(key, k))
             units.append((u.name, values))
     return FileResult(str(path), "cohort", units, problems)
 
@@ -183,5 +207,9 @@ def _inputs_file(path: Path, spec: Spec) -> FileResult:
                 result.problems.append(
                     Problem(str(path), "", f"{where} {inp.id}", f"{text}；该项留空（待填）", u.name)
                 )
+        problems = fixed_values(
+            spec, u.name, values, str(path), "", lambda key, where=where: f"{where} {key}"
+        )
+        result.problems += problems
         result.units.append((u.name, values))
     return result

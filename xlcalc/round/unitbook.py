@@ -50,15 +50,35 @@ class UnitTemplate:
     stamp: Stamp
 
     def package(self, unit: str) -> bytes:
-        """The .xlsx bytes of one unit's file."""
-        name = escape(unit).encode("utf-8")
-        token = UNIT_TOKEN.encode()
-        return self.stamp.copy({part: self.stamp.texts[part].replace(token, name) for part in self.parts})
+        """The .xlsx bytes of one unit's file (its name, and the values meta.units fixes for it)."""
+        pairs = [(UNIT_TOKEN.encode(), escape(unit).encode("utf-8"))]
+        fixed = self.spec.meta.fixed_values(unit)
+        pairs += [
+            (value_token(k).encode(), escape(fixed.get(key, "")).encode("utf-8"))
+            for k, key in enumerate(fixed_keys(self.spec))
+        ]
+        texts = {}
+        for part in self.parts:
+            body = self.stamp.texts[part]
+            for token, value in pairs:
+                body = body.replace(token, value)
+            texts[part] = body
+        return self.stamp.copy(texts)
 
     @property
     def parts(self) -> list[str]:
         """Members holding the placeholder (the workbook is written with inline strings)."""
         return [name for name, body in self.stamp.texts.items() if UNIT_TOKEN.encode() in body]
+
+
+def value_token(k: int) -> str:
+    """Stands for the k-th value meta.units fixes per unit (单位层级) until each copy is stamped."""
+    return f"XLCALC-UNIT-VALUE-{k}-7F3A9C"
+
+
+def fixed_keys(spec: Spec) -> list[str]:
+    """The inputs meta.units fixes per unit, in a stable order."""
+    return list(dict.fromkeys(key for _, values in spec.meta.unit_values for key, _ in values))
 
 
 def pending_cells(graph: CellGraph) -> set[str]:
@@ -96,6 +116,8 @@ def unit_template(spec: Spec, params: dict[str, Any]) -> UnitTemplate:
         wb.remove(wb[RANK_VIEW_SHEET])
     if UNIT_SHEET in wb.sheetnames:
         wb[UNIT_SHEET]["B2"].value = UNIT_TOKEN
+    for k, key in enumerate(fixed_keys(spec)):
+        wb[lay.sheet_of(key)].cell(*lay.row_col(key, 0)).value = value_token(k)
     _guide_note(wb, spec, lay)
     blocks = _reindex(wb)
     ident = round_identity(spec, params, UNIT_TOKEN)

@@ -273,6 +273,10 @@ class Rule:
         """Every input or derived id the rule reads (for reference checks)."""
         return []
 
+    def nodes_read(self) -> list[str]:
+        """Every indicator whose score the rule reads (ranking a node; the loader refuses a cycle)."""
+        return []
+
     def params_read(self) -> list[tuple[str, str]]:
         """(field, parameter name) for every ``PARAM_FIELDS`` entry that is set."""
         return [(f, name) for f in self.PARAM_FIELDS if (name := getattr(self, f))]

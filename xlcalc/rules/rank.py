@@ -10,7 +10,7 @@ counts the distinct keys above, through a first-occurrence helper column.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from xlcalc import ir
 from xlcalc.cells import Role
@@ -44,6 +44,9 @@ class RankTiers(Rule):
     beyond_param: str = "rank_beyond"
     precision_param: str = "rank_precision"
 
+    # The YAML key naming what is ranked (a quantity here; an indicator in rank_node).
+    KEY_FIELD: ClassVar[str] = "key"
+
     @classmethod
     def parse(cls, r: Reader) -> RankTiers:
         tiers = []
@@ -53,7 +56,7 @@ class RankTiers(Rule):
         if [t.upto for t in tiers] != sorted(t.upto for t in tiers):
             r.error("rank tiers must be listed in increasing 'upto' order", "tiers")
         return cls(
-            r.get("key", str) or "",
+            r.get(cls.KEY_FIELD, str) or "",
             tuple(tiers),
             r.choice("order", ("desc", "asc"), "desc") or "desc",
             r.get("tie_param", str, "rank_ties"),
@@ -72,19 +75,23 @@ class RankTiers(Rule):
         # Ties come from the cohort generator (several units sharing one probe).
         return [p for v in (0, 0.25, 0.3333, 0.5, 1) if (p := pm.set_value(self.key, v))]
 
+    def key_value(self, lw: Lowering) -> ir.Expr:
+        """What is ranked, for the current unit."""
+        return lw.val(self.key)
+
+    def key_text(self, lw: Lowering) -> ir.Expr:
+        """What is ranked, as the explanation names and shows it."""
+        return ir.concat(lw.label(self.key), lw.show(self.key))
+
     def lower(self, lw: Lowering, node: Node) -> Lowered:
-        key = lw.helper(
-            node,
-            "key",
-            "排名依据（按精度取舍）",
-            ir.if_(
-                ir.isnum(lw.val(self.key)),
-                ir.round_(lw.val(self.key), lw.param(self.precision_param)),
-                ir.PENDING,
-            ),
-            "0.0000",
-            Role.RANK,
+        value = self.key_value(lw)
+        ranked: ir.Expr = ir.if_(
+            ir.isnum(value), ir.round_(value, lw.param(self.precision_param)), ir.PENDING
         )
+        applies = lw.applies(node)
+        if applies is not None:  # a unit the item does not apply to is left out of the ranking
+            ranked = ir.if_(applies, ranked, ir.PENDING)
+        key = lw.helper(node, "key", "排名依据（按精度取舍）", ranked, "0.0000", Role.RANK)
         first = lw.helper(
             node,
             "first",
@@ -119,12 +126,10 @@ class RankTiers(Rule):
         raw: ir.Expr = lw.param(self.beyond_param)
         for t in reversed(self.tiers):
             raw = ir.if_(rank.cmp("<=", t.upto), t.points, raw)
-        why = ir.concat(
-            lw.label(self.key), lw.show(self.key), "，排名第", rank, "名（", lw.param(self.tie_param), "）"
-        )
+        why = ir.concat(self.key_text(lw), "，排名第", rank, "名（", lw.param(self.tie_param), "）")
         # The score beyond the listed ranks is a parameter: its bounds are the parameter's.
         beyond = lw.params[self.beyond_param]
         points = [t.points for t in self.tiers]
         lo = min(points + [beyond.lo]) if beyond.lo is not None else None
         hi = max(points + [beyond.hi]) if beyond.hi is not None else None
-        return Lowered(raw, why, (self.key,), ready=ir.isnum(rank), lo=lo, hi=hi)
+        return Lowered(raw, why, tuple(self.refs()), ready=ir.isnum(rank), lo=lo, hi=hi)

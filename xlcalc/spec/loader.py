@@ -12,6 +12,7 @@ from xlcalc.rules import REGISTRY
 from xlcalc.rules.base import number_or_percent, read_amount
 from xlcalc.selfeval.compact import expand as expand_compact
 from xlcalc.selfeval.compact import is_compact
+from xlcalc.spec.applicability import check_applicability, check_node_ranks, read_applies, read_units
 from xlcalc.spec.model import (
     INPUT_TYPES,
     Choice,
@@ -82,7 +83,7 @@ def _meta(r: Reader | None) -> Meta | None:
         g.finish()
     if [g.min for g in grades] != sorted((g.min for g in grades), reverse=True):
         r.error("grades must be listed from the highest 'min' down", "grades")
-    units = tuple(str(u) for u, _, _ in r.items("units"))
+    units, unit_values = read_units(r)
     if len(set(units)) != len(units):
         r.error("units must be distinct", "units")
     meta = Meta(
@@ -101,6 +102,7 @@ def _meta(r: Reader | None) -> Meta | None:
         department=r.get("department", str, ""),
         implementer=r.get("implementer", str, ""),
         goal=r.get("goal", str, ""),
+        unit_values=unit_values,
     )
     r.finish()
     return meta
@@ -167,7 +169,10 @@ def _input(r: Reader) -> InputDef:
         item_type=r.choice("item_type", ("integer", "number"), "number") or "number",
         period=str(r.get("period", (str, int), "")),
         percent_points=r.get("percent_points", bool, False),
+        values=tuple(str(v) for v, _, _ in r.items("values")),
     )
+    if inp.values and itype != "text":
+        r.error("'values' applies only to text inputs", "values")
     if inp.percent_points and itype != "percent":
         r.error("'percent_points' applies only to percent inputs", "percent_points")
     if inp.lo is not None and inp.hi is not None and inp.lo > inp.hi:
@@ -285,6 +290,7 @@ def _node(r: Reader, level: int) -> Node:
         stated_points=read_amount(r, "stated_points", None, required=False),
         aggregate=r.choice("aggregate", AGGREGATES, "sum") or "sum",
         duplicate_of=r.get("duplicate_of", str, ""),
+        **read_applies(r),
     )
     if node.aggregate != "sum" and not children:
         r.error("'aggregate' applies to an indicator with children", "aggregate")
@@ -347,6 +353,8 @@ def _check_references(spec: Spec, r: Reader, ctx: Context) -> None:
             if not set(params[pool].choices_codes()) <= ancestors:
                 ctx.error(f"pool parameter '{pool}' must choose among this rule's ancestors", n.line, where)
     _check_self_evaluation(spec, ctx, known)
+    check_applicability(spec, ctx)
+    check_node_ranks(spec, ctx)
     for c in spec.choices:
         line, where = _site(ctx, "choice", c.id, "choices")
         if c.param and c.param not in params:

@@ -42,6 +42,13 @@ class Meta:
     department: str = ""
     implementer: str = ""
     goal: str = ""
+    # Fixed input values of each unit given with the units (``{name: 迎江区, level: 区级}``):
+    # (unit, ((input id, value), ...)), in ``units`` order; see xlcalc/spec/applicability.py.
+    unit_values: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+
+    def fixed_values(self, unit: str) -> dict[str, str]:
+        """The input values ``meta.units`` fixes for one unit (none for a unit not listed)."""
+        return next((dict(values) for name, values in self.unit_values if name == unit), {})
 
     @property
     def ranked(self) -> bool:
@@ -98,6 +105,8 @@ class InputDef:
     # percent inputs: a bare number written in an inputs file is percent points (98 → 98%);
     # without it a bare number above 1 is refused as ambiguous (5% or 500%?).
     percent_points: bool = False
+    # text inputs: the only values allowed (a dropdown in the workbook), e.g. 县级, 区级.
+    values: tuple[str, ...] = ()
 
     @property
     def is_list(self) -> bool:
@@ -173,6 +182,12 @@ class Node:
     stated_points: float | None = None  # the weight the table prints, when it is not the children's sum
     aggregate: str = "sum"  # "sum" of the children, or "deductions": stated (or own) points − Σ deductions
     duplicate_of: str = ""  # id of the node this row repeats (kept for the audit, scored with 0 points)
+    # applies_when: (input id, accepted values) pairs, all of which must hold for the node to apply;
+    # otherwise it is 不适用 and its points are "excluded" or "reallocated" to ``reallocate``.
+    applies_when: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    not_applicable: str = "excluded"
+    reallocate: tuple[str, ...] = ()
+    excluded_from: str = ""  # the ancestor whose maximum loses the points ("": the root)
 
     @property
     def is_leaf(self) -> bool:

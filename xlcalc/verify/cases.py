@@ -20,6 +20,7 @@ from xlcalc.errors import InputError
 from xlcalc.lowering import lower
 from xlcalc.rules.base import Probe, clean_number
 from xlcalc.scorer import UnitInputs, normalize_value, resolve_params
+from xlcalc.spec.applicability import accepted_values
 from xlcalc.spec.model import DerivedDef, InputDef, Spec
 
 
@@ -133,6 +134,10 @@ def rule_probes(spec: Spec) -> list[tuple[str, Probe]]:
             out += [(node.id, p) for k in (0, 1, 2, n0, n0 + 1, 20) if (p := pm.set_value(pen.count, k))]
         for v in rule.vetoes:
             out.append((node.id, {v.flag: "是"}))
+    for node in spec.nodes():  # applies_when: each value of each attribute, and blank
+        for attr, _ in node.applies_when:
+            values = accepted_values(spec, attr) or ()
+            out += [(node.id, {attr: v}) for v in (*values, None)]
     for d in spec.derived:
         out += [(f"derived:{d.id}", p) for p in pm.breakpoints(d)]
     return out
@@ -153,6 +158,8 @@ class CaseGenerator:
             return [] if inp.is_list else None
         if inp.is_bool:
             return rng.choice(("是", "是", "否"))
+        if inp.is_text and inp.values:  # a unit attribute (applies_when): one of its values
+            return rng.choice(inp.values)
         if inp.is_text:
             return rng.choice(("", "原因说明"))
         lo = inp.lo if inp.lo is not None else 0.0

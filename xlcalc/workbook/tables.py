@@ -183,6 +183,10 @@ class TableWriter:
             for u in range(self.layout.n_units):
                 row, col = self.layout.row_col(cell.id, u)
                 apply(ws.cell(row=row, column=col))
+                if self.layout.ranked:  # a value meta.units fixes for the unit (单位层级)
+                    fixed = self.spec.meta.fixed_values(self.units[u]).get(cell.id)
+                    if fixed is not None:
+                        ws.cell(row=row, column=col).value = fixed
             first = self.layout.address(cell.id, 0)
             last = self.layout.address(cell.id, self.layout.n_units - 1)
             dv.add(f"{first}:{last}" if first != last else first)

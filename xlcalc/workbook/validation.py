@@ -90,6 +90,8 @@ def prompt_text(inp: InputDef, role: InputRole | None, lo: float | None, hi: flo
         parts.append(f"年度指标值：{node.target}")
     if role is not None and role.is_reason:
         parts.append("填写文字；自评得分低于分值时必填")
+    elif inp.is_text and inp.values:
+        parts.append(f"从下拉列表选择：{'、'.join(inp.values)}")
     elif inp.is_text:
         parts.append(f"填写文字（不超过{TEXT_LIMIT}字）")
     elif inp.is_bool:
@@ -118,6 +120,9 @@ def input_validation(inp: InputDef, role: InputRole | None = None) -> DataValida
     if inp.is_bool:
         dv = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
         dv.error = "请从下拉列表选择“是”或“否”"
+    elif inp.is_text and inp.values:
+        dv = DataValidation(type="list", formula1='"' + ",".join(inp.values) + '"', allow_blank=True)
+        dv.error = f"请从下拉列表选择：{'、'.join(inp.values)}"
     elif inp.is_text:
         dv = DataValidation(
             type="textLength", operator="between", formula1="0", formula2=str(TEXT_LIMIT), allow_blank=True
