@@ -236,7 +236,9 @@ def test_display_sheet_cells_are_compared(lo, tmp_path, display_sheet):
 
 
 @pytest.mark.engine
-@pytest.mark.parametrize(("sheet", "addr"), [("单位评分表", "C6"), ("单位评分表", "D5"), ("单位评分表", "E2")])
+@pytest.mark.parametrize(
+    ("sheet", "addr"), [("单位评分表", "C6"), ("单位评分表", "D5"), ("单位评分表", "E2")]
+)
 def test_view_cells_are_compared(lo, tmp_path, sheet, addr):
     """The cohort views read several units' cells through INDEX/MATCH; each case picks a unit in
     单位评分表 (every unit in turn, then none), so a broken view formula is a mismatch (they used
