@@ -106,7 +106,7 @@ class Runner:
                 block = [[v] for v in _pad(rows[0].get(li.id) or [], li.capacity)]
             self.book.write(name, f"B{FIRST_ROW}", block)
         for top_left, names in self.param_runs:
-            self.book.write(PARAM_SHEET, top_left, [[params[name]] for name in names])
+            self.book.write_protected(PARAM_SHEET, top_left, [[params[name]] for name in names])
 
     # ---- reading -----------------------------------------------------------------------
     def unit_name_sheets(self) -> list[str]:
