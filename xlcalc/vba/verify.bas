@@ -37,7 +37,8 @@ Public Const XLCALC_XLWINGS_VERSION As String = "0.37.8"
 ' Runs behind the button.
 Public Sub XlcalcVerify()
     On Error GoTo Failed
-    Application.Run "'" & ThisWorkbook.Name & "'!RunPython", XlcalcVerifyCommand()
+    ' The workbook's own RunPython ("'Book.xlsm'!RunPython"; a quote in the name is doubled).
+    Application.Run "'" & Replace(ThisWorkbook.Name, "'", "''") & "'!RunPython", XlcalcVerifyCommand()
     Exit Sub
 Failed:
     MsgBox "校验无法运行：" & Err.Description & vbLf & vbLf & _
