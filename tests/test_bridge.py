@@ -445,6 +445,9 @@ def test_bad_input_cell_is_located(book: EngineBook, compiled: Compiled) -> None
 def test_out_of_range_parameter_is_located(book: EngineBook) -> None:
     labels = [row[0] for row in book.read("参数", "A4:A12")]
     row = 4 + labels.index("细则得分保留小数位")  # score_decimals, allowed 0–4
+    with pytest.raises(SheetProtectedError):  # 参数 is protected and its values locked
+        book.write("参数", f"B{row}", [[9.0]])
+    book.unprotect("参数")  # what the evaluator does (no password)
     book.write("参数", f"B{row}", [[9.0]])  # data validation stops a user, not a program
     report = verify_book(book)
     assert [(p.sheet, p.cell) for p in report.problems] == [("参数", f"B{row}")]

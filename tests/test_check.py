@@ -109,7 +109,7 @@ def test_libreoffice_saved_input_formula_link_and_parameter_are_reported(tmp_pat
 
     def tamper(book):
         book.doc.Sheets.getByName("填报").getCellRangeByName("B4").setFormula("=1+1")
-        book.doc.Sheets.getByName("参数").getCellRangeByName("B4").setString(other)
+        book.write_protected("参数", "B4", [[other]])  # the sheet is protected, B4 locked
 
     path = _saved_by_libreoffice(tmp_path, tamper)
     report = check_workbook(path, spec)
@@ -131,3 +131,55 @@ def test_workbook_without_formula_index_is_not_an_xlcalc_workbook(tmp_path):
     wb.save(p)
     with pytest.raises(XlcalcError, match="_公式"):
         check_workbook(p)
+
+
+def _anqing_with_partial_step(tmp_path: Path, label: str | None) -> tuple[Path, object]:
+    """安庆's workbook as built, its 参数 partial_step set to ``label`` (None: left at the default)."""
+    import openpyxl
+
+    from xlcalc.spec.loader import load_spec
+    from xlcalc.workbook.build import build_workbook, write_workbook
+
+    spec = load_spec(ROOT / "rubric_specs" / "anqing_2023.yaml")
+    path = write_workbook(build_workbook(spec), tmp_path / "anqing.xlsx")
+    if label is not None:
+        wb = openpyxl.load_workbook(path)
+        wb["参数"]["B4"] = label
+        wb.save(path)
+    return path, spec
+
+
+def _labels() -> tuple[str, str]:
+    from xlcalc.spec.loader import load_spec
+
+    p = load_spec(ROOT / "rubric_specs" / "anqing_2023.yaml").param("partial_step")
+    default = p.label_of(str(p.default))
+    return default, next(label for _, label in p.choices if label != default)
+
+
+DEFAULT, OTHER = _labels()
+
+
+@pytest.mark.parametrize(
+    ("in_file", "evaluator", "problem", "note"),
+    [
+        (None, None, None, None),  # as built: nothing to say
+        (OTHER, None, f"为 '{OTHER}'，规格默认值为 '{DEFAULT}'", None),  # changed by the unit
+        (OTHER, OTHER, None, f"与评价机关设定的值相同，规格默认值为 '{DEFAULT}'"),  # the evaluator's choice
+        (None, OTHER, f"为 '{DEFAULT}'，评价机关设定的值为 '{OTHER}'（规格默认值为 '{DEFAULT}'）", None),
+    ],
+)
+def test_parameter_compared_with_the_default_and_the_evaluators_value(
+    tmp_path, in_file, evaluator, problem, note
+):
+    """参数!B4 differing from the evaluator's value (--param), else from the spec's default, is a
+    located problem; equal to the evaluator's but not to the default, a note."""
+    path, spec = _anqing_with_partial_step(tmp_path, in_file)
+    params = {"partial_step": evaluator} if evaluator else None
+    report = check_workbook(path, spec, params=params)
+    assert [p.split("：", 1)[0] for p in report.param_problems] == (["参数!B4"] if problem else [])
+    assert all(problem in p for p in report.param_problems)
+    noted = [n for n in report.notes if n.startswith("参数!B4")]
+    assert noted == ([] if note is None else [n for n in noted if note in n]) and len(noted) == (
+        note is not None
+    )

@@ -4,6 +4,7 @@ any unit is incomplete (rubrics with ranking items only)."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from conftest import ANQING, ROOT
@@ -25,6 +26,14 @@ def test_unit_outside_the_cohort_is_a_located_error() -> None:
     with pytest.raises(InputError, match=r"units\[10\].*外市某县"):
         check_units(spec, units, "in.yaml")
     check_units(spec, [UnitInputs("烈山区", {})], "other_cohort.yaml")  # another city's cohort
+
+
+def test_unit_outside_the_cohort_is_located_at_its_line(tmp_path) -> None:
+    """Read from a file, the unit's own line is named (file:line), as in every other input error."""
+    path = tmp_path / "units.csv"
+    path.write_text("unit,population\n迎江区,380000\n外市某县,2\n", encoding="utf-8")
+    with pytest.raises(InputError, match=rf"^{re.escape(str(path))}:3：单位“外市某县”不在"):
+        check_units(load_spec(ANQING), load_inputs(path), str(path))
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import openpyxl
 import pytest
 from test_engines_base import build_sample_workbook, check_sample_book
 from test_formulas_engine import CORRECTIONS, LO_DIFFERS, build_corrections_workbook
@@ -138,3 +139,28 @@ def test_close_stops_office_and_restarts(sample: Path) -> None:
         assert again.read("评分", "A2") == [["待填"]]
     eng.close()
     assert not eng.running
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize("protected", [True, False])
+def test_write_protected_writes_a_locked_cell_and_keeps_the_protection(
+    engine: LibreOfficeEngine, tmp_path: Path, protected: bool
+) -> None:
+    """The evaluator's parameters sit in locked cells of a protected sheet: write refuses them, as
+    Calc refuses a user; write_protected lifts the protection for the write and restores it."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "参数"
+    ws["B4"] = 1
+    ws["C4"] = "=B4*10"
+    ws.protection.sheet = protected
+    path = tmp_path / "params.xlsx"
+    wb.save(path)
+    with engine.open(path) as book:
+        if protected:
+            with pytest.raises(Exception):  # noqa: B017  (UNO's RuntimeException)
+                book.write("参数", "B4", [[5]])
+        book.write_protected("参数", "B4", [[2]])
+        book.recalc()
+        assert book.read("参数", "B4:C4") == [[2.0, 20.0]]
+        assert book.is_protected("参数") is protected

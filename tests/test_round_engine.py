@@ -125,7 +125,7 @@ def test_tampered_files_are_each_reported_with_their_location(filled, engine, tm
         book.doc.Sheets.getByName("评分").getCellRangeByName("B4").setValue(4)
 
     def parameter(book):
-        book.doc.Sheets.getByName("参数").getCellRangeByName("B4").setString(other)
+        book.write_protected("参数", "B4", [[other]])  # the sheet is protected, B4 locked
 
     scorer = Scorer(spec)
     units = {u.name: scorer.normalize(u) for u in load_inputs(EXAMPLE)}

@@ -7,7 +7,7 @@ import hostile
 import openpyxl
 import pytest
 from lang_specs import COUNTY_MIX, load_text
-from round_files import example_values, spec, template, unit_file
+from round_files import example_values, fill, spec, template, unit_file
 
 from xlcalc.round.returned import read_returned, split_location
 from xlcalc.round.unitbook import unit_template
@@ -88,6 +88,24 @@ def test_unit_workbook(tmp_path, case):
         assert values.get(blank) is None  # never corrected, never guessed
         others = {k: v for k, v in example_values()[UNIT].items() if k != blank}
         assert {k: values[k] for k in others} == others
+
+
+def test_parameter_compared_with_the_value_distributed(tmp_path):
+    """A round distributed with a parameter the evaluator changed: a file whose 参数 was put back to
+    the spec's default is located and named against the distributed value."""
+    other = _other_choice()
+    round_template = unit_template(spec(), resolve_params(spec(), {"partial_step": other}))
+    p = spec().param("partial_step")
+    path = tmp_path / f"{UNIT}.xlsx"
+    path.write_bytes(round_template.package(UNIT))
+    fill(path, example_values()[UNIT], _set("参数", "B4", p.label_of(str(p.default))))
+    found = [(x.sheet, x.cell, x.message) for x in read_returned(path, round_template).problems]
+    assert [(s, c) for s, c, _ in found] == [("参数", "B4")], found
+    assert f"评价机关下发的值为 '{other}'" in found[0][2]
+    untouched = tmp_path / "untouched.xlsx"
+    untouched.write_bytes(round_template.package(UNIT))
+    fill(untouched, example_values()[UNIT])
+    assert read_returned(untouched, round_template).problems == []  # the distributed value is no problem
 
 
 HOSTILE = {

@@ -63,6 +63,17 @@ def test_ranking_items_read_pending_with_a_note():
     assert note is not None and "排名" in note.text
 
 
+def test_no_provisional_mark_in_a_unit_file():
+    """The cohort workbook marks ranking items provisional while units are missing; a unit's own file
+    shows them 待汇总 instead, so its 评分 title is plain text and 单位评分表 ends at the total."""
+    wb, _ = _book()
+    assert wb["评分"]["A1"].value == "评分：各细则、指标、小计与总分（公式自动计算）"
+    marks = [c.coordinate for ws in wb for row in ws.iter_rows() for c in row if "排名项暂按" in str(c.value)]
+    assert marks == []
+    index = [r[2].value for r in wb["_公式"].iter_rows(min_row=2)]
+    assert not any("排名项暂按" in str(f) for f in index)
+
+
 def test_parameters_are_the_evaluators():
     wb, t = _book(params={"partial_step": "ceil"})
     assert wb["参数"]["B4"].value == resolve_params(spec(), {"partial_step": "ceil"})["partial_step"]

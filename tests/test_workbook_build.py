@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import ANQING, ROOT
 from openpyxl import load_workbook
+from openpyxl.cell.cell import MergedCell
 from openpyxl.formula.tokenizer import Token, Tokenizer
 
 from xlcalc.excelgen import EMITTED_FUNCTIONS
@@ -225,3 +226,18 @@ def test_excel_limits_are_located_errors(compiled):
         for p in excel_limit_problems(wb, [])
     )
     wb.remove(ws)
+
+
+@pytest.mark.parametrize("template", sorted((ROOT / "templates").glob("*.xlsx")), ids=lambda p: p.stem)
+def test_every_sheet_protected_and_only_inputs_unlocked(template: Path) -> None:
+    """Protection is off only where a user types (shaded as input): the 参数 sheet, the evaluator's,
+    has no unlocked cell at all."""
+    wb = load_workbook(template)
+    for ws in wb.worksheets:
+        assert ws.protection.sheet, ws.title
+        cells = [c for row in ws.iter_rows() for c in row if not isinstance(c, MergedCell)]  # part of a range
+        unlocked = [c for c in cells if c.has_style and not c.protection.locked]
+        if ws.title == "参数":
+            assert unlocked == [] and ws.max_row >= 4
+        for c in unlocked:
+            assert c.fill.fgColor.rgb.endswith("FFF2CC"), (ws.title, c.coordinate)

@@ -13,7 +13,8 @@ from xlcalc.cells import Role
 from xlcalc.engines.lo_typing import Typed, type_text
 from xlcalc.spec.loader import load_spec
 from xlcalc.workbook.build import Compiled, build_workbook
-from xlcalc.workbook.layout import SHEET_NAMES
+from xlcalc.workbook.layout import PARAM_SHEET, SHEET_NAMES
+from xlcalc.workbook.sheets import param_rows
 
 SPECS = ROOT / "rubric_specs"
 
@@ -34,7 +35,21 @@ TYPED = [
     ("ezhou_2021_pufa", "self_campaigns", "12", True),  # self-score: up to the row's points
     ("ezhou_2021_pufa", "self_campaigns", "13", False),
     ("anqing_2023", "in_budget", "是", True),  # bool: the list
+    ("anqing_2023", "in_budget", "否", True),
     ("anqing_2023", "in_budget", "对", False),
+    ("anqing_2023", "population", "385000", True),  # integer with a unit
+    ("anqing_2023", "population", "38.5万", False),
+    ("anqing_2023", "h1_avg", "92.5", True),  # number
+    ("anqing_2023", "h1_avg", "101", False),
+    ("anqing_2023", "caseloads", "120", True),  # a list's item (明细 sheet): integer
+    ("anqing_2023", "caseloads", "120.5", False),
+    ("anqing_2023", "caseloads", "-3", False),
+    ("anqing_2023", "survey_scores", "96.5", True),  # a list's item: number
+    ("anqing_2023", "survey_scores", "满意", False),
+    # Parameters are the evaluator's: the 参数 sheet is protected and its values locked, so a
+    # valid value is refused as much as an invalid one.
+    ("anqing_2023", "param:partial_step", "按比例扣", False),
+    ("anqing_2023", "param:score_decimals", "2", False),
 ]
 
 
@@ -96,13 +111,28 @@ def _built(name: str) -> Compiled:
     return build_workbook(load_spec(SPECS / f"{name}.yaml"))
 
 
+def _where(name: str, target: str) -> tuple[str, str]:
+    """The cell a TYPED entry types into: an input's (first unit's) cell, a list's first item cell,
+    or a parameter's value cell (``param:<name>``)."""
+    compiled = _built(name)
+    lay = compiled.layout
+    if target.startswith("param:"):
+        return PARAM_SHEET, f"B{param_rows(compiled.spec, compiled.params_used)[target[6:]]}"
+    if any(li.id == target for li in lay.graph.lists):
+        sheet, rng = lay.list_range(target, 0)
+        return sheet, rng.split(":")[0]
+    return SHEET_NAMES[Role.INPUT], lay.address(target, 0)
+
+
 @pytest.mark.parametrize(("name", "input_id", "typed", "accepted"), TYPED)
 def test_validation_of_typed_values(name: str, input_id: str, typed: str, accepted: bool) -> None:
-    compiled = _built(name)
-    ws = compiled.workbook[SHEET_NAMES[Role.INPUT]]
-    where = compiled.layout.address(input_id, 0)
+    sheet, where = _where(name, input_id)
+    ws = _built(name).workbook[sheet]
     dv = next(d for d in ws.data_validations.dataValidation if any(where in r.coord for r in d.sqref.ranges))
-    assert _accepts(dv, typed) is accepted, (input_id, typed, dv.type)
+    cell = ws[where]  # a list's item cells take their (unlocked) style from the row
+    locked = cell.protection.locked if cell.has_style else ws.row_dimensions[cell.row].protection.locked
+    protected = bool(ws.protection.sheet) and locked
+    assert (_accepts(dv, typed) and not protected) is accepted, (input_id, typed, dv.type)
 
 
 @pytest.fixture(scope="module")
@@ -111,13 +141,11 @@ def typed_in_libreoffice(libreoffice) -> dict[tuple[str, str, str], Typed]:
     engine = libreoffice
     out: dict[tuple[str, str, str], Typed] = {}
     for name in sorted({row[0] for row in TYPED}):
-        layout = _built(name).layout
         book = engine.open(ROOT / "templates" / f"{name}.xlsx")
         try:
             for spec_name, input_id, typed, _ in TYPED:
                 if spec_name == name:
-                    cell = layout.address(input_id, 0)
-                    out[(name, input_id, typed)] = type_text(book, SHEET_NAMES[Role.INPUT], cell, typed)
+                    out[(name, input_id, typed)] = type_text(book, *_where(name, input_id), typed)
         finally:
             book.close()
     return out

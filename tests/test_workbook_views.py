@@ -10,6 +10,7 @@ import pytest
 from conftest import ROOT
 
 from xlcalc.cells import Role
+from xlcalc.cohort import provisional
 from xlcalc.engines.libreoffice import close_shared_engine, find_soffice, shared_engine
 from xlcalc.inputs import load_inputs
 from xlcalc.scorer import Scorer, resolve_params
@@ -65,14 +66,31 @@ def test_ranking_sorted_with_competition_ranks(engine, tmp_path: Path) -> None:
 
 
 @pytest.mark.engine
-def test_ranking_is_marked_provisional_while_a_unit_is_blank(engine, tmp_path: Path) -> None:
+@pytest.mark.parametrize("blank", [(), (3,), (0, 9)])
+def test_ranking_is_marked_provisional_while_a_unit_is_blank(engine, tmp_path: Path, blank) -> None:
+    """While counties have not filled in, 排名, 评分's title (printed on every page) and 单位评分表
+    say the ranking items rest on the others only, with the count `xlcalc score --json` gives."""
     spec = load_spec(ROOT / "rubric_specs" / "anqing_2023.yaml")
     units = load_inputs(ROOT / "examples" / "anqing_2023_units.yaml")
-    units[3] = type(units[3])(units[3].name, {})  # one county has not filled in yet
+    for k in blank:
+        units[k] = type(units[k])(units[k].name, {})  # this county has not filled in yet
+    status = provisional(spec, Scorer(spec).score(units))
     _, _, _, _, book = _filled(engine, "anqing_2023", tmp_path, units)
     try:
-        note = book.read("排名", "A2:A2")[0][0]
-        assert "暂定" in note and f"暂按{len(spec.meta.units) - 1}个单位" in note
+        ranking = book.read("排名", "A2:A2")[0][0]
+        title = book.read("评分", "A1:A1")[0][0]
+        book.write("单位评分表", "B2", [[units[0].name]])
+        book.recalc()
+        printed = [r[0] for r in book.read("单位评分表", "A4:A80") if r[0]]
+        assert title.startswith("评分：") and printed[-2 if blank else -1] == spec.root.label
+        if blank:
+            assert status["note"] == f"排名项暂按{len(units) - len(blank)}个单位计算"
+            assert "暂定" in ranking and status["note"] in ranking
+            assert "暂定" in title and status["note"] in title
+            assert status["note"] in printed[-1] and "总分和等级可能变化" in printed[-1]
+        else:
+            assert not status["provisional"] and "最终" in ranking
+            assert "暂" not in title and printed[-1] == spec.root.label
     finally:
         book.close()
 

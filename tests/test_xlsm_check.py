@@ -57,13 +57,24 @@ def test_good_workbook(good: Path) -> None:
     assert {"ThisWorkbook", "Sheet1", "Sheet2", "Sheet3"} <= set(report.modules)
     assert report.macros["xlcalc_recalc"] == ["XlcalcRecalculate"]
     assert report.macros["xlcalc_verify"] == ["XlcalcVerify"]
-    assert report.macros["Dictionary"] == []  # a class module's Subs are not macros
+    assert "xlwings" not in report.modules  # only on request (make_xlsm's xlwings=True)
     for module in vba_modules():
         assert report.modules[module.name].replace("\r\n", "\n") == module.source.replace("\r\n", "\n")
     assert [(b.sheet, b.caption, b.macro_name, b.bound) for b in report.buttons] == [
         ("评分", "重新计算", "XlcalcRecalculate", True),
         ("评分", "校验", "XlcalcVerify", True),
     ]
+
+
+def test_xlwings_build_holds_its_modules(tmp_path: Path) -> None:
+    """An Excel-only build (xlwings=True) embeds xlwings' VBA; a class module's Subs are not macros."""
+    xlsm = tmp_path / "excel.xlsm"
+    make_xlsm(_workbook(tmp_path / "excel.xlsx"), xlsm, button_cell="D2", xlwings=True)
+    report = inspect_xlsm(xlsm, expected_modules=[*EXPECTED_MODULES, "xlwings", "Dictionary"])
+    assert report.ok, report.problems
+    assert report.macros["Dictionary"] == []
+    for module in vba_modules(xlwings=True):
+        assert report.modules[module.name].replace("\r\n", "\n") == module.source.replace("\r\n", "\n")
 
 
 def test_plain_xlsx_renamed(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import warnings
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,9 @@ def test_modules_present_readable_and_current(template: Path) -> None:
     assert "Public Function XlcalcIntegrityReport() As String" in report.modules["xlcalc_recalc"]
     assert "XlcalcVerify" in report.macros["xlcalc_verify"]
     assert "xlcalc.bridge.verify_caller()" in report.modules["xlcalc_verify"]
-    assert f'XLWINGS_VERSION As String = "{XLWINGS_VBA_VERSION}"' in report.modules["xlwings"]
+    # No xlwings VBA: it does not compile in LibreOffice, where it would stop every macro.
+    assert "xlwings" not in report.modules and "Dictionary" not in report.modules
+    assert f'XLCALC_XLWINGS_VERSION As String = "{XLWINGS_VBA_VERSION}"' in report.modules["xlcalc_verify"]
     for module in vba_modules():
         # Equal to what the .bas files give today: a stale template fails here (python build_workbooks.py).
         assert report.modules[module.name] == module.source, f"{template.name}: module {module.name} is stale"
@@ -69,6 +72,28 @@ def test_buttons_bound(template: Path) -> None:
         ("填写说明", "重新计算", "XlcalcRecalculate", True),
         ("填写说明", "校验", "XlcalcVerify", True),
     ]
+
+
+def test_buttons_cover_no_cell(template: Path) -> None:
+    """Every cell under a button (its VML anchor: from column, dx, row, dy, to column, dx, row, dy;
+    zero-based) is empty on every sheet holding buttons: a button hides no text."""
+    with zipfile.ZipFile(template) as archive:
+        vmls = {n: archive.read(n).decode("utf-8") for n in archive.namelist() if n.endswith(".vml")}
+    anchors = [
+        [int(v) for v in anchor.split(",")]
+        for text in vmls.values()
+        for anchor in re.findall(r"<x:Anchor>([^<]*)</x:Anchor>", text)
+    ]
+    assert len(anchors) == 2
+    guide = _load(template)["填写说明"]  # the sheet holding both buttons (test_buttons_bound)
+    for c1, _, r1, _, c2, dx2, r2, dy2 in anchors:
+        last_col, last_row = c2 + (dx2 > 0), r2 + (dy2 > 0)  # 1-based: a zero offset reaches no cell
+        under = [
+            guide.cell(row=r, column=c).value
+            for r in range(r1 + 1, last_row + 1)
+            for c in range(c1 + 1, last_col + 1)
+        ]
+        assert under and all(v is None for v in under), (template.name, under)
 
 
 def _cells(wb: openpyxl.Workbook) -> dict[str, Any]:

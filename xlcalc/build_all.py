@@ -15,8 +15,9 @@ SPEC_DIR = Path("rubric_specs")
 TEMPLATE_DIR = Path("templates")
 
 
-def build_specs(specs: list[Spec], out: Path, xlsm: bool = True) -> list[Path]:
-
+def build_specs(specs: list[Spec], out: Path, xlsm: bool = True, xlwings: bool = False) -> list[Path]:
+    """Each spec's ``.xlsx`` and (``xlsm``) ``.xlsm``; ``xlwings`` embeds xlwings' VBA in the
+    ``.xlsm`` (one-click 校验 in desktop Excel; LibreOffice then runs none of its macros)."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for spec in specs:
@@ -25,7 +26,7 @@ def build_specs(specs: list[Spec], out: Path, xlsm: bool = True) -> list[Path]:
         if xlsm:
             target = xlsx.with_suffix(".xlsm")
             tmp = target.with_name(target.name + ".tmp")
-            make_xlsm(xlsx, tmp, button_sheet=GUIDE_SHEET, button_cell=BUTTON_CELL)
+            make_xlsm(xlsx, tmp, button_sheet=GUIDE_SHEET, button_cell=BUTTON_CELL, xlwings=xlwings)
             tmp.replace(target)
             written.append(target)
     return written

@@ -37,9 +37,14 @@ from xlcalc.workbook.sheets import param_rows
 from xlcalc.workbook.untrusted import Limits
 
 
-def _params(r: Returned, file_params: dict[str, Any], expected: dict[str, Any]) -> dict[str, Any]:
-    """Parameters the reference accepts; differences from the expected values are reported."""
+def _params(
+    r: Returned, file_params: dict[str, Any], expected: dict[str, Any], source: str = "评价机关设定的值"
+) -> dict[str, Any]:
+    """Parameters the reference accepts. A value differing from the expected one (the evaluator's,
+    named by ``source``, or the spec's default where the evaluator set none) is a problem; one equal
+    to the evaluator's value but differing from the spec's default is noted (the evaluator chose it)."""
     rows = param_rows(r.spec, r.expected.params_used)
+    defaults = resolve_params(r.spec)
     ok: dict[str, Any] = {}
     for name, value in file_params.items():
         p = r.spec.param(name)
@@ -50,9 +55,15 @@ def _params(r: Returned, file_params: dict[str, Any], expected: dict[str, Any]) 
             r.report.param_problems.append(f"{where}：{exc}，参考评分按规格默认值计算")
             continue
         ok[name] = value
+        chosen = not _same_param(expected[name], defaults[name])
         if not _same_param(got, expected[name]):
+            against = f"{source}为 {expected[name]!r}（规格默认值为 {defaults[name]!r}）" if chosen else ""
             r.report.param_problems.append(
-                f"{where}：参数“{p.label}”为 {got!r}，规格默认值为 {expected[name]!r}"
+                f"{where}：参数“{p.label}”为 {got!r}，{against or f'规格默认值为 {defaults[name]!r}'}"
+            )
+        elif chosen:
+            r.report.notes.append(
+                f"{where}：参数“{p.label}”为 {got!r}，与{source}相同，规格默认值为 {defaults[name]!r}"
             )
     return ok
 

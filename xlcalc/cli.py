@@ -86,7 +86,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     specs = load_many(args.specs)
-    for path in build_specs(specs, Path(args.out), xlsm=not args.no_xlsm):
+    for path in build_specs(specs, Path(args.out), xlsm=not args.no_xlsm, xlwings=args.xlwings):
         print(path)
     return 0
 
@@ -112,6 +112,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("specs", nargs="+")
     p.add_argument("--out", default="templates")
     p.add_argument("--no-xlsm", action="store_true", help="skip the macro-enabled copies")
+    p.add_argument(
+        "--xlwings",
+        action="store_true",
+        help="embed xlwings' VBA in the .xlsm (one-click verify in desktop Excel; LibreOffice then runs no macro)",
+    )
     p.set_defaults(func=cmd_build)
 
     verify_command.add_parser(sub)

@@ -27,9 +27,9 @@ def check_units(spec: Spec, units: Sequence[UnitInputs], origin: str) -> None:
         return
     for k, unit in enumerate(units):
         if unit.name not in known:
+            where = unit.where or f"{origin}：units[{k}]"  # file:line where the loader knows it
             raise InputError(
-                f"{origin}：units[{k}] 的单位“{unit.name}”不在评分标准的单位名单中"
-                f"（{'、'.join(spec.meta.units)}）"
+                f"{where}：单位“{unit.name}”不在评分标准的单位名单中（{'、'.join(spec.meta.units)}）"
             )
 
 

@@ -186,12 +186,15 @@ def _embedded_version(source: str, pattern: str) -> str | None:
     return found.group(1) if found else None
 
 
-def vba_modules(*, include_verify: bool = True) -> list[VbaModule]:
+def vba_modules(*, include_verify: bool = True, xlwings: bool = False) -> list[VbaModule]:
     """The modules xlcalc embeds, sources as they go into the project (lowered, CRLF).
 
-    ``xlcalc_recalc`` always; with ``include_verify`` also ``xlcalc_verify`` and xlwings'
-    standalone VBA (``xlwings`` and the ``Dictionary`` class it uses on macOS), read from the
-    installed xlwings package, which must be :data:`XLWINGS_VBA_VERSION`.
+    ``xlcalc_recalc`` always; with ``include_verify`` also ``xlcalc_verify`` (it calls RunPython
+    late-bound, so it compiles without xlwings); with ``xlwings`` too, xlwings' standalone VBA
+    (``xlwings`` and the ``Dictionary`` class it uses on macOS), read from the installed xlwings
+    package, which must be :data:`XLWINGS_VBA_VERSION`. A project holding xlwings' VBA runs in
+    desktop Excel only: LibreOffice compiles a project's modules together and xlwings' do not
+    compile there, so it would run no macro at all (not even 重新计算).
     """
     recalc_path = _xlcalc_bas("recalc.bas")
     recalc = lower_vba_source(_read_text(recalc_path), recalc_path.name)
@@ -206,6 +209,13 @@ def vba_modules(*, include_verify: bool = True) -> list[VbaModule]:
             f"verify.bas declares xlwings {declared!r}, xlcalc.xlsm.XLWINGS_VBA_VERSION is {XLWINGS_VBA_VERSION!r}"
         )
     modules.append(VbaModule(_module_name(verify, verify_path.name), "standard", verify, str(verify_path)))
+    return modules + xlwings_modules() if xlwings else modules
+
+
+def xlwings_modules() -> list[VbaModule]:
+    """xlwings' standalone VBA of the pinned release (module ``xlwings``, class ``Dictionary``), as
+    embedded by ``xlcalc build --xlwings`` and as an Excel user imports it by hand (docs/excel.md)."""
+    modules: list[VbaModule] = []
     xlwings_dir = _xlwings_dir()
     xlwings_path = xlwings_dir / "xlwings.bas"
     dictionary_path = xlwings_dir / "addin" / "Dictionary.cls"

@@ -17,10 +17,10 @@ left exactly as they are.  What changes, all at the zip/XML level:
   comments) is extended rather than replaced.
 
 The VBA project holds the document modules Excel would create (workbook and
-one per sheet), the modules from ``xlcalc/vba/*.bas`` and, for the verify
-button, xlwings' own VBA in its standalone form (module ``xlwings`` and class
-``Dictionary``, read from the installed xlwings package, as xlwings'
-``quickstart_standalone.xlsm`` embeds them).  The ``_VBA_PROJECT`` stream is
+one per sheet), the modules from ``xlcalc/vba/*.bas`` and, only when asked
+(``xlwings=True``, an Excel-only build), xlwings' own VBA in its standalone form
+(module ``xlwings`` and class ``Dictionary``, read from the installed xlwings
+package, as xlwings' ``quickstart_standalone.xlsm`` embeds them).  The ``_VBA_PROJECT`` stream is
 the 7-byte header form with version 0xFFFF ([MS-OVBA] 2.3.4.1), the same
 bytes as in ``quickstart_standalone.xlsm``: there is no compiled-code cache,
 so Office compiles the modules from their source on open.
@@ -157,6 +157,7 @@ def make_xlsm(
     button_size: tuple[int, int] = (96, 28),
     button_gap: int = 8,
     include_verify: bool = True,
+    xlwings: bool = False,
 ) -> None:
     """Write ``xlsm_path``: the workbook of ``xlsx_path`` with xlcalc's macros and buttons.
 
@@ -166,14 +167,16 @@ def make_xlsm(
     anchor follows the sheet's own column widths and row heights.  Every macro must be a public
     argument-less Sub of an embedded module, else ValueError (so is an unknown sheet).
 
-    ``include_verify=False`` leaves out the verify module and xlwings' VBA (and so any button
-    naming ``XlcalcVerify`` must be dropped too): a project with only the plain recalculate module,
-    which also runs in LibreOffice, where xlwings' VBA does not compile.
+    ``include_verify=False`` leaves out the verify module (and so any button naming ``XlcalcVerify``
+    must be dropped too). ``xlwings=True`` embeds xlwings' standalone VBA, which the verify button
+    calls: one-click verification in desktop Excel, but LibreOffice then runs no macro (it compiles
+    the project's modules together and xlwings' VBA does not compile there). Without it (the
+    templates) both buttons' modules compile everywhere; the verify button asks for xlwings' VBA.
 
     Nothing else in the workbook changes.  The same input gives byte-identical output.
     """
     xlsx_path, xlsm_path = Path(xlsx_path), Path(xlsm_path)
-    modules = vba_modules(include_verify=include_verify)
+    modules = vba_modules(include_verify=include_verify, xlwings=xlwings)
     available = {macro for module in modules for macro in public_macros(module.source)}
     for caption, macro in buttons:
         if macro not in available:

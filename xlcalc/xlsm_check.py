@@ -33,8 +33,8 @@ from xlcalc.xlsm import MACRO_ENABLED_MAIN
 
 __all__ = ["EXPECTED_MODULES", "ButtonInfo", "XlsmReport", "inspect_xlsm", "read_vba_modules"]
 
-#: Modules make_xlsm embeds by default.
-EXPECTED_MODULES: tuple[str, ...] = ("xlcalc_recalc", "xlcalc_verify", "xlwings", "Dictionary")
+#: Modules make_xlsm embeds by default (xlwings' VBA only on request: see make_xlsm).
+EXPECTED_MODULES: tuple[str, ...] = ("xlcalc_recalc", "xlcalc_verify")
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """The Excel bridge: re-score an open workbook with the Python reference scorer and write a 校验 sheet.
 
 The 校验 button of each ``.xlsm`` template runs ``RunPython "import xlcalc.bridge;
-xlcalc.bridge.verify_caller()"`` through the xlwings VBA embedded in the workbook; the xlwings
+xlcalc.bridge.verify_caller()"`` through xlwings' VBA in the workbook (embedded by ``xlcalc build
+--xlwings`` or imported by the user: the templates leave it out so their macros run in LibreOffice); the xlwings
 add-in's "Run main" on a plain ``.xlsx`` runs ``<workbook name>.main()``, which a one-line module
 beside the workbook forwards to :func:`main` (see :func:`write_runner`).
 

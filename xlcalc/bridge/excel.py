@@ -19,13 +19,13 @@ from xlcalc.xlsm import XLWINGS_VBA_VERSION
 
 
 def _embedded_xlwings() -> str:
-    """The xlwings version whose VBA the .xlsm templates embed."""
+    """The xlwings version whose VBA an .xlsm embeds (``xlcalc build --xlwings``) or imports."""
 
     return XLWINGS_VBA_VERSION
 
 
 def _version_note() -> str:
-    """A hint when Python's xlwings differs from the VBA embedded in the templates ("" if equal)."""
+    """A hint when Python's xlwings differs from the VBA the workbooks are to hold ("" if equal)."""
     try:
         import xlwings
 
@@ -34,7 +34,7 @@ def _version_note() -> str:
         return ""
     if found == wanted:
         return ""
-    return f"\n注意：本机 Python 中的 xlwings 为 {found}，模板内嵌的 xlwings VBA 为 {wanted}；建议 pip install xlwings=={wanted}。"
+    return f"\n注意：本机 Python 中的 xlwings 为 {found}，工作簿中的 xlwings VBA 应为 {wanted}；建议 pip install xlwings=={wanted}。"
 
 
 def _import_xlwings() -> Any:

@@ -88,6 +88,13 @@ class Book(Protocol):
         """
         ...
 
+    def write_protected(self, sheet: str, top_left: str, rows: list[list[Any]]) -> None:
+        """Write a block into locked cells of a protected sheet (the evaluator's parameters on 参数):
+        an engine enforcing protection lifts the sheet's (password-less) protection for the write and
+        restores it. :meth:`write` keeps refusing locked cells, as Excel and LibreOffice do. This
+        default suits engines that do not enforce protection."""
+        self.write(sheet, top_left, rows)
+
     def read(self, sheet: str, a1_range: str) -> list[list[Any]]:
         """Read a block of values (numbers as float, text as str, empty as None, errors as ErrorValue).
 

@@ -179,6 +179,27 @@ class ExcelBook(Book):
         self._sheet(sheet).range(top_left).value = data
         self._dirty = True
 
+    def write_protected(self, sheet: str, top_left: str, rows: list[list[Any]]) -> None:
+        """:meth:`write` with the sheet's protection lifted (empty password) and restored after
+        (Excel raises error 1004 on a locked cell of a protected sheet). ``sheet.api`` is the COM
+        Worksheet on Windows, an appscript reference on macOS."""
+        api = self._sheet(sheet).api
+        windows = sys.platform == "win32"
+        if not (api.ProtectContents if windows else api.protect_contents.get()):
+            self.write(sheet, top_left, rows)
+            return
+        if windows:
+            api.Unprotect("")
+        else:
+            api.unprotect(password="")
+        try:
+            self.write(sheet, top_left, rows)
+        finally:
+            if windows:
+                api.Protect("")
+            else:
+                api.protect_worksheet(password="")
+
     def read(self, sheet: str, a1_range: str) -> list[list[Any]]:
         """Read a block with one range read (errors via ``err_to_str``).
 

@@ -63,6 +63,18 @@ class LibreOfficeBook(Book):
         rng.setDataArray(data)
         self._dirty = True
 
+    def write_protected(self, sheet: str, top_left: str, rows: list[list[Any]]) -> None:
+        """:meth:`write` with the sheet's protection lifted (empty password) and restored after."""
+        sh = self._sheet(sheet)
+        if not sh.isProtected():
+            self.write(sheet, top_left, rows)
+            return
+        sh.unprotect("")
+        try:
+            self.write(sheet, top_left, rows)
+        finally:
+            sh.protect("")
+
     def read(self, sheet: str, a1_range: str) -> list[list[Any]]:
         """Read a block with one ``getDataArray`` call, plus one query each for empty and error cells
         when the block holds values that may be either.

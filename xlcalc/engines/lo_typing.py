@@ -33,10 +33,18 @@ class Typed:
     error_message: str
 
 
+#: What Calc says when a user types into a locked cell of a protected sheet (setFormula, a program's
+#: write, would go through: the refusal is decided here, as Calc's input line decides it).
+PROTECTED = ("单元格受保护", "受保护的单元格不能被修改。")
+
+
 def type_text(book: LibreOfficeBook, sheet: str, cell: str, text: str) -> Typed:
-    """Type ``text`` into ``sheet!cell`` (A1 address); keep it if the cell's validation accepts it."""
+    """Type ``text`` into ``sheet!cell`` (A1 address); keep it if the cell's validation accepts it.
+    A locked cell of a protected sheet takes nothing."""
     sh = book.doc.Sheets.getByName(sheet)
     target = sh.getCellRangeByName(cell)
+    if sh.isProtected() and target.getPropertyValue("CellProtection").IsLocked:
+        return Typed(sheet, cell, text, False, *PROTECTED)
     before = target.getFormula()
     target.setFormula(text)
     book.invalidate()

@@ -123,7 +123,7 @@ def _unit_workbook(path: Path, book: UntrustedBook, ident: Identity, template: U
     check.check_structure(r)
     back = read_inputs(spec, r.layout, book.read)
     report.input_problems += [str(p) for p in back.problems]
-    check._params(r, back.params, template.params)
+    check._params(r, back.params, template.params, "评价机关下发的值")
     name = back.units[0].name if back.units else ""
     problems = _report_problems(path, report, ident.unit)
     if name != ident.unit:

@@ -29,7 +29,7 @@ from xlcalc.workbook import sheets, style
 from xlcalc.workbook.build import Compiled, build_workbook, formula_blocks, workbook_bytes
 from xlcalc.workbook.layout import FORMULA_SHEET, GUIDE_SHEET, PARAM_SHEET, SHEET_NAMES, Layout
 from xlcalc.workbook.package import normalize
-from xlcalc.workbook.rankview import RANK_VIEW_SHEET
+from xlcalc.workbook.rankview import RANK_VIEW_SHEET, drop_provisional_mark
 from xlcalc.workbook.unitsheet import UNIT_SHEET
 
 # Stands for the unit's name until each copy is stamped: plain ASCII, so its XML text is itself.
@@ -114,6 +114,7 @@ def unit_template(spec: Spec, params: dict[str, Any]) -> UnitTemplate:
             cell.comment = Comment(PENDING_NOTE, "评价机关", width=260, height=90)
     if RANK_VIEW_SHEET in wb.sheetnames:
         wb.remove(wb[RANK_VIEW_SHEET])
+    drop_provisional_mark(wb)  # its ranking items wait for the cohort: 待汇总, not provisional
     if UNIT_SHEET in wb.sheetnames:
         wb[UNIT_SHEET]["B2"].value = UNIT_TOKEN
     for k, key in enumerate(fixed_keys(spec)):

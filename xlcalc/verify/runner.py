@@ -113,7 +113,7 @@ class Runner:
         if self.views.pickers:
             self.views.write(self.book)
         for top_left, names in self.param_runs:
-            self.book.write(PARAM_SHEET, top_left, [[params[name]] for name in names])
+            self.book.write_protected(PARAM_SHEET, top_left, [[params[name]] for name in names])
 
     # ---- reading -----------------------------------------------------------------------
     def unit_name_sheets(self) -> list[str]:

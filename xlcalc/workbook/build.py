@@ -99,6 +99,7 @@ def build_workbook(spec: Spec, units: list[str] | None = None) -> Compiled:
         sheets.audit_sheet(wb, spec, layout, sink)
     unitsheet.unit_sheet(wb, spec, layout, sink)
     rankview.rank_sheet(wb, spec, layout, sink)
+    rankview.mark_provisional(wb, layout, sink)
     rank_ws = writer.computed_sheet(Role.RANK, lambda c: "排名依据")
     if rank_ws is not None:
         rank_ws.sheet_state = "hidden"  # helper columns (0/1 flags, raw ratios) of ranking items

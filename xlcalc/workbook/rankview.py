@@ -10,20 +10,74 @@ any unit is incomplete the sheet says the ranking is provisional and on how many
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.label import DataLabelList
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 
 from xlcalc.cells import Role
 from xlcalc.spec.model import Spec
-from xlcalc.workbook import style
+from xlcalc.workbook import fit, style
 from xlcalc.workbook.layout import FIRST_ROW, SHEET_NAMES, Layout, quote
+from xlcalc.workbook.unitsheet import UNIT_SHEET
 
 RANK_VIEW_SHEET = "排名"
 STATUS_ID = "status"
+
+
+MARK_FONT = Font(bold=True, color="C00000")
+#: The words every provisional mark holds (the scorer's JSON says the same: cohort.provisional).
+MARK = "排名项暂按"
+_TITLE_MARK = re.compile(r'^="((?:[^"]|"")*)"&IF\(')
+
+
+def complete_units(layout: Layout) -> str | None:
+    """An expression counting the units whose inputs are all in (评分's status column says 完整),
+    or None when the layout has no status column."""
+    if STATUS_ID not in layout.positions:
+        return None
+    last = FIRST_ROW + layout.n_units - 1
+    col = layout.address(STATUS_ID, 0).rstrip("0123456789")
+    return f'COUNTIF({quote(SHEET_NAMES[Role.SCORE])}!${col}${FIRST_ROW}:${col}${last},"完整")'
+
+
+def mark_provisional(wb: Workbook, layout: Layout, sink: Callable[[str, str, str], None]) -> None:
+    """While a unit is incomplete the ranking items are computed on fewer units than the cohort, so
+    the totals and grades they feed are provisional: 评分's title says so (it is printed on every
+    page), as the 排名 sheet does. Only a cohort with cross-unit items has such a mark."""
+    complete = complete_units(layout)
+    name = SHEET_NAMES[Role.SCORE]
+    if not layout.ranked or not layout.role_cells[Role.RANK] or complete is None or name not in wb.sheetnames:
+        return
+    cell = wb[name]["A1"]
+    title = str(cell.value).replace('"', '""')
+    pending = f'"暂定：尚有单位未填完，{MARK}"&{complete}&"个单位计算，排名项、总分和等级可能变化"'
+    cell.value = f'="{title}"&IF({complete}<{layout.n_units},"　"&{pending},"")'
+    sink(name, "A1", cell.value)
+    if UNIT_SHEET in wb.sheetnames:  # one unit's printout: the mark below its total
+        ws = wb[UNIT_SHEET]
+        row = ws.max_row + 1
+        note = ws.cell(row=row, column=1, value=f'=IF({complete}<{layout.n_units},{pending},"")')
+        note.font = MARK_FONT
+        note.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=4)
+        ws.row_dimensions[row].height = 2 * fit.LINE_PT  # about 40 characters: room for a wrap
+        sink(UNIT_SHEET, note.coordinate, str(note.value))
+
+
+def drop_provisional_mark(wb: Workbook) -> None:
+    """评分's title as plain text again (a per-unit file, whose ranking items wait for the cohort)."""
+    name = SHEET_NAMES[Role.SCORE]
+    found = _TITLE_MARK.match(str(wb[name]["A1"].value)) if name in wb.sheetnames else None
+    if found:
+        wb[name]["A1"].value = found.group(1).replace('""', '"')
+    if UNIT_SHEET in wb.sheetnames:
+        for row in wb[UNIT_SHEET].iter_rows(min_col=1, max_col=1):
+            if isinstance(row[0].value, str) and row[0].value.startswith("=IF(") and MARK in row[0].value:
+                row[0].value = None
 
 
 def rank_sheet(wb: Workbook, spec: Spec, layout: Layout, sink: Callable[[str, str, str], None]) -> None:
@@ -45,16 +99,15 @@ def rank_sheet(wb: Workbook, spec: Spec, layout: Layout, sink: Callable[[str, st
     total_col = layout.address(spec.root.id, 0).rstrip("0123456789")
     tot = f"$B${FIRST_ROW}:$B${last}"
     key = f"$D${FIRST_ROW}:$D${last}"
-    if STATUS_ID in layout.positions:
-        status_col = layout.address(STATUS_ID, 0).rstrip("0123456789")
-        statuses = f"{scores}!${status_col}${FIRST_ROW}:${status_col}${last}"
+    complete = complete_units(layout)
+    if complete is not None:
         formula(
             2,
             1,
-            f'=IF(COUNTIF({statuses},"完整")<{n},"暂定：尚有单位未填完，排名项暂按"&COUNTIF({statuses},"完整")'
+            f'=IF({complete}<{n},"暂定：尚有单位未填完，排名项暂按"&{complete}'
             f'&"个单位计算，总分和名次可能变化","全部单位已填完，排名为最终结果")',
         )
-        ws["A2"].font = Font(bold=True, color="C00000")
+        ws["A2"].font = MARK_FONT
         ws["A2"].border = style.Border()
     heads = (
         (1, spec.meta.unit_kind or "单位"),

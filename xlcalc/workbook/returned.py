@@ -47,7 +47,7 @@ class CheckReport:
             ("公式被修改或覆盖", self.formula_problems),
             ("输入单元格含公式", self.input_formula_problems),
             ("输入不合规", self.input_problems),
-            ("参数与规格默认值不同", self.param_problems),
+            ("参数与规格默认值或评价机关设定的值不同", self.param_problems),
             ("保存的得分与参考评分不一致", self.value_problems),
         )
 

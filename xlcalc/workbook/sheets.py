@@ -99,8 +99,8 @@ def _guide_lines(wb: Workbook, spec: Spec, layout: Layout) -> list[tuple[str, st
         lines.append(
             (
                 "参数",
-                f"评分标准中未写明的取舍列在“{PARAM_SHEET}”表，由评价机关设定；该表已保护，填报单位请勿更改，"
-                "更改过的参数在校验时会被列出。",
+                f"评分标准中未写明的取舍列在“{PARAM_SHEET}”表，由评价机关设定（撤销该表保护后修改，无密码）；"
+                "该表已保护，填报单位请勿更改，与评价机关设定值不同的参数在检查时会被列出。",
             )
         )
     lines.append(("评分标准", f"每条细则的原文与计算方式见“{TEXT_SHEET}”表。"))
@@ -156,11 +156,11 @@ def params_sheet(wb: Workbook, spec: Spec, used: set[str]) -> None:
         row = rows[p.name]
         ws.cell(row=row, column=1, value=p.label).border = style.BORDER
         value = ws.cell(row=row, column=2, value=values[p.name])
-        # The evaluator's setting: grey, not styled as an input. Left unlocked because the verifier
-        # engines write parameters into the protected sheet (LibreOffice's setDataArray and Excel
-        # refuse locked cells); changed values are reported by `xlcalc check`.
+        # The evaluator's setting: grey, not styled as an input, locked like every other cell of the
+        # protected sheet (the evaluator lifts the protection, no password, to change it). The
+        # verifier's engines write parameters through Book.write_protected; `xlcalc check` reports
+        # values differing from the spec's default or the evaluator's.
         value.fill = style.PARAM_FILL
-        value.protection = style.UNLOCKED
         value.border = style.BORDER
         doc = ws.cell(row=row, column=3, value=plain(p.doc))
         doc.alignment = style.WRAP
