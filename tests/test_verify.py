@@ -237,12 +237,22 @@ def test_display_sheet_cells_are_compared(lo, tmp_path, display_sheet):
 
 @pytest.mark.engine
 @pytest.mark.parametrize(
-    ("sheet", "addr"), [("单位评分表", "C6"), ("单位评分表", "D5"), ("单位评分表", "E2")]
+    ("sheet", "addr", "alone"),
+    [
+        ("单位评分表", "C6", True),
+        ("单位评分表", "D5", True),
+        ("单位评分表", "E2", False),  # the picked row number feeds every row of the sheet
+        ("排名", "G4", True),
+        ("排名", "H7", True),
+        ("排名", "A2", True),
+        ("排名", "C5", False),  # a 名次 feeds the sort keys and the sorted table
+        ("评分", "A1", True),
+    ],
 )
-def test_view_cells_are_compared(lo, tmp_path, sheet, addr):
-    """The cohort views read several units' cells through INDEX/MATCH; each case picks a unit in
-    单位评分表 (every unit in turn, then none), so a broken view formula is a mismatch (they used
-    to survive the mutation self-test: nothing read those sheets)."""
+def test_view_cells_are_compared(lo, tmp_path, sheet, addr, alone):
+    """The cohort views read several units' cells through INDEX/MATCH/COUNTIF; each case picks a
+    unit in 单位评分表 (every unit in turn, then none), so a broken view formula is a mismatch (they
+    used to survive the mutation self-test: nothing read those sheets)."""
     copy = tmp_path / "anqing_2023.xlsx"
     shutil.copyfile(ROOT / "templates" / copy.name, copy)
     assert (sheet, addr) in {(v.sheet, v.addr) for v in load_target(copy).layout.view_cells}
@@ -257,8 +267,7 @@ def test_view_cells_are_compared(lo, tmp_path, sheet, addr):
     finally:
         book.close()
     found = {(m.sheet, m.cell) for m in run.mismatches}
-    # The picked row number feeds every row of the sheet: breaking it breaks them all.
-    assert found == {(sheet, addr)} if addr != "E2" else (sheet, addr) in found
+    assert found == {(sheet, addr)} if alone else (sheet, addr) in found
 
 
 def test_views_pick_every_unit_then_none():

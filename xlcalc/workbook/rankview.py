@@ -21,7 +21,7 @@ from openpyxl.styles import Alignment, Font
 from xlcalc.cells import Role
 from xlcalc.spec.model import Spec
 from xlcalc.workbook import fit, style
-from xlcalc.workbook.layout import FIRST_ROW, SHEET_NAMES, Layout, quote
+from xlcalc.workbook.layout import FIRST_ROW, SHEET_NAMES, Layout, ViewCell, ViewState, quote
 from xlcalc.workbook.unitsheet import UNIT_SHEET
 
 RANK_VIEW_SHEET = "排名"
@@ -44,6 +44,44 @@ def complete_units(layout: Layout) -> str | None:
     return f'COUNTIF({quote(SHEET_NAMES[Role.SCORE])}!${col}${FIRST_ROW}:${col}${last},"完整")'
 
 
+def _complete(v: ViewState) -> int:
+    """How many units 评分's status column calls 完整 (what ``complete_units`` counts)."""
+    return sum(1 for cells in v.cells if cells.get(STATUS_ID) == "完整")
+
+
+def _pending(complete: int) -> str:
+    return f"暂定：尚有单位未填完，{MARK}{complete}个单位计算，排名项、总分和等级可能变化"
+
+
+def _is_number(x: object) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool)
+
+
+def _ranking(v: ViewState, root: str) -> tuple[list[object], list[object], list[int | None]]:
+    """The 名次 column (competition ranking of the numeric totals, "" for the others), the hidden
+    sort keys (名次 plus the equal totals above), and for sorted position k the unit row shown
+    there (None: no unit has that key)."""
+    totals = [cells[root] for cells in v.cells]
+    ranks: list[object] = []
+    keys: list[object] = []
+    for u, t in enumerate(totals):
+        if not _is_number(t):
+            ranks.append("")
+            keys.append("")
+            continue
+        rank = 1 + sum(1 for x in totals if _is_number(x) and x > t)
+        ranks.append(rank)
+        keys.append(rank + sum(1 for x in totals[: u + 1] if _is_number(x) and x == t) - 1)
+    shown = [keys.index(k) if k in keys else None for k in range(1, len(totals) + 1)]
+    return ranks, keys, shown
+
+
+def _sorted(v: ViewState, root: str, k: int, show: Callable[[int], object]) -> object:
+    """What row ``k`` of the sorted table shows of the unit in sorted position k + 1 ("" if none)."""
+    row = _ranking(v, root)[2][k]
+    return "" if row is None else show(row)
+
+
 def mark_provisional(wb: Workbook, layout: Layout, sink: Callable[[str, str, str], None]) -> None:
     """While a unit is incomplete the ranking items are computed on fewer units than the cohort, so
     the totals and grades they feed are provisional: 评分's title says so (it is printed on every
@@ -53,7 +91,13 @@ def mark_provisional(wb: Workbook, layout: Layout, sink: Callable[[str, str, str
     if not layout.ranked or not layout.role_cells[Role.RANK] or complete is None or name not in wb.sheetnames:
         return
     cell = wb[name]["A1"]
-    title = str(cell.value).replace('"', '""')
+    plain_title, n = str(cell.value), layout.n_units
+    layout.view_cells.append(
+        ViewCell(
+            name, "A1", lambda v: plain_title + ("　" + _pending(_complete(v)) if _complete(v) < n else "")
+        )
+    )
+    title = plain_title.replace('"', '""')
     pending = f'"暂定：尚有单位未填完，{MARK}"&{complete}&"个单位计算，排名项、总分和等级可能变化"'
     cell.value = f'="{title}"&IF({complete}<{layout.n_units},"　"&{pending},"")'
     sink(name, "A1", cell.value)
@@ -66,6 +110,11 @@ def mark_provisional(wb: Workbook, layout: Layout, sink: Callable[[str, str, str
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=4)
         ws.row_dimensions[row].height = 2 * fit.LINE_PT  # about 40 characters: room for a wrap
         sink(UNIT_SHEET, note.coordinate, str(note.value))
+        layout.view_cells.append(
+            ViewCell(
+                UNIT_SHEET, note.coordinate, lambda v: _pending(_complete(v)) if _complete(v) < n else ""
+            )
+        )
 
 
 def drop_provisional_mark(wb: Workbook) -> None:
@@ -88,11 +137,16 @@ def rank_sheet(wb: Workbook, spec: Spec, layout: Layout, sink: Callable[[str, st
     ws = wb.create_sheet(RANK_VIEW_SHEET)
     style.title(ws, f"{spec.meta.title}：总分排名")
 
-    def formula(row: int, col: int, text: str, fmt: str = "General") -> None:
+    def formula(
+        row: int, col: int, text: str, expect: Callable[[ViewState], object], fmt: str = "General"
+    ) -> None:
         c = ws.cell(row=row, column=col, value=text)
         c.number_format = fmt
         c.border = style.BORDER
         sink(ws.title, c.coordinate, text)
+        layout.view_cells.append(ViewCell(ws.title, c.coordinate, expect))
+
+    root = spec.root.id
 
     units = f"{quote(SHEET_NAMES[Role.INPUT])}!A"
     scores = quote(SHEET_NAMES[Role.SCORE])
@@ -106,6 +160,11 @@ def rank_sheet(wb: Workbook, spec: Spec, layout: Layout, sink: Callable[[str, st
             1,
             f'=IF({complete}<{n},"暂定：尚有单位未填完，排名项暂按"&{complete}'
             f'&"个单位计算，总分和名次可能变化","全部单位已填完，排名为最终结果")',
+            lambda v: (
+                f"暂定：尚有单位未填完，排名项暂按{_complete(v)}个单位计算，总分和名次可能变化"
+                if _complete(v) < n
+                else "全部单位已填完，排名为最终结果"
+            ),
         )
         ws["A2"].font = MARK_FONT
         ws["A2"].border = style.Border()
@@ -121,16 +180,44 @@ def rank_sheet(wb: Workbook, spec: Spec, layout: Layout, sink: Callable[[str, st
         style.header(ws, FIRST_ROW - 1, col, text)
     for u in range(n):
         row = FIRST_ROW + u
-        formula(row, 1, f"={units}{row}")
-        formula(row, 2, f"={scores}!{total_col}{row}", style.SCORE_FORMAT)
-        formula(row, 3, f'=IF(ISNUMBER(B{row}),1+COUNTIF({tot},">"&B{row}),"")', '"第"0"名"')
-        formula(row, 4, f'=IF(ISNUMBER(B{row}),C{row}+COUNTIF($B${FIRST_ROW}:B{row},B{row})-1,"")')
+        formula(row, 1, f"={units}{row}", lambda v, u=u: v.names[u])
+        formula(row, 2, f"={scores}!{total_col}{row}", lambda v, u=u: v.cells[u][root], style.SCORE_FORMAT)
+        formula(
+            row,
+            3,
+            f'=IF(ISNUMBER(B{row}),1+COUNTIF({tot},">"&B{row}),"")',
+            lambda v, u=u: _ranking(v, root)[0][u],
+            '"第"0"名"',
+        )
+        formula(
+            row,
+            4,
+            f'=IF(ISNUMBER(B{row}),C{row}+COUNTIF($B${FIRST_ROW}:B{row},B{row})-1,"")',
+            lambda v, u=u: _ranking(v, root)[1][u],
+        )
         ws.cell(row=row, column=5, value=u + 1)  # hidden: position k of the sorted table
         found = f"COUNTIF({key},$E{row})=0"
         pick = f"MATCH($E{row},{key},0)"
-        formula(row, 6, f'=IF({found},"",INDEX($C${FIRST_ROW}:$C${last},{pick}))', '"第"0"名"')
-        formula(row, 7, f'=IF({found},"",INDEX($A${FIRST_ROW}:$A${last},{pick}))')
-        formula(row, 8, f'=IF({found},"",INDEX({tot},{pick}))', style.SCORE_FORMAT)
+        formula(
+            row,
+            6,
+            f'=IF({found},"",INDEX($C${FIRST_ROW}:$C${last},{pick}))',
+            lambda v, u=u: _sorted(v, root, u, lambda j: _ranking(v, root)[0][j]),
+            '"第"0"名"',
+        )
+        formula(
+            row,
+            7,
+            f'=IF({found},"",INDEX($A${FIRST_ROW}:$A${last},{pick}))',
+            lambda v, u=u: _sorted(v, root, u, lambda j: v.names[j]),
+        )
+        formula(
+            row,
+            8,
+            f'=IF({found},"",INDEX({tot},{pick}))',
+            lambda v, u=u: _sorted(v, root, u, lambda j: v.cells[j][root]),
+            style.SCORE_FORMAT,
+        )
     for col, width in zip("ABCDEFGH", (16, 10, 8, 4, 4, 10, 20, 10), strict=True):
         ws.column_dimensions[col].width = width
     for col in "DE":
