@@ -63,6 +63,13 @@ KINDS: dict[str, tuple[str, dict[str, object], float]] = {
         -3.5,
     ),
     "bonus": ("{kind: bonus, count: n, per: 0.4, cap: 2}", {"n": 3}, 1.2),
+    # 2.6 is 1.6 above the base of 1: 3 whole units of 0.5 (the 0.1 left does not count), the first
+    # at 1 point, the two above 0.5 at 1.5 each: 1 + 3 = 4.
+    "banded_bonus": (
+        "{kind: banded_bonus, value: s, base: 1, unit_size: 0.5, bands: [{per: 1}, {above: 0.5, per: 1.5}]}",
+        {"s": 2.6},
+        4,
+    ),
     "conversion": (
         "{kind: conversion, average: xs, scale: 100, vetoes: [{flag: flag, label: 查实违法}]}",
         {"xs": [90, 80], "flag": "否"},

@@ -44,7 +44,7 @@ class Bonus(Rule):
 
     def lower(self, lw: Lowering, node: Node) -> Lowered:
         n = lw.val(self.count)
-        cap = self.cap if self.cap is not None else node.points
+        cap = self.cap if self.cap is not None else node.max_score
         why = ir.concat(
             lw.label(self.count),
             n,

@@ -24,6 +24,7 @@ from xlcalc.spec.model import (
     Spec,
 )
 from xlcalc.spec.params import STANDARD_PARAMS
+from xlcalc.spec.pools import check_caps_and_pools
 from xlcalc.yamlread import Context, Reader, load_yaml, read_spec_text
 
 DERIVED_KINDS = {
@@ -285,6 +286,7 @@ def _node(r: Reader, level: int) -> Node:
         stated_points=read_amount(r, "stated_points", None, required=False),
         aggregate=r.choice("aggregate", AGGREGATES, "sum") or "sum",
         duplicate_of=r.get("duplicate_of", str, ""),
+        cap=read_amount(r, "cap", None, required=False),
     )
     if node.aggregate != "sum" and not children:
         r.error("'aggregate' applies to an indicator with children", "aggregate")
@@ -347,6 +349,7 @@ def _check_references(spec: Spec, r: Reader, ctx: Context) -> None:
             if not set(params[pool].choices_codes()) <= ancestors:
                 ctx.error(f"pool parameter '{pool}' must choose among this rule's ancestors", n.line, where)
     _check_self_evaluation(spec, ctx, known)
+    check_caps_and_pools(spec, ctx)
     for c in spec.choices:
         line, where = _site(ctx, "choice", c.id, "choices")
         if c.param and c.param not in params:

@@ -173,6 +173,9 @@ class Node:
     stated_points: float | None = None  # the weight the table prints, when it is not the children's sum
     aggregate: str = "sum"  # "sum" of the children, or "deductions": stated (or own) points − Σ deductions
     duplicate_of: str = ""  # id of the node this row repeats (kept for the audit, scored with 0 points)
+    # The node's highest score when the rubric lets it go above its points (加分项目 capped at 10 as a
+    # group, a total above 100); None: the points are the highest score.
+    cap: float | None = None
 
     @property
     def is_leaf(self) -> bool:
@@ -184,6 +187,11 @@ class Node:
         if self.aggregate == "deductions" and self.stated_points is not None:
             return self.stated_points
         return self.points
+
+    @property
+    def max_score(self) -> float:
+        """The highest score the node may reach: its ``cap`` when declared, else its points."""
+        return self.cap if self.cap is not None else self.points
 
     def walk(self):
         yield self
