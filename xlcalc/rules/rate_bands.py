@@ -74,9 +74,10 @@ class BandedBonus(Rule):
             base = r.get("base", str) or ""
         else:
             base = read_amount(r, "base", 0.0, required=False) or 0.0
-        size = read_amount(r, "unit_size", 1.0, required=False) or 1.0
-        if size <= 0:
+        size = read_amount(r, "unit_size", 1.0, required=False)
+        if size is None or size <= 0:
             r.error("'unit_size' must be positive", "unit_size")
+            size = 1.0
         bands: list[RateBand] = []
         for b in r.readers("bands", required=True):
             band = RateBand(
