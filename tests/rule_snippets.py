@@ -125,3 +125,53 @@ def rule_spec(kind: str, tmp: Path):
         )
     path.write_text(text, encoding="utf-8")
     return load_spec(path)
+
+
+# The constructs that are not rule kinds (a node's ``cap``, a rule's ``pool``), one row each:
+# (tree YAML over HEADER's inputs, one unit's inputs, expected scores by node id, "total" the root).
+# tests/test_rule_kinds.py checks each the way it checks a kind.
+CLAUSES: dict[str, tuple[str, dict[str, object], dict[str, float]]] = {
+    # A bonus group of 0 points capped at 2 (1.2 + 2 = 3.2 in items) lifts the total to 12 of 10.
+    "cap": (
+        """
+tree:
+  id: total
+  label: 总分
+  points: 10
+  cap: 12
+  children:
+    - {id: r, label: 细则, points: 10, rule: {kind: threshold, when: [{flag: flag}]}}
+    - id: g
+      label: 加分项目
+      points: 0
+      cap: 2
+      children:
+        - {id: b1, label: 加分一, points: 0, cap: 2, rule: {kind: bonus, count: n, per: 0.4, unit: 次}}
+        - {id: b2, label: 加分二, points: 0, cap: 2, rule: {kind: bonus, count: a, per: 0.5, unit: 件}}
+""",
+        {"flag": "是", "n": 3, "a": 4},
+        {"b1": 1.2, "b2": 2, "g": 2, "total": 12},
+    ),
+    # 5 incidents at 3 each from a 10-point total: the leaf shows −15, the total stops at its floor 0.
+    "pool": (
+        """
+tree:
+  id: total
+  label: 总分
+  points: 10
+  floor: 0
+  children:
+    - {id: r, label: 细则, points: 10, rule: {kind: threshold, when: [{flag: flag}]}}
+    - {id: p, label: 通报扣分, points: 0, rule: {kind: deduction, count: n, per: 3, unit: 次, pool: total}}
+""",
+        {"flag": "是", "n": 5},
+        {"p": -15, "total": 0},
+    ),
+}
+
+
+def clause_spec(clause: str, tmp: Path):
+    tree, _, _ = CLAUSES[clause]
+    path = tmp / f"{clause}.yaml"
+    path.write_text(HEADER.split("tree:")[0] + tree.lstrip("\n"), encoding="utf-8")
+    return load_spec(path)
