@@ -81,9 +81,10 @@ def test_the_pooled_leaf_explains_its_deduction_in_chinese(spec) -> None:
 
 
 def test_a_bonus_item_above_its_points_is_no_deduction(spec) -> None:
-    result = Scorer(spec).score([UnitInputs("甲", {**BASE, "nat": 3})])[0]
+    result = Scorer(spec).score([UnitInputs("甲", {**BASE, "nat": 3, "fees": 40, "base_fees": 0})])[0]
     item = result.node("extra_nat")
     assert item.deduction == 0
+    assert (result.node("extra").deduction, result.node("total").deduction) == (0, 0)
     assert item.explanation == "国家级表彰3项，每项得5分，以10分为限，得10分"
 
 

@@ -179,8 +179,8 @@ class BandedBonus(Rule):
                 lw.show(self.base) if isinstance(self.base, str) else lw.show_literal(self.value, self.base)
             )
             head += ["，较基数", shown_base, "增加", ir.num_text(inc, 2), unit]
-        if self.partial == "whole" and self.unit_size:
-            counted = units * self.unit_size
+        if self.partial == "whole":
+            counted = self._amount(units)
             head.append(ir.if_(inc.cmp(">", counted), ir.concat("（不足", size, unit, "的部分不计）"), ""))
         why = ir.concat(*head, *notes, ir.if_(inc.cmp(">", 0), "", "，不加分"))
         hi = self._highest(lw)
@@ -207,7 +207,7 @@ class BandedBonus(Rule):
                     ir.concat(
                         "；",
                         label,
-                        ir.num_text(n * self.unit_size, 2),
+                        ir.num_text(self._amount(n), 2),
                         unit,
                         "，",
                         each,
@@ -236,7 +236,7 @@ class BandedBonus(Rule):
                 "加",
                 ir.num_text(b.per, 2),
                 "分，计",
-                ir.num_text(units * self.unit_size, 2),
+                ir.num_text(self._amount(units), 2),
                 unit,
                 "，加",
                 ir.num_text(units * b.per, 2),
@@ -245,6 +245,10 @@ class BandedBonus(Rule):
             rate = ir.if_(inc.cmp(">", b.above), b.per, rate)
             note = ir.if_(inc.cmp(">", b.above), said, note)
         return rate * units, [note]
+
+    def _amount(self, units: ir.Expr) -> ir.Expr:
+        """Units back in the value's unit (no ×1 in the formula when a unit is 1)."""
+        return units if self.unit_size == 1 else units * self.unit_size
 
     def _band_label(self, i: int, unit: str, whole: bool = False) -> str:
         """超过6万元至10万元部分 (marginal) or 超过6万元 (whole), from the band edges."""
