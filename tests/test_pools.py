@@ -96,6 +96,15 @@ def test_probes_push_the_group_past_its_cap_and_the_pool_to_its_floor(spec) -> N
     )
     pool = [p for n, p in probes if n == "team"]
     assert any(p.get("staff_in_place") == "否" and p.get("staff", 3) < 3 for p in pool)
+    # Some probe, laid over full marks elsewhere, leaves less to deduct from than is deducted.
+    scorer = Scorer(spec)
+    floored = []
+    for p in pool:
+        result = scorer.score([UnitInputs("甲", {**BASE, **p})])[0]
+        parts = [result.node(k).score for k in ("training", "staff_mgmt", "staff_few", "staff_absent")]
+        if all(x is not None for x in parts) and sum(parts) < 0:
+            floored.append(result.node("team").score)
+    assert floored and set(floored) == {0}
 
 
 @pytest.mark.parametrize(

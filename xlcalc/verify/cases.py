@@ -140,8 +140,9 @@ def rule_probes(spec: Spec) -> list[tuple[str, Probe]]:
 
 def limit_probes(spec: Spec, probes: list[tuple[str, Probe]]) -> list[tuple[str, Probe]]:
     """Probes of every rule under a node with a ``cap`` or taking pooled deductions, laid together
-    (the k-th probe of each, cycling): the sum crosses the cap, or the deductions reach the floor,
-    only when several rules are near their limits at once."""
+    (the k-th probe of each, cycling, counted from the first and from the last: a kind's probes run
+    from its threshold out to its extremes): the sum crosses the cap, or the deductions reach the
+    floor, only when several rules are near their limits at once."""
     pools = {n.rule.pool for n in spec.nodes() if n.rule is not None and n.rule.pool}
     out: list[tuple[str, Probe]] = []
     for node in spec.nodes():
@@ -151,10 +152,11 @@ def limit_probes(spec: Spec, probes: list[tuple[str, Probe]]) -> list[tuple[str,
         lists = [[p for nid, p in probes if nid == leaf] for leaf in sorted(under)]
         lists = [ps for ps in lists if ps]
         for k in range(max((len(ps) for ps in lists), default=0)):
-            merged: Probe = {}
-            for ps in lists:
-                merged.update(ps[k % len(ps)])
-            out.append((node.id, merged))
+            for pick in (k, -1 - k):
+                merged: Probe = {}
+                for ps in lists:
+                    merged.update(ps[pick % len(ps)])
+                out.append((node.id, merged))
     return out
 
 
