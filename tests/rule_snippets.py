@@ -63,6 +63,13 @@ KINDS: dict[str, tuple[str, dict[str, object], float]] = {
         -3.5,
     ),
     "bonus": ("{kind: bonus, count: n, per: 0.4, cap: 2}", {"n": 3}, 1.2),
+    # 2.6 is 1.6 above the base of 1: 3 whole units of 0.5 (the 0.1 left does not count), the first
+    # at 1 point, the two above 0.5 at 1.5 each: 1 + 3 = 4.
+    "banded_bonus": (
+        "{kind: banded_bonus, value: s, base: 1, unit_size: 0.5, bands: [{per: 1}, {above: 0.5, per: 1.5}]}",
+        {"s": 2.6},
+        4,
+    ),
     "conversion": (
         "{kind: conversion, average: xs, scale: 100, vetoes: [{flag: flag, label: 查实违法}]}",
         {"xs": [90, 80], "flag": "否"},
@@ -138,4 +145,54 @@ def rule_spec(kind: str, tmp: Path, applies: bool = False):
             .replace("total: 10}", "total: 0}")
         )
     path.write_text(text, encoding="utf-8")
+    return load_spec(path)
+
+
+# The constructs that are not rule kinds (a node's ``cap``, a rule's ``pool``), one row each:
+# (tree YAML over HEADER's inputs, one unit's inputs, expected scores by node id, "total" the root).
+# tests/test_rule_kinds.py checks each the way it checks a kind.
+CLAUSES: dict[str, tuple[str, dict[str, object], dict[str, float]]] = {
+    # A bonus group of 0 points capped at 2 (1.2 + 2 = 3.2 in items) lifts the total to 12 of 10.
+    "cap": (
+        """
+tree:
+  id: total
+  label: 总分
+  points: 10
+  cap: 12
+  children:
+    - {id: r, label: 细则, points: 10, rule: {kind: threshold, when: [{flag: flag}]}}
+    - id: g
+      label: 加分项目
+      points: 0
+      cap: 2
+      children:
+        - {id: b1, label: 加分一, points: 0, cap: 2, rule: {kind: bonus, count: n, per: 0.4, unit: 次}}
+        - {id: b2, label: 加分二, points: 0, cap: 2, rule: {kind: bonus, count: a, per: 0.5, unit: 件}}
+""",
+        {"flag": "是", "n": 3, "a": 4},
+        {"b1": 1.2, "b2": 2, "g": 2, "total": 12},
+    ),
+    # 5 incidents at 3 each from a 10-point total: the leaf shows −15, the total stops at its floor 0.
+    "pool": (
+        """
+tree:
+  id: total
+  label: 总分
+  points: 10
+  floor: 0
+  children:
+    - {id: r, label: 细则, points: 10, rule: {kind: threshold, when: [{flag: flag}]}}
+    - {id: p, label: 通报扣分, points: 0, rule: {kind: deduction, count: n, per: 3, unit: 次, pool: total}}
+""",
+        {"flag": "是", "n": 5},
+        {"p": -15, "total": 0},
+    ),
+}
+
+
+def clause_spec(clause: str, tmp: Path):
+    tree, _, _ = CLAUSES[clause]
+    path = tmp / f"{clause}.yaml"
+    path.write_text(HEADER.split("tree:")[0] + tree.lstrip("\n"), encoding="utf-8")
     return load_spec(path)

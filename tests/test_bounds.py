@@ -1,5 +1,7 @@
-"""Scores stay within [floor, points] for every valid input, on every spec (issue: bounds must come
-from the inputs' declared ranges through derived quantities, never from assumptions)."""
+"""Scores stay within [floor, cap] for every valid input, on every spec (issue: bounds must come
+from the inputs' declared ranges through derived quantities, never from assumptions). The cap of a
+node is its points unless it declares ``cap`` (bonus items and groups, a total above 100); a rule
+deducting from a pool never adds; an indicator never leaves [its floor, its cap]."""
 
 from __future__ import annotations
 
@@ -17,7 +19,9 @@ from xlcalc.spec.loader import load_spec
 from xlcalc.spec.model import InputDef, Spec
 
 ROOT = Path(__file__).resolve().parent.parent
-SPEC_PATHS = sorted((ROOT / "rubric_specs").glob("*.yaml"))
+SPEC_PATHS = sorted((ROOT / "rubric_specs").glob("*.yaml")) + sorted(
+    (ROOT / "tests" / "specs").glob("*.yaml")
+)
 
 # A 规费 bonus: every 1万元 collected above the assessment base adds 0.4 points (the count is a derived
 # difference, which falls below zero when the fee is under the base).
@@ -66,10 +70,20 @@ def _check(spec: Spec, scorer: Scorer, values: dict) -> None:
     n_units = max(1, len(spec.meta.units))
     result = scorer.score([UnitInputs(f"单位{k}", values) for k in range(n_units)])[0]
     for node, res in zip(scorer.nodes, result.nodes, strict=True):
-        if node.rule is None or res.score is None or not node.rule.lower(lw, node).clamp:
+        if res.score is None:
             continue
-        assert res.score <= node.points + 1e-9, (node.id, res.score, res.explanation)
-        if node.rule.floor != "none" and node.points > 0:
+        if node.rule is None:  # an indicator: [its floor, its cap (its full marks without one)]
+            top = node.cap if node.cap is not None else node.base_points
+            assert res.score <= top + 1e-9, (node.id, res.score)
+            assert node.floor is None or res.score >= node.floor - 1e-9, (node.id, res.score)
+            continue
+        if node.rule.pool:  # no points of its own: deducts, never adds
+            assert res.score <= 1e-9, (node.id, res.score, res.explanation)
+            continue
+        if not node.rule.lower(lw, node).clamp:
+            continue
+        assert res.score <= node.max_score + 1e-9, (node.id, res.score, res.explanation)
+        if node.rule.floor != "none" and node.max_score > 0:
             assert res.score >= -1e-9, (node.id, res.score, res.explanation)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from conftest import ANQING
 from lang_specs import COUNTY_MIX
@@ -112,3 +114,40 @@ def test_duplicate_labels_and_unused_inputs_warn(tmp_path):
 def test_an_attribute_read_only_by_applies_when_is_used(tmp_path):
     from_units = _lint(tmp_path, COUNTY_MIX)
     assert not [d for d in from_units if "单位层级" in d.message], [d.message for d in from_units]
+
+
+BONUS_POOL = (Path(__file__).parent / "specs" / "bonus_pool.yaml").read_text(encoding="utf-8")
+
+
+def test_caps_and_pools_draw_no_warning_where_the_rubric_uses_them(tmp_path):
+    """Bonus items and pooled deductions have no points of their own: 0 points is no mistake there."""
+    assert _lint(tmp_path, BONUS_POOL) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        # 国家级 at most 3 × 5 = 15, 省级 5 × 3, 市级 5 × 2: a group cap of 50 is out of reach (its
+        # items stop at 10 each: 30 at most).
+        (
+            "      cap: 10\n      text: 加分",
+            "      cap: 50\n      text: 加分",
+            "“加分项目”的上限50分达不到：按输入项的取值范围最高只能得30分",
+        ),
+        ("  points: 100\n  cap: 110", "  points: 100\n  cap: 90", "“总分”的上限90分低于其分值100分"),
+        (
+            "{id: nat, label: 国家级表彰, unit: 项, type: integer, min: 0, max: 3}",
+            "{id: nat, label: 国家级表彰, unit: 项, type: integer, min: 0, max: 1}",
+            "“国家级表彰”的上限10分达不到：按输入项的取值范围最高只能得5分",
+        ),
+        # A pooled deduction whose count can only be 0 never deducts.
+        (
+            "else_points: -2, pool: team",
+            "else_points: 0, pool: team",
+            "“人员不足”从上级指标中扣分，但按输入项的取值范围永远扣不到分",
+        ),
+    ],
+)
+def test_caps_out_of_reach_and_pools_that_never_deduct_are_warnings(tmp_path, old, new, message):
+    assert old in BONUS_POOL
+    assert message in [d.message for d in _lint(tmp_path, BONUS_POOL.replace(old, new))]

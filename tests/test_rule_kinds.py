@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from rule_snippets import KINDS, rule_spec
+from rule_snippets import CLAUSES, KINDS, clause_spec, rule_spec
 
 from xlcalc.rules import REGISTRY, Rule
 from xlcalc.rules.doc import SPEC_DOC, kind_row, stale
@@ -43,6 +43,22 @@ def test_kind_conforms(kind: str, tmp_path: Path) -> None:
     assert cls.PATTERNS and cls.FIELDS_DOC and cls.SCORE_DOC
     assert cls.LABEL != Rule.LABEL, "no LABEL: the 规则原文 sheet would say 评分规则"
     assert kind_row(kind) in SPEC_DOC.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("clause", sorted(CLAUSES))
+def test_clause_conforms(clause: str, tmp_path: Path) -> None:
+    """A node's ``cap`` and a rule's ``pool``: score as stated, compile, make probes that push the
+    capped or pooled node to its limit, and have their section in docs/spec.md."""
+    spec = clause_spec(clause, tmp_path)
+    _, inputs, expected = CLAUSES[clause]
+    result = Scorer(spec).score([UnitInputs("u", inputs)])[0]
+    assert {k: result.total if k == "total" else result.node(k).score for k in expected} == expected
+    limited = {n.id for n in spec.nodes() if n.children and n.cap is not None} | {
+        n.rule.pool for n in spec.nodes() if n.rule is not None and n.rule.pool
+    }
+    assert limited and all(any(n == node for n, _ in rule_probes(spec)) for node in limited)
+    build_workbook(spec)
+    assert f": `{clause}`\n" in SPEC_DOC.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("kind", sorted(REGISTRY))

@@ -46,7 +46,9 @@ def lint(spec: Spec) -> list[Diagnostic]:
                     node,
                 )
             scoreless = node.rule.SCORELESS or getattr(node, "duplicate_of", "")
-            if node.points == 0 and not node.rule.ZERO_POINTS and not scoreless:
+            # A rule deducting from a pool, and a bonus item with a cap, have no points of their own.
+            own = node.rule.ZERO_POINTS or node.rule.pool or node.cap is not None
+            if node.points == 0 and not own and not scoreless:
                 warn(f"“{node.label}”分值为0，只有扣分项才应为0分", node)
         if node.extra.get("implied"):
             parent = spec.parent_of(node.id)
@@ -106,6 +108,7 @@ def _unreachable(spec: Spec, warn: Callable[[str, Node | None], None]) -> None:
             )
         if hi is not None and hi < node.points - TOLERANCE:
             warn(f"“{node.label}”最高只能得{hi:g}分，达不到分值{node.points:g}分", node)
+    _caps_and_pools(spec, lowering, warn)
     used = used_params(graph)
     standard = {p.name for p in STANDARD_PARAMS}  # offered to every rubric: unused is normal
     for p in spec.params:
@@ -118,3 +121,21 @@ def exit_status(diags: list[Diagnostic]) -> int:
     if any(d.level == "error" for d in diags):
         return 2
     return 1 if diags else 0
+
+
+def _caps_and_pools(spec: Spec, lowering: Lowering, warn: Callable[[str, Node | None], None]) -> None:
+    """A ``cap`` below the points or out of reach, and a pooled deduction that can never deduct."""
+    for node in spec.nodes():
+        if node.cap is not None:
+            if node.cap < node.points - TOLERANCE:
+                warn(f"“{node.label}”的上限{node.cap:g}分低于其分值{node.points:g}分", node)
+            high = lowering.highest.get(node.id)
+            if high is not None and high < node.cap - TOLERANCE:
+                warn(
+                    f"“{node.label}”的上限{node.cap:g}分达不到：按输入项的取值范围最高只能得{high:g}分",
+                    node,
+                )
+        if node.rule is not None and node.rule.pool:
+            lo, _ = lowering.raw_bounds.get(node.id, (None, None))
+            if lo is not None and lo >= -TOLERANCE:
+                warn(f"“{node.label}”从上级指标中扣分，但按输入项的取值范围永远扣不到分", node)

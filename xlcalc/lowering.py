@@ -144,8 +144,13 @@ class Lowering(ApplicabilityLowering):
         )
         lo = None if rule.penalties else low.lo
         self.raw_bounds[node.id] = (lo, low.hi)
-        can_go_negative = low.clamp and rule.floor != "none" and (lo is None or lo < 0)
-        can_exceed = low.clamp and (low.hi is None or low.hi > node.points)
+        # A rule deducting from a pool keeps its negative score (the pool's floor applies) and
+        # never adds; a node with a ``cap`` may score above its points up to the cap.
+        pooled = bool(rule.pool)
+        clamp = low.clamp and not pooled
+        top = 0.0 if pooled else node.max_score
+        can_go_negative = clamp and rule.floor != "none" and (lo is None or lo < 0)
+        can_exceed = (clamp or pooled) and (low.hi is None or low.hi > top)
         capped: ir.Expr = raw
         if can_go_negative:
             if rule.floor == "zero":
@@ -153,8 +158,11 @@ class Lowering(ApplicabilityLowering):
             else:
                 capped = ir.if_(self.param_is(PARAM_NEGATIVE, "clamp"), ir.max_(0, capped), capped)
         if can_exceed:
-            capped = ir.min_(node.points, capped)
-        if not low.clamp:
+            capped = ir.min_(top, capped)
+        self.highest[node.id] = (top if low.hi is None else min(top, low.hi)) if clamp or pooled else low.hi
+        if pooled:
+            self.lowest[node.id] = None if lo is None else min(0.0, lo)
+        elif not low.clamp:
             self.lowest[node.id] = None
         elif can_go_negative:
             self.lowest[node.id] = 0.0 if rule.floor == "zero" else None
@@ -195,7 +203,9 @@ class Lowering(ApplicabilityLowering):
                 node.points,
             )
         )
-        ded = (-score_ref) if not low.clamp else (node.points - score_ref)
+        ded = (-score_ref) if not clamp else (node.points - score_ref)
+        if clamp and node.cap is not None:  # a score above the points is no deduction
+            ded = ir.max_(0, ded)
         self.add(
             Cell(
                 f"{node.id}__ded",
@@ -232,15 +242,16 @@ class Lowering(ApplicabilityLowering):
                 clamped = ir.and_(clamped, self.param_is(PARAM_NEGATIVE, "clamp"))
             parts.append(ir.if_(clamped, "，扣完为止", ""))
         if can_exceed:
-            parts.append(
-                ir.if_(
-                    raw.cmp(">", node.points),
-                    ir.concat("，以本项分值", ir.num_text(ir.Num(node.points)), "分为限"),
-                    "",
-                )
-            )
+            word = "，以本项上限" if node.cap is not None else "，以本项分值"
+            limit = ir.concat(word, ir.num_text(ir.Num(top)), "分为限")
+            parts.append(ir.if_(raw.cmp(">", top), "，本项只扣分不加分" if pooled else limit, ""))
         if rule.SCORELESS:
             pass  # a monitoring rule states a status, not a score
+        elif pooled:
+            pool = self.spec.node(rule.pool).label
+            parts.append(
+                ir.if_(score_ref.cmp("<", 0), ir.concat("，从“", pool, "”中扣", -score_ref, "分"), "，不扣分")
+            )
         elif low.clamp:
             # The score is already rounded to score_decimals: shown as it is (General format).
             parts += ["，得", score_ref, "分"]
@@ -262,17 +273,26 @@ class Lowering(ApplicabilityLowering):
     def _indicator(self, node: Node) -> None:
         terms: list[ir.Expr] = []
         lows: list[float | None] = []
+        highs: list[float | None] = []
         for child in node.children:
-            if child.id not in self.pooled:
+            if child.id not in self.pooled and (child.rule is None or child.rule.pool in ("", node.id)):
                 terms.append(ir.Ref(child.id))
                 lows.append(self.lowest.get(child.id))
+                highs.append(self.highest.get(child.id))
         for rule_id, param in self.pooled.items():
             if node.id in self.params[param].choices_codes() and any(n.id == rule_id for n in node.walk()):
                 terms.append(ir.if_(self.param_is(param, node.id), ir.Ref(rule_id), 0))
                 lows.append(None)
+                highs.append(None)
+        for leaf in node.walk():  # rules below the children deducting from this node (``pool``)
+            if leaf.rule is not None and leaf.rule.pool == node.id and leaf not in node.children:
+                terms.append(ir.Ref(leaf.id))
+                lows.append(self.lowest.get(leaf.id))
+                highs.append(self.highest.get(leaf.id))
         shares = self.share_terms(node)
         terms += shares
         lows += [None] * len(shares)
+        highs += [None] * len(shares)
         total: ir.Expr = ir.call("SUM", *terms)
         # 总分 = 满分 − Σ扣分 (national self-evaluation tables): differs from Σ scores only when the
         # printed full marks are not the sum of the children's points.
@@ -285,7 +305,13 @@ class Lowering(ApplicabilityLowering):
         if node.floor is not None and (lowest is None or lowest < node.floor):
             total = ir.max_(node.floor, total)
             lowest = node.floor
+        highest = None if any(x is None for x in highs) else sum(x for x in highs if x is not None) + offset
+        # Capped only where a ``cap`` below lets a child exceed its points (or the node has its own).
+        if any(n.cap is not None for n in node.walk()) and (highest is None or highest > node.max_score):
+            total = ir.min_(node.max_score, total)
+            highest = node.max_score
         self.lowest[node.id] = lowest
+        self.highest[node.id] = highest
         # Children carry at most score_decimals decimals, so rounding the sum there only removes
         # binary noise (89.99999999999999 must compare as 90 for the grade in every engine).
         score: ir.Expr = ir.round_(self.scale_excluded(node, total), self.param(PARAM_DECIMALS))

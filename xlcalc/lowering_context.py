@@ -29,6 +29,7 @@ class LoweringContext:
         self.params = {p.name: p for p in spec.params}
         self.pooled: dict[str, str] = {}  # pure-penalty rule node id -> parameter choosing its pool
         self.lowest: dict[str, float | None] = {}  # node id -> lowest possible score (None: unbounded)
+        self.highest: dict[str, float | None] = {}  # node id -> highest possible score (None: unbounded)
         # node id -> bounds of the rule's raw score over every valid input, before floor and cap
         # (None: unbounded or unknown); lint reports a stated range the rule can never reach.
         self.raw_bounds: dict[str, tuple[float | None, float | None]] = {}

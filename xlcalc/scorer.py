@@ -79,6 +79,8 @@ class UnitResult:
             else:
                 # base_points: the printed full marks of a "deductions" total (otherwise the points)
                 ded = None if value is None else n.base_points - value
+                if ded is not None and n.cap is not None:  # a bonus above the points is no deduction
+                    ded = max(0.0, ded)
             out.append(
                 NodeResult(
                     n.id,

@@ -246,6 +246,9 @@ class Rule:
     penalties: tuple[Penalty, ...] = ()
     vetoes: tuple[Veto, ...] = ()
     floor: str = "param"  # "zero" (扣完为止 stated), "param" (rubric parameter decides), "none"
+    # An ancestor's id: the rule has no points of its own and deducts from that ancestor, floored
+    # at the ancestor's declared floor (少于3人的扣2分 listed under a 30-point section).
+    pool: str = ""
 
     @classmethod
     def parse(cls, r: Reader) -> Rule:
@@ -393,7 +396,8 @@ def parse_common(r: Reader) -> dict:
     penalties = tuple(Penalty.parse(p) for p in r.readers("penalties"))
     vetoes = tuple(Veto.parse(v) for v in r.readers("vetoes"))
     floor = r.choice("floor", ("zero", "param", "none"), "param")
-    return {"penalties": penalties, "vetoes": vetoes, "floor": floor}
+    pool = r.get("pool", str, "")
+    return {"penalties": penalties, "vetoes": vetoes, "floor": floor, "pool": pool}
 
 
 REGISTRY: dict[str, type[Rule]] = {}

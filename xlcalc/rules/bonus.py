@@ -38,13 +38,13 @@ class Bonus(Rule):
         return [self.count]
 
     def probes(self, pm: ProbeSolver, points: float) -> list[Probe]:
-        cap = self.cap if self.cap is not None else 2
+        cap = self.cap if self.cap is not None else (points if points > 0 else 2)
         n = int(round(cap / self.per)) if self.per else 1
         return [p for k in (0, 1, n - 1, n, n + 1) if (p := pm.set_value(self.count, k))]
 
     def lower(self, lw: Lowering, node: Node) -> Lowered:
         n = lw.val(self.count)
-        cap = self.cap if self.cap is not None else node.points
+        cap = self.cap if self.cap is not None else node.max_score
         why = ir.concat(
             lw.label(self.count),
             n,
@@ -60,6 +60,7 @@ class Bonus(Rule):
         )
         # A count is not always non-negative (a derived difference can fall below zero): the lowest
         # score follows from the count's declared range.
-        least, _ = lw.value_range(self.count)
+        least, most = lw.value_range(self.count)
         lo = None if least is None else min(cap, least * self.per)
-        return Lowered(ir.min_(cap, n * self.per), why, (self.count,), lo=lo, hi=cap)
+        hi = cap if most is None else min(cap, most * self.per)
+        return Lowered(ir.min_(cap, n * self.per), why, (self.count,), lo=lo, hi=hi)

@@ -25,6 +25,7 @@ from xlcalc.spec.model import (
     Spec,
 )
 from xlcalc.spec.params import STANDARD_PARAMS
+from xlcalc.spec.pools import check_caps_and_pools
 from xlcalc.yamlread import Context, Reader, load_yaml, read_spec_text
 
 DERIVED_KINDS = {
@@ -291,6 +292,7 @@ def _node(r: Reader, level: int) -> Node:
         aggregate=r.choice("aggregate", AGGREGATES, "sum") or "sum",
         duplicate_of=r.get("duplicate_of", str, ""),
         **read_applies(r),
+        cap=read_amount(r, "cap", None, required=False),
     )
     if node.aggregate != "sum" and not children:
         r.error("'aggregate' applies to an indicator with children", "aggregate")
@@ -355,6 +357,7 @@ def _check_references(spec: Spec, r: Reader, ctx: Context) -> None:
     _check_self_evaluation(spec, ctx, known)
     check_applicability(spec, ctx)
     check_node_ranks(spec, ctx)
+    check_caps_and_pools(spec, ctx)
     for c in spec.choices:
         line, where = _site(ctx, "choice", c.id, "choices")
         if c.param and c.param not in params:

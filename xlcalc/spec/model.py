@@ -188,6 +188,9 @@ class Node:
     not_applicable: str = "excluded"
     reallocate: tuple[str, ...] = ()
     excluded_from: str = ""  # the ancestor whose maximum loses the points ("": the root)
+    # The node's highest score when the rubric lets it go above its points (加分项目 capped at 10 as a
+    # group, a total above 100); None: the points are the highest score.
+    cap: float | None = None
 
     @property
     def is_leaf(self) -> bool:
@@ -199,6 +202,11 @@ class Node:
         if self.aggregate == "deductions" and self.stated_points is not None:
             return self.stated_points
         return self.points
+
+    @property
+    def max_score(self) -> float:
+        """The highest score the node may reach: its ``cap`` when declared, else its points."""
+        return self.cap if self.cap is not None else self.points
 
     def walk(self):
         yield self

@@ -128,7 +128,7 @@ def rule_probes(spec: Spec) -> list[tuple[str, Probe]]:
         rule = node.rule
         if rule is None:
             continue
-        out += [(node.id, p) for p in rule.probes(pm, node.points)]
+        out += [(node.id, p) for p in rule.probes(pm, node.max_score)]
         for pen in rule.penalties:
             n0 = int(round(node.points / pen.per)) if pen.per else 1
             out += [(node.id, p) for k in (0, 1, 2, n0, n0 + 1, 20) if (p := pm.set_value(pen.count, k))]
@@ -140,6 +140,28 @@ def rule_probes(spec: Spec) -> list[tuple[str, Probe]]:
             out += [(node.id, {attr: v}) for v in (*values, None)]
     for d in spec.derived:
         out += [(f"derived:{d.id}", p) for p in pm.breakpoints(d)]
+    return out + limit_probes(spec, out)
+
+
+def limit_probes(spec: Spec, probes: list[tuple[str, Probe]]) -> list[tuple[str, Probe]]:
+    """Probes of every rule under a node with a ``cap`` or taking pooled deductions, laid together
+    (the k-th probe of each, cycling, counted from the first and from the last: a kind's probes run
+    from its threshold out to its extremes): the sum crosses the cap, or the deductions reach the
+    floor, only when several rules are near their limits at once."""
+    pools = {n.rule.pool for n in spec.nodes() if n.rule is not None and n.rule.pool}
+    out: list[tuple[str, Probe]] = []
+    for node in spec.nodes():
+        if node.is_leaf or (node.cap is None and node.id not in pools):
+            continue
+        under = {n.id for n in node.walk() if n.rule is not None}
+        lists = [[p for nid, p in probes if nid == leaf] for leaf in sorted(under)]
+        lists = [ps for ps in lists if ps]
+        for k in range(max((len(ps) for ps in lists), default=0)):
+            for pick in (k, -1 - k):
+                merged: Probe = {}
+                for ps in lists:
+                    merged.update(ps[pick % len(ps)])
+                out.append((node.id, merged))
     return out
 
 
