@@ -10,6 +10,10 @@ import pytest
 from xlcalc.engines import get_engine
 from xlcalc.scorer import Scorer
 from xlcalc.spec.loader import load_spec
+from xlcalc.verify.cases import CaseGenerator
+from xlcalc.verify.runner import run_engine
+from xlcalc.verify.target import load_target
+from xlcalc.workbook.build import build_workbook, write_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST_TIER = "XLCALC_FAST_TIER"
@@ -28,6 +32,27 @@ def examples(full: int) -> int:
 
 
 ANQING = ROOT / "rubric_specs" / "anqing_2023.yaml"
+
+
+def agreement_run(spec, tmp_path: Path, engine_name: str, cases: int, seed: int):
+    """Build a test spec's workbook and verify ``cases`` generated cases in one engine (skips when
+    the engine is missing); the run, for the caller's assertions."""
+    engine = get_engine(engine_name, shared=True) if engine_name == "libreoffice" else get_engine(engine_name)
+    ok, why = engine.available()
+    if not ok:
+        pytest.skip(why)
+    path = write_workbook(build_workbook(spec), tmp_path / f"{spec.meta.id}.xlsx")
+    target = load_target(path, spec=spec)
+    book = engine.open(target.path)
+    try:
+        generated = CaseGenerator(spec, target.layout.n_units, seed=seed).cases(cases, target.scorer)
+        run = run_engine(target, book, engine_name, generated, tmp_path / "f")
+    finally:
+        book.close()
+    assert run.ok, "\n".join(m.describe() for m in run.mismatches[:3])
+    assert run.cases == cases
+    return run
+
 
 # Every input at a value that earns full marks (and sits exactly on several thresholds).
 PERFECT = {

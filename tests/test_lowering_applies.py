@@ -8,19 +8,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import examples
+from conftest import agreement_run, examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lang_specs import COUNTY_MIX, SINGLE, load_text
 
-from xlcalc.engines import get_engine
 from xlcalc.errors import InputError
 from xlcalc.round.unitbook import unit_template
 from xlcalc.scorer import Scorer, UnitInputs, resolve_params
-from xlcalc.verify.cases import CaseGenerator, rule_probes
-from xlcalc.verify.runner import run_engine
-from xlcalc.verify.target import load_target
-from xlcalc.workbook.build import build_workbook, write_workbook
+from xlcalc.verify.cases import rule_probes
+from xlcalc.workbook.build import build_workbook
 from xlcalc.workbook.layout import SHEET_NAMES, Role
 
 BASE = {"cases": 100, "target": 100, "rural": 0.85, "street": 3, "trained": "是"}
@@ -134,18 +131,4 @@ def test_no_score_leaves_its_range(spec, units) -> None:
 @pytest.mark.parametrize("engine_name", ["libreoffice", "formulas"])
 @pytest.mark.parametrize("text", [COUNTY_MIX, SINGLE], ids=["county_mix", "single_level"])
 def test_workbook_agrees_with_the_scorer(tmp_path: Path, text: str, engine_name: str) -> None:
-    engine = get_engine(engine_name, shared=True) if engine_name == "libreoffice" else get_engine(engine_name)
-    ok, why = engine.available()
-    if not ok:
-        pytest.skip(why)
-    spec = load_text(text, tmp_path)
-    path = write_workbook(build_workbook(spec), tmp_path / "book.xlsx")
-    target = load_target(path, spec=spec)
-    book = engine.open(target.path)
-    try:
-        cases = CaseGenerator(spec, max(1, len(spec.meta.units)), seed=5).cases(80, target.scorer)
-        run = run_engine(target, book, engine_name, cases, tmp_path / "f")
-    finally:
-        book.close()
-    assert run.ok, "\n".join(m.describe() for m in run.mismatches[:3])
-    assert run.cases == 80
+    agreement_run(load_text(text, tmp_path), tmp_path, engine_name, cases=80, seed=5)

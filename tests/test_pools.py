@@ -8,15 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import agreement_run
 
-from xlcalc.engines import get_engine
 from xlcalc.errors import SpecError
 from xlcalc.scorer import Scorer, UnitInputs
 from xlcalc.spec.loader import load_spec
-from xlcalc.verify.cases import CaseGenerator, rule_probes
-from xlcalc.verify.runner import run_engine
-from xlcalc.verify.target import load_target
-from xlcalc.workbook.build import build_workbook, write_workbook
+from xlcalc.verify.cases import rule_probes
 
 SPEC_PATH = Path(__file__).parent / "specs" / "bonus_pool.yaml"
 TEXT = SPEC_PATH.read_text(encoding="utf-8")
@@ -144,17 +141,4 @@ def test_misplaced_pools_and_caps_are_located_errors(
 @pytest.mark.engine
 @pytest.mark.parametrize("engine_name", ["libreoffice", "formulas"])
 def test_workbook_agrees_with_the_scorer(spec, tmp_path: Path, engine_name: str) -> None:
-    engine = get_engine(engine_name, shared=True) if engine_name == "libreoffice" else get_engine(engine_name)
-    ok, why = engine.available()
-    if not ok:
-        pytest.skip(why)
-    path = write_workbook(build_workbook(spec), tmp_path / "bonus_pool.xlsx")
-    target = load_target(path, spec=spec)
-    book = engine.open(target.path)
-    try:
-        cases = CaseGenerator(spec, 1, seed=5).cases(150, target.scorer)
-        run = run_engine(target, book, engine_name, cases, tmp_path / "f")
-    finally:
-        book.close()
-    assert run.ok, "\n".join(m.describe() for m in run.mismatches[:3])
-    assert run.cases == 150
+    agreement_run(spec, tmp_path, engine_name, cases=150, seed=5)

@@ -217,22 +217,27 @@ def test_verify_cli_on_a_spec(lo, capsys, tmp_path):
 def test_display_sheet_cells_are_compared(lo, tmp_path, display_sheet):
     """The 审核 sheet shows graph cells through its own formulas, the form (填报) its 执行率; a
     broken one is a mismatch (both used to survive the mutation self-test: nothing read them)."""
-    copy = tmp_path / "ezhou_2021_pufa.xlsx"
+    shown = load_target(ROOT / "templates" / "ezhou_2021_pufa.xlsx").layout.display_cells
+    sheet, addr, _ = next(d for d in shown if d[0] == display_sheet)
+    run = _planted_run(lo, tmp_path, "ezhou_2021_pufa", sheet, addr, cases=5)
+    assert {(m.sheet, m.cell) for m in run.mismatches} == {(sheet, addr)}
+    assert run.cells_compared >= 5 * len(shown)
+
+
+def _planted_run(lo, tmp_path, template: str, sheet: str, addr: str, cases: int):
+    """Verify a copy of a template whose cell ``sheet!addr`` a user overwrote with a text."""
+    copy = tmp_path / f"{template}.xlsx"
     shutil.copyfile(ROOT / "templates" / copy.name, copy)
-    target = load_target(copy)
-    sheet, addr, _ = next(d for d in target.layout.display_cells if d[0] == display_sheet)
     wb = load_workbook(copy)
     wb[sheet][addr] = '="随手改的"'
     wb.save(copy)
     target = load_target(copy)
     book = lo.open(target.path)
     try:
-        cases = CaseGenerator(target.spec, 1, 3).cases(5, target.scorer)
-        run = run_engine(target, book, "libreoffice", cases, tmp_path / "f")
+        generated = CaseGenerator(target.spec, target.layout.n_units, 3).cases(cases, target.scorer)
+        return run_engine(target, book, "libreoffice", generated, tmp_path / "f")
     finally:
         book.close()
-    assert {(m.sheet, m.cell) for m in run.mismatches} == {(sheet, addr)}
-    assert run.cells_compared >= 5 * len(target.layout.display_cells)
 
 
 @pytest.mark.engine
@@ -253,19 +258,9 @@ def test_view_cells_are_compared(lo, tmp_path, sheet, addr, alone):
     """The cohort views read several units' cells through INDEX/MATCH/COUNTIF; each case picks a
     unit in 单位评分表 (every unit in turn, then none), so a broken view formula is a mismatch (they
     used to survive the mutation self-test: nothing read those sheets)."""
-    copy = tmp_path / "anqing_2023.xlsx"
-    shutil.copyfile(ROOT / "templates" / copy.name, copy)
-    assert (sheet, addr) in {(v.sheet, v.addr) for v in load_target(copy).layout.view_cells}
-    wb = load_workbook(copy)
-    wb[sheet][addr] = '="随手改的"'
-    wb.save(copy)
-    target = load_target(copy)
-    book = lo.open(target.path)
-    try:
-        cases = CaseGenerator(target.spec, target.layout.n_units, 3).cases(3, target.scorer)
-        run = run_engine(target, book, "libreoffice", cases, tmp_path / "f")
-    finally:
-        book.close()
+    views = load_target(ROOT / "templates" / "anqing_2023.xlsx").layout.view_cells
+    assert (sheet, addr) in {(v.sheet, v.addr) for v in views}
+    run = _planted_run(lo, tmp_path, "anqing_2023", sheet, addr, cases=3)
     found = {(m.sheet, m.cell) for m in run.mismatches}
     assert found == {(sheet, addr)} if alone else (sheet, addr) in found
 
