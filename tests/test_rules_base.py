@@ -10,12 +10,16 @@ from xlcalc.errors import SpecError
 from xlcalc.rules.base import Penalty, Veto
 from xlcalc.rules.monitor import Monitor
 from xlcalc.rules.proportional import Proportional
+from xlcalc.rules.rank import RankTier, RankTiers
 from xlcalc.rules.step import StepDeduction
 from xlcalc.spec.loader import load_spec
 
 
 def _load(rule: str):
-    return load_spec("t.yaml", text=HEADER.replace("{RULE}", rule))
+    text = HEADER.replace("{RULE}", rule)
+    if "rank_" in rule:  # ranking needs a cohort
+        text = text.replace("total: 10}", "total: 10, units: [甲, 乙, 丙]}")
+    return load_spec("t.yaml", text=text)
 
 
 @pytest.mark.parametrize(
@@ -35,6 +39,10 @@ def _load(rule: str):
         (
             "{kind: proportional, actual: rate, completion: true, direction: reverse, cap: false}",
             Proportional("rate", None, "reverse", True, False),
+        ),
+        (
+            "{kind: rank_tiers, key: ratio, tiers: [{upto: 1, points: 10}, {upto: 3, points: 8}], order: asc}",
+            RankTiers("ratio", (RankTier(1, 10.0), RankTier(3, 8.0)), "asc"),
         ),
         (
             "{kind: step_deduction, value: rate, threshold: 1, step: 0.1, per_step: 1, "
@@ -80,6 +88,17 @@ def test_monitor_reads_an_amount_or_an_id() -> None:
             "'threshold' must be a number",
         ),
         ("{kind: proportional, actual: a}", "a proportional rule needs 'target' unless 'completion: true'"),
+        (
+            "{kind: rank_tiers, key: ratio, tiers: [{upto: 3, points: 8}, {upto: 1, points: 10}]}",
+            "rank tiers must be listed in increasing 'upto' order",
+        ),
+        ("{kind: rank_tiers, key: ratio}", "missing required key 'tiers'"),
+        ("{kind: rank_tiers, key: ratio, tiers: [{upto: 1}]}", "missing required key 'points'"),
+        ("{kind: rank_tiers, key: ratio, tiers: [{upto: 1, points: 1, bonus: 2}]}", "bonus"),
+        (
+            "{kind: rank_tiers, key: ratio, tiers: [{upto: 1, points: 1}], order: up}",
+            "'order' must be one of desc, asc",
+        ),
         ("{kind: proportional, actual: a, target: b, directon: reverse}", "directon"),
         (
             "{kind: step_deduction, value: rate, threshold: 1, step: 1, per_step: 1, penalties: [{count: n}]}",

@@ -9,12 +9,12 @@ counts the distinct keys above, through a first-occurrence helper column.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from xlcalc import ir
 from xlcalc.cells import Role
-from xlcalc.rules.base import Lowered, Probe, ProbeSolver, Rule, parse_common, read_amount, register
+from xlcalc.rules.base import Lowered, Probe, ProbeSolver, Rule, choices, items, register
 from xlcalc.yamlread import Reader
 
 if TYPE_CHECKING:
@@ -34,36 +34,19 @@ class RankTiers(Rule):
     KIND = "rank_tiers"
     LABEL = "按名次得分"
     PATTERNS = ("P8",)
-    FIELDS_DOC = "`key`, `order`, `tiers: [{upto, points}]`, `tie_param`, `beyond_param`, `precision_param`"
+    FIELDS_DOC = "`key`, `order: desc\\|asc`, `tiers: [{upto, points}]`, `tie_param`, `beyond_param`, `precision_param`"
     SCORE_DOC = "by rank across the cohort"
     PARAM_FIELDS = ("tie_param", "beyond_param", "precision_param")
     key: str
-    tiers: tuple[RankTier, ...]
-    order: str = "desc"
+    tiers: tuple[RankTier, ...] = field(metadata=items(RankTier))
+    order: str = field(default="desc", metadata=choices("desc", "asc"))
     tie_param: str = "rank_ties"
     beyond_param: str = "rank_beyond"
     precision_param: str = "rank_precision"
 
-    # The YAML key naming what is ranked (a quantity here; an indicator in rank_node).
-    KEY_FIELD: ClassVar[str] = "key"
-
-    @classmethod
-    def parse(cls, r: Reader) -> RankTiers:
-        tiers = []
-        for t in r.readers("tiers", required=True):
-            tiers.append(RankTier(t.get("upto", int) or 0, read_amount(t, "points") or 0.0))
-            t.finish()
-        if [t.upto for t in tiers] != sorted(t.upto for t in tiers):
+    def check_fields(self, r: Reader) -> None:
+        if [t.upto for t in self.tiers] != sorted(t.upto for t in self.tiers):
             r.error("rank tiers must be listed in increasing 'upto' order", "tiers")
-        return cls(
-            r.get(cls.KEY_FIELD, str) or "",
-            tuple(tiers),
-            r.choice("order", ("desc", "asc"), "desc") or "desc",
-            r.get("tie_param", str, "rank_ties"),
-            r.get("beyond_param", str, "rank_beyond"),
-            r.get("precision_param", str, "rank_precision"),
-            **parse_common(r),
-        )
 
     def refs(self) -> list[str]:
         return [self.key]

@@ -9,7 +9,7 @@ of the root and the ranking its sibling (最终得分 = 考核得分 + 排名加
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from xlcalc import ir
@@ -28,11 +28,11 @@ class RankNode(RankTiers):
     LABEL = "按指标得分排名"
     PATTERNS = ("P8",)
     FIELDS_DOC = (
-        "`node` (the indicator ranked, e.g. the scored total), `order`, `tiers: [{upto, points}]` "
+        "`node` (the indicator ranked, e.g. the scored total), `order: desc\\|asc`, `tiers: [{upto, points}]` "
         "(前N名: one tier), `tie_param`, `beyond_param`, `precision_param`"
     )
     SCORE_DOC = "by the rank of another indicator's score across the cohort (never its own ancestor)"
-    KEY_FIELD = "node"
+    key: str = field(metadata={"key": "node"})  # the indicator ranked
 
     def refs(self) -> list[str]:
         return []
