@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 from lang_specs import COUNTY_MIX, load_text
+from rule_snippets import HEADER
 
 from xlcalc.errors import SpecError
 from xlcalc.spec.applicability import excluded_from, reallocation_targets
+from xlcalc.spec.loader import load_spec
 
 
 @pytest.fixture(scope="module")
@@ -87,3 +89,19 @@ def test_a_ranking_inside_what_it_ranks_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match="a ranking cannot feed what it ranks") as info:
         load_text(text, tmp_path, "cycle")
     assert "(tree.children[0].children[2].children[1].rule)" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "{kind: rank_tiers, key: ratio, tiers: [{upto: 1, points: 10}]}",
+        "{kind: rank_node, node: total, tiers: [{upto: 1, points: 10}]}",
+    ],
+)
+def test_a_ranking_needs_a_cohort(tmp_path: Path, rule: str) -> None:
+    """Without meta.units every rank would be 1: a ranking rule there is a located error."""
+    path = tmp_path / "solo.yaml"
+    path.write_text(HEADER.replace("{RULE}", rule), encoding="utf-8")
+    with pytest.raises(SpecError, match="list them in meta.units") as info:
+        load_spec(path)
+    assert "solo.yaml:" in str(info.value)

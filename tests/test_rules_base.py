@@ -94,6 +94,11 @@ def test_monitor_reads_an_amount_or_an_id() -> None:
         ),
         ("{kind: rank_tiers, key: ratio}", "missing required key 'tiers'"),
         ("{kind: rank_tiers, key: ratio, tiers: [{upto: 1}]}", "missing required key 'points'"),
+        # a tier without its rank is reported, not a crash in the order check (found by the spec fuzzer)
+        (
+            "{kind: rank_tiers, key: ratio, tiers: [{points: 1}, {upto: 2, points: 1}]}",
+            "missing required key 'upto'",
+        ),
         ("{kind: rank_tiers, key: ratio, tiers: [{upto: 1, points: 1, bonus: 2}]}", "bonus"),
         (
             "{kind: rank_tiers, key: ratio, tiers: [{upto: 1, points: 1}], order: up}",

@@ -242,6 +242,8 @@ class Rule:
     SCORELESS: ClassVar[bool] = False
     # A pure penalty that lives on a 0-point node (its deduction lands elsewhere).
     ZERO_POINTS: ClassVar[bool] = False
+    # Compares the units of a cohort (rankings): the spec must list them in meta.units.
+    COHORT: ClassVar[bool] = False
 
     penalties: tuple[Penalty, ...] = ()
     vetoes: tuple[Veto, ...] = ()
@@ -385,7 +387,8 @@ def read_declared(cls: type, r: Reader) -> dict[str, Any]:
                 out[f.name] = read_amount_or_id(r, key)
             case "int" | "bool":
                 t = int if f.type == "int" else bool
-                out[f.name] = r.get(key, t, f.default) if has_default else r.get(key, t)
+                # a missing or mistyped value is reported by r.get; 0/False stand in meanwhile
+                out[f.name] = r.get(key, t, f.default) if has_default else (r.get(key, t) or t())
             case _:
                 raise TypeError(f"{cls.__name__}.{f.name}: type {f.type} has no YAML reader; override parse")
     return out

@@ -37,6 +37,7 @@ class RankTiers(Rule):
     FIELDS_DOC = "`key`, `order: desc\\|asc`, `tiers: [{upto, points}]`, `tie_param`, `beyond_param`, `precision_param`"
     SCORE_DOC = "by rank across the cohort"
     PARAM_FIELDS = ("tie_param", "beyond_param", "precision_param")
+    COHORT = True
     key: str
     tiers: tuple[RankTier, ...] = field(metadata=items(RankTier))
     order: str = field(default="desc", metadata=choices("desc", "asc"))

@@ -186,8 +186,8 @@ def _check_targets(spec: Spec, n: Node, ctx: Context) -> None:
 
 
 def check_node_ranks(spec: Spec, ctx: Context) -> None:
-    """A rule ranking a node's score names an indicator whose score does not depend on the rule
-    itself (ranking the total cannot feed the total)."""
+    """A ranking rule has a cohort to rank, and one ranking a node's score names an indicator whose
+    score does not depend on the rule itself (ranking the total cannot feed the total)."""
     nodes = {n.id: n for n in spec.nodes()}
     deps: dict[str, list[str]] = {
         n.id: [c.id for c in n.children] + (n.rule.nodes_read() if n.rule is not None else [])
@@ -196,6 +196,13 @@ def check_node_ranks(spec: Spec, ctx: Context) -> None:
     for n in nodes.values():
         if n.rule is None:
             continue
+        if n.rule.COHORT and not spec.meta.ranked:
+            ctx.error(
+                "a ranking rule compares the units of a cohort: list them in meta.units "
+                "(with one unit every rank would be 1)",
+                n.line,
+                f"{n.path}.rule",
+            )
         for key in n.rule.nodes_read():
             where = f"{n.path}.rule"
             if key not in nodes:
