@@ -85,11 +85,7 @@ class Condition:
             return cls(value=value or "", flag=True, expect=expect, label=label)
         value = r.get("value", str)
         op = r.choice("op", OPS, ">=")
-        than: float | str | None
-        if r.has("than") and isinstance(r.data["than"], str) and number_or_percent(r.data["than"]) is None:
-            than = r.get("than", str)
-        else:
-            than = read_amount(r, "than")
+        than = read_amount_or_id(r, "than", required=True)
         label = r.get("label", str, "")
         r.finish()
         return cls(value=value or "", op=op or ">=", than=than, label=label)
@@ -321,15 +317,15 @@ class Rule:
         return ""
 
 
-def read_amount_or_id(r: Reader, key: str) -> float | str | None:
-    """A literal amount (158, "90%") or the id of another quantity; None when absent."""
-    if not r.has(key):
-        r.used.add(key)
-        return None
-    raw = r.data[key]
+def read_amount_or_id(
+    r: Reader, key: str, default: float | None = None, required: bool = False
+) -> float | str | None:
+    """A literal amount (158, "90%") or the id of another quantity; absent, as :func:`read_amount`
+    (``default``, or an error when ``required``)."""
+    raw = r.data.get(key)
     if isinstance(raw, str) and number_or_percent(raw) is None:
         return r.get(key, str)
-    return read_amount(r, key)
+    return read_amount(r, key, default, required=required)
 
 
 def choices(*allowed: str, key: str | None = None) -> dict[str, Any]:

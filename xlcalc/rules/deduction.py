@@ -15,9 +15,9 @@ from xlcalc.rules.base import (
     Probe,
     ProbeSolver,
     Rule,
-    number_or_percent,
     parse_common,
     read_amount,
+    read_amount_or_id,
     register,
 )
 from xlcalc.yamlread import Reader
@@ -25,15 +25,6 @@ from xlcalc.yamlread import Reader
 if TYPE_CHECKING:
     from xlcalc.lowering import Lowering
     from xlcalc.spec.model import Node
-
-
-def _target(r: Reader, key: str) -> float | str | None:
-    """A target that is either a literal amount or the id of another quantity."""
-    r.used.add(key)
-    raw = r.data.get(key)
-    if isinstance(raw, str) and number_or_percent(raw) is None:
-        return raw
-    return read_amount(r, key)
 
 
 @register
@@ -63,7 +54,7 @@ class Deduction(Rule):
             s = r.child("shortfall")
             assert s is not None
             value = s.get("value", str) or ""
-            target = _target(s, "target")
+            target = read_amount_or_id(s, "target", required=True)
             s.finish()
         elif r.has("count"):
             count = r.get("count", str) or ""

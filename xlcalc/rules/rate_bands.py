@@ -14,9 +14,9 @@ from xlcalc.rules.base import (
     ProbeSolver,
     Rule,
     clean_number,
-    number_or_percent,
     parse_common,
     read_amount,
+    read_amount_or_id,
     register,
 )
 from xlcalc.yamlread import Reader
@@ -69,11 +69,8 @@ class BandedBonus(Rule):
     @classmethod
     def parse(cls, r: Reader) -> BandedBonus:
         value = r.get("value", str) or ""
-        base: float | str = 0.0
-        if r.has("base") and isinstance(r.data["base"], str) and number_or_percent(r.data["base"]) is None:
-            base = r.get("base", str) or ""
-        else:
-            base = read_amount(r, "base", 0.0, required=False) or 0.0
+        read = read_amount_or_id(r, "base", 0.0)
+        base: float | str = 0.0 if read is None else read
         size = read_amount(r, "unit_size", 1.0, required=False)
         if size is None or size <= 0:
             r.error("'unit_size' must be positive", "unit_size")
