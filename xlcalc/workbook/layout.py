@@ -67,6 +67,8 @@ class ViewState:
     names: list[str]
     cells: list[dict[str, Any]]
     picked: int | None
+    # What several view cells derive from the same state (a ranking), computed once per case.
+    memo: dict[Any, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -49,8 +49,17 @@ def _complete(v: ViewState) -> int:
     return sum(1 for cells in v.cells if cells.get(STATUS_ID) == "完整")
 
 
-def _pending(complete: int) -> str:
-    return f"暂定：尚有单位未填完，{MARK}{complete}个单位计算，排名项、总分和等级可能变化"
+# The provisional marks, "{}" standing for the number of complete units: the formula counts them
+# (complete_units), the verifier's expectation formats the reference's count into the same words.
+PENDING = f"暂定：尚有单位未填完，{MARK}{{}}个单位计算，排名项、总分和等级可能变化"
+RANK_PENDING = f"暂定：尚有单位未填完，{MARK}{{}}个单位计算，总分和名次可能变化"
+FINAL = "全部单位已填完，排名为最终结果"
+
+
+def _text_formula(template: str, count: str) -> str:
+    """``template`` as a formula's text expression with ``count`` (an expression) in place of {}."""
+    before, after = template.split("{}")
+    return f'"{before}"&{count}&"{after}"'
 
 
 def _is_number(x: object) -> bool:
@@ -60,7 +69,9 @@ def _is_number(x: object) -> bool:
 def _ranking(v: ViewState, root: str) -> tuple[list[object], list[object], list[int | None]]:
     """The 名次 column (competition ranking of the numeric totals, "" for the others), the hidden
     sort keys (名次 plus the equal totals above), and for sorted position k the unit row shown
-    there (None: no unit has that key)."""
+    there (None: no unit has that key). Computed once per case: every 排名 cell reads it."""
+    if ("ranking", root) in v.memo:
+        return v.memo[("ranking", root)]
     totals = [cells[root] for cells in v.cells]
     ranks: list[object] = []
     keys: list[object] = []
@@ -73,6 +84,7 @@ def _ranking(v: ViewState, root: str) -> tuple[list[object], list[object], list[
         ranks.append(rank)
         keys.append(rank + sum(1 for x in totals[: u + 1] if _is_number(x) and x == t) - 1)
     shown = [keys.index(k) if k in keys else None for k in range(1, len(totals) + 1)]
+    v.memo[("ranking", root)] = ranks, keys, shown
     return ranks, keys, shown
 
 
@@ -94,11 +106,13 @@ def mark_provisional(wb: Workbook, layout: Layout, sink: Callable[[str, str, str
     plain_title, n = str(cell.value), layout.n_units
     layout.view_cells.append(
         ViewCell(
-            name, "A1", lambda v: plain_title + ("　" + _pending(_complete(v)) if _complete(v) < n else "")
+            name,
+            "A1",
+            lambda v: plain_title + ("　" + PENDING.format(_complete(v)) if _complete(v) < n else ""),
         )
     )
     title = plain_title.replace('"', '""')
-    pending = f'"暂定：尚有单位未填完，{MARK}"&{complete}&"个单位计算，排名项、总分和等级可能变化"'
+    pending = _text_formula(PENDING, complete)
     cell.value = f'="{title}"&IF({complete}<{layout.n_units},"　"&{pending},"")'
     sink(name, "A1", cell.value)
     if UNIT_SHEET in wb.sheetnames:  # one unit's printout: the mark below its total
@@ -112,7 +126,9 @@ def mark_provisional(wb: Workbook, layout: Layout, sink: Callable[[str, str, str
         sink(UNIT_SHEET, note.coordinate, str(note.value))
         layout.view_cells.append(
             ViewCell(
-                UNIT_SHEET, note.coordinate, lambda v: _pending(_complete(v)) if _complete(v) < n else ""
+                UNIT_SHEET,
+                note.coordinate,
+                lambda v: PENDING.format(_complete(v)) if _complete(v) < n else "",
             )
         )
 
@@ -158,13 +174,8 @@ def rank_sheet(wb: Workbook, spec: Spec, layout: Layout, sink: Callable[[str, st
         formula(
             2,
             1,
-            f'=IF({complete}<{n},"暂定：尚有单位未填完，排名项暂按"&{complete}'
-            f'&"个单位计算，总分和名次可能变化","全部单位已填完，排名为最终结果")',
-            lambda v: (
-                f"暂定：尚有单位未填完，排名项暂按{_complete(v)}个单位计算，总分和名次可能变化"
-                if _complete(v) < n
-                else "全部单位已填完，排名为最终结果"
-            ),
+            f'=IF({complete}<{n},{_text_formula(RANK_PENDING, complete)},"{FINAL}")',
+            lambda v: RANK_PENDING.format(_complete(v)) if _complete(v) < n else FINAL,
         )
         ws["A2"].font = MARK_FONT
         ws["A2"].border = style.Border()
