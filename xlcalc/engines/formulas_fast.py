@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from .formulas_lookup import index_shortcut
 from .formulas_scalar import faster_filter, ranges_shortcut, scalar_shortcut
 
 # The formulas release the corrections (formulas_engine.py) and the fast plan were written and tested
@@ -272,9 +273,14 @@ class FastPlan:
         if cell is None or inner is None or list(attr["inputs"]) != list(cell.inputs):
             return None
         inodes = inner.nodes
+        idefaults = inner.default_values
         for n in inodes.values():
             keys = _PLAIN_FUNC_KEYS if n["type"] == "function" else _PLAIN_DATA_KEYS
-            if n["type"] not in ("data", "function") or not set(n) <= keys:
+            # extra inputs (INDEX's "compiling" flag) are plain when they are constants of the cell
+            extra = n.get("extra_inputs") or {}
+            if n["type"] not in ("data", "function") or not set(n) - {"extra_inputs"} <= keys:
+                return None
+            if any(k not in idefaults for k in extra):
                 return None
         if any(k is sh.SELF or not isinstance(k, str) for k in pipe.inputs):
             return None
@@ -302,7 +308,6 @@ class FastPlan:
                 expr = f"{gen.const(_join_args)}({gen.const(template)}, ({''.join(self._ref(o) + ', ' for o in outers)}))"
             lines.append(f"{name} = {gen.filtered(expr, inodes[k].get('filters'))}")
             local[k] = name
-        idefaults = inner.default_values
         for k, d in idefaults.items():
             if k in local:
                 continue
@@ -334,7 +339,7 @@ class FastPlan:
     def _fast(self, fn: Any) -> Any:
         key = id(fn)
         if key not in self._shortcuts:
-            self._shortcuts[key] = (fn, scalar_shortcut(fn) or ranges_shortcut(fn) or fn)
+            self._shortcuts[key] = (fn, scalar_shortcut(fn) or ranges_shortcut(fn) or index_shortcut(fn) or fn)
         return self._shortcuts[key][1]
 
     # ------------------------------------------------------------------ running
