@@ -9,10 +9,11 @@ from typing import Any
 import numpy as np
 import pytest
 import schedula as sh
-from formulas.functions import Error, get_functions
+from formulas.functions import Array, Error, get_functions
 from formulas.ranges import Ranges
 
-from xlcalc.engines.formulas_scalar import faster_filter, ranges_shortcut
+from xlcalc.engines.formulas_corrections import corrected_formulas
+from xlcalc.engines.formulas_scalar import faster_filter, ranges_shortcut, scalar_shortcut
 
 
 def _cell(value: Any) -> np.ndarray:
@@ -81,3 +82,54 @@ def test_ranges_are_read_as_their_values(tmp_path: Any) -> None:
 def test_other_functions_are_left_alone() -> None:
     assert ranges_shortcut(lambda x: x) is None
     assert faster_filter(len) is len
+
+
+def _zero_d(value: Any) -> np.ndarray:
+    out = np.empty((), object)
+    out[()] = value
+    return out.view(Array)
+
+
+# Arguments as the fast plan meets them: cells (1×1), constants of the formula (Python scalars),
+# results of functions on constants (0-d arrays, numpy scalars), mixed.
+SCALAR_ARGS: list[tuple[Any, ...]] = [
+    (_cell(2.5), _cell(1.0)),
+    (10, 8.0),  # both constants: formulas answers a 0-d array
+    (_zero_d(2.0), 3),
+    (_cell(7.0), _zero_d(2.0)),
+    (_zero_d(sh.EMPTY), _cell(1.0)),
+    (np.bool_(True), "是"),
+    (_cell(sh.EMPTY), 0.5),
+    (_cell("甲"), _zero_d("乙")),
+    (_cell(VALUE), 1),
+    (np.float64(0.1), np.int64(3)),
+    (_cell(1.0), np.float64(0.5)),
+    (np.bool_(False), _cell(2.0)),
+]
+SCALAR_FUNCTIONS = ["+", "-", "*", "/", "=", "<", ">=", "&", "ROUND", "INT", "ABS", "IF", "TEXT", "MOD"]
+
+
+def _operator_or_function(name: str) -> Any:
+    from formulas.functions.operators import OPERATORS
+
+    fn = OPERATORS.get(name) or get_functions()[name]
+    return fn["function"] if isinstance(fn, dict) else fn
+
+
+@pytest.mark.parametrize("name", SCALAR_FUNCTIONS)
+@pytest.mark.parametrize("args", SCALAR_ARGS, ids=range(len(SCALAR_ARGS)))
+def test_scalar_shortcut_equals_the_function(name: str, args: tuple[Any, ...]) -> None:
+    """Same value, element type and array class (1×1 or 0-d) as formulas' wrapper, with the
+    project's corrections in place, as the fast plan runs them."""
+    with corrected_formulas():
+        fn = _operator_or_function(name)
+        fast = scalar_shortcut(fn)
+        assert fast is not None, f"{name} has a single-value shortcut"
+        if name == "TEXT":
+            args = (args[0], "0.00")
+        elif name in ("ROUND", "INT", "ABS"):
+            args = args[: 1 if name != "ROUND" else 2]
+        elif name == "IF":
+            args = (args[0], *args, "否")[:3]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            assert _shape(fast(*args)) == _shape(fn(*args))

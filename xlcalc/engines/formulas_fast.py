@@ -23,14 +23,13 @@ It does not try to be a general schedula: whatever it does not recognise is left
 
 from __future__ import annotations
 
-import collections
-import functools
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
 
+from .formulas_inline import UNSET, CellInliner, Source, Unsupported, topo
 from .formulas_lookup import index_shortcut
 from .formulas_scalar import faster_filter, ranges_shortcut, scalar_shortcut
 
@@ -42,13 +41,7 @@ __all__ = ["Fallback", "FastPlan", "Unsupported"]
 
 log = logging.getLogger(__name__)
 
-_PLAIN_FUNC_KEYS = frozenset({"type", "inputs", "outputs", "function", "wait_inputs", "index", "solve_cycle"})
-_PLAIN_DATA_KEYS = frozenset({"type", "wait_inputs", "index", "filters"})
-_UNSET = object()
-
-
-class Unsupported(Exception):
-    """The model uses something the fast plan does not handle; use formulas' dispatcher."""
+_UNSET = UNSET
 
 
 class Fallback(Exception):
@@ -92,85 +85,6 @@ class _SelfStandIn:
         self.solution = solution
 
 
-def _topo(
-    nodes: Mapping[Any, dict[str, Any]],
-    succ: Mapping[Any, Any],
-    sources: set[Any],
-    functions: list[Any],
-) -> tuple[list[Any], list[Any]]:
-    """Order the function nodes that fire from ``sources``; also return the shadowed ones.
-
-    A function fires once all its inputs are set; a function whose outputs are all set already
-    (an inverse node: range → cells, defined name → cell) is shadowed and never called.
-    """
-    pending = {f: len(set(nodes[f]["inputs"])) for f in functions}
-    ready = collections.deque(f for f in functions if pending[f] == 0)
-    done: set[Any] = set(sources)
-    for s in sources:
-        for f in succ.get(s, ()):
-            if f in pending:
-                pending[f] -= 1
-                if pending[f] == 0:
-                    ready.append(f)
-    order: list[Any] = []
-    shadowed: list[Any] = []
-    while ready:
-        f = ready.popleft()
-        outs = nodes[f]["outputs"]
-        new = [o for o in outs if o not in done]
-        if not new:
-            shadowed.append(f)
-            continue
-        if len(new) != len(outs):
-            raise Unsupported(f"function {f!r} would set only part of its outputs")
-        order.append(f)
-        for o in outs:
-            done.add(o)
-            for g in succ.get(o, ()):
-                if g in pending:
-                    pending[g] -= 1
-                    if pending[g] == 0:
-                        ready.append(g)
-    return order, shadowed
-
-
-class _Gen:
-    """Accumulates generated source lines and the constants they refer to (``K[i]``)."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-        self.consts: list[Any] = []
-        self._ids: dict[int, int] = {}
-        self._faster: dict[int, Any] = {}
-
-    def const(self, obj: Any) -> str:
-        key = id(obj)
-        if key not in self._ids:
-            self._ids[key] = len(self.consts)
-            self.consts.append(obj)
-        return f"K[{self._ids[key]}]"
-
-    def filtered(self, expr: str, filters: Any) -> str:
-        for f in filters or ():
-            if id(f) not in self._faster:
-                self._faster[id(f)] = faster_filter(f)
-            expr = f"{self.const(self._faster[id(f)])}({expr})"
-        return expr
-
-
-def _join_args(template: Any, values: tuple[Any, ...]) -> Any:
-    """``formulas.cell.Cell._args`` for one inner input fed by several outer nodes."""
-    from formulas.ranges import Ranges
-
-    out = Ranges(template.ranges)
-    for v in values:
-        try:
-            out.values.update(v.values)
-        except AttributeError:  # a reference value, not a range
-            out = v
-    return out
-
-
 class FastPlan:
     """Straight-line evaluation of a compiled ``formulas`` ExcelModel.
 
@@ -199,7 +113,7 @@ class FastPlan:
         self.slots: dict[str, int] = {k: i for i, k in enumerate(data)}
         self.names: list[Any] = data
         succ = dsp.dmap.succ
-        order, shadowed = _topo(nodes, succ, set(defaults), funcs)
+        order, shadowed = topo(nodes, succ, set(defaults), funcs)
         unfired = len(funcs) - len(order) - len(shadowed)
         if unfired:
             raise Unsupported(f"{unfired} formula nodes never become ready (circular references?)")
@@ -228,7 +142,8 @@ class FastPlan:
         self._shortcuts: dict[int, tuple[Any, Any]] = {}
         self.inline_cells = 0
         self.called_cells = 0
-        gen = _Gen()
+        gen = Source()
+        self._inliner = CellInliner(gen, self._ref, self._filters, self._fast)
         for f in order:
             self._emit(gen, f, nodes[f])
         src = "def run(V, I, K, S):\n" + ("\n".join(gen.lines) or "    pass") + "\n"
@@ -244,14 +159,14 @@ class FastPlan:
             return "S"
         return f"V[{self.slots[node]}]"
 
-    def _emit(self, gen: _Gen, fid: Any, attr: dict[str, Any]) -> None:
+    def _emit(self, gen: Source, fid: Any, attr: dict[str, Any]) -> None:
         (out,) = attr["outputs"] if len(attr["outputs"]) == 1 else (None,)
         if out is None:
             raise Unsupported(f"function {fid!r} has {len(attr['outputs'])} outputs")
         fn = attr["function"]
         slot = self.slots[out]
         gen.lines.append(f"    if {slot} not in I:  # {str(out)[:60]!s}".replace("\n", " "))
-        body = self._inline_cell(gen, fn, attr) if type(fn).__name__ == "CellWrapper" else None
+        body = self._inliner.lines(fn, attr) if type(fn).__name__ == "CellWrapper" else None
         if body is None:
             self.called_cells += 1
             args = [self._ref(i) for i in attr["inputs"]]
@@ -263,83 +178,13 @@ class FastPlan:
         result = gen.filtered("x", filters)
         gen.lines.append(f"        V[{slot}] = {result}")
 
-    def _inline_cell(self, gen: _Gen, wrapper: Any, attr: dict[str, Any]) -> list[str] | None:
-        """Lines computing ``x`` from the cell's inner dispatcher, or None to call the wrapper."""
-        sh = self._sh
-        cell_args = getattr(wrapper, "parse_args", None)
-        cell = getattr(cell_args, "__self__", None)
-        pipe = wrapper.func
-        inner = getattr(pipe, "dsp", None)
-        if cell is None or inner is None or list(attr["inputs"]) != list(cell.inputs):
-            return None
-        inodes = inner.nodes
-        idefaults = inner.default_values
-        for n in inodes.values():
-            keys = _PLAIN_FUNC_KEYS if n["type"] == "function" else _PLAIN_DATA_KEYS
-            # extra inputs (INDEX's "compiling" flag) are plain when they are constants of the cell
-            extra = n.get("extra_inputs") or {}
-            if n["type"] not in ("data", "function") or not set(n) - {"extra_inputs"} <= keys:
-                return None
-            if any(k not in idefaults for k in extra):
-                return None
-        if any(k is sh.SELF or not isinstance(k, str) for k in pipe.inputs):
-            return None
-        if len(pipe.outputs) != 1:
-            return None
-        # Inner inputs: Cell._args joins the outer values linked to each inner input.
-        links: dict[Any, list[Any]] = collections.defaultdict(list)
-        for outer, keys in cell.inputs.items():
-            for k in keys:
-                links[k].append(outer)
-        local: dict[Any, str] = {}
-        lines: list[str] = []
-        for j, (k, template) in enumerate(pipe.inputs.items()):
-            name = f"a{j}"
-            outers = links.get(k, [])
-            if template is sh.NONE or template is None:
-                return None
-            if not hasattr(template, "ranges"):
-                if len(outers) != 1:
-                    return None
-                expr = self._ref(outers[0])
-            elif len(outers) == 1 and _same_range(template, outers[0], self._filters.get(outers[0], ())):
-                expr = self._ref(outers[0])
-            else:
-                expr = f"{gen.const(_join_args)}({gen.const(template)}, ({''.join(self._ref(o) + ', ' for o in outers)}))"
-            lines.append(f"{name} = {gen.filtered(expr, inodes[k].get('filters'))}")
-            local[k] = name
-        for k, d in idefaults.items():
-            if k in local:
-                continue
-            value = d["value"]
-            for filt in inodes[k].get("filters", ()) or ():
-                value = filt(value)
-            local[k] = gen.const(value)
-        ifuncs = [k for k, n in inodes.items() if n["type"] == "function"]
-        try:
-            order, shadowed = _topo(inodes, inner.dmap.succ, set(local), ifuncs)
-        except Unsupported:
-            return None
-        if shadowed:
-            return None
-        for t, f in enumerate(order):
-            n = inodes[f]
-            if len(n["outputs"]) != 1 or any(i not in local for i in n["inputs"]):
-                return None
-            (o,) = n["outputs"]
-            call = f"{gen.const(self._fast(n['function']))}({', '.join(local[i] for i in n['inputs'])})"
-            lines.append(f"t{t} = {gen.filtered(call, inodes[o].get('filters'))}")
-            local[o] = f"t{t}"
-        final = pipe.outputs[0]
-        if final not in local:
-            return None
-        lines.append(f"x = {local[final]}")
-        return lines
-
     def _fast(self, fn: Any) -> Any:
         key = id(fn)
         if key not in self._shortcuts:
-            self._shortcuts[key] = (fn, scalar_shortcut(fn) or ranges_shortcut(fn) or index_shortcut(fn) or fn)
+            self._shortcuts[key] = (
+                fn,
+                scalar_shortcut(fn) or ranges_shortcut(fn) or index_shortcut(fn) or fn,
+            )
         return self._shortcuts[key][1]
 
     # ------------------------------------------------------------------ running
@@ -375,19 +220,3 @@ class FastPlan:
         except Exception as exc:  # a function raised: formulas' dispatcher decides what that means
             raise Fallback(f"{type(exc).__name__}: {exc}") from exc
         return solution
-
-
-def _same_range(template: Any, outer: Any, outer_filters: tuple[Any, ...]) -> bool:
-    """True when the inner input is exactly the one cell/range the outer node holds.
-
-    The outer value is then a ``Ranges`` with the same single range, so it can be passed as it
-    is instead of being copied into a new ``Ranges`` (what ``Cell._args`` does).
-    """
-    from formulas.cell import format_output
-
-    if len(template.ranges) != 1 or len(outer_filters) != 1:
-        return False
-    filt = outer_filters[0]
-    if not (isinstance(filt, functools.partial) and filt.func is format_output):
-        return False
-    return template.ranges[0].get("name") == filt.args[0].get("name") == outer

@@ -151,23 +151,32 @@ def scalar_shortcut(fn: Any) -> Callable[..., Any] | None:
         # default args_parser (replace_empty: EMPTY -> 0) and return_func (identity), element-wise
         elems = []
         seen_array = False
+        numpy_at: list[tuple[int, Any]] = []
         for v in args:
             if isinstance(v, Ranges):
                 v = v.value
             if type(v) in _PLAIN:
                 elems.append(v)
             elif type(v) in _NUMPY_SCALARS:
-                elems.append(v.item())  # what np.vectorize's object cast makes of it
+                elems.append(v.item())  # what np.vectorize's object cast makes of it next to a 1×1
+                numpy_at.append((len(elems) - 1, v))
             elif isinstance(v, ndarray) and v.shape == (1, 1):
                 e = v[0, 0] if v.dtype == obj else v.astype(obj)[0, 0]
                 elems.append(0 if e is EMPTY else e)
                 seen_array = True
+            elif isinstance(v, ndarray) and v.shape == ():  # a constant sub-result: broadcast
+                e = v[()] if v.dtype == obj else v.astype(obj)[()]
+                elems.append(0 if e is EMPTY else e)
             else:
                 return fn(*args)
-        if not seen_array or len(elems) >= 32:
+        if len(elems) >= 32:
             return fn(*args)
-        res = empty((1, 1), obj)
-        res[0, 0] = safe_eval(*elems)
+        if not seen_array:  # without a 1×1 argument np.vectorize keeps numpy scalars as they are
+            for i, raw in numpy_at:
+                elems[i] = raw
+        # np.vectorize gives 1×1 when an argument is 1×1, else (scalars, 0-d arrays) 0-d
+        res = empty((1, 1) if seen_array else (), obj)
+        res[(0, 0) if seen_array else ()] = safe_eval(*elems)
         return res.view(otype)
 
     def single(args: tuple[Any, ...]) -> Any:
@@ -177,20 +186,25 @@ def scalar_shortcut(fn: Any) -> Callable[..., Any] | None:
         parsed = tuple(args_parser(*plain))
         elems = []
         seen_array = False
+        numpy_at: list[tuple[int, Any]] = []
         for a in parsed:
             if type(a) in _PLAIN:
                 elems.append(a)
             elif type(a) in _NUMPY_SCALARS:
                 elems.append(a.item())
+                numpy_at.append((len(elems) - 1, a))
             elif isinstance(a, ndarray) and a.shape == (1, 1):
                 elems.append(a[0, 0] if a.dtype == obj else a.astype(obj)[0, 0])
                 seen_array = True
+            elif isinstance(a, ndarray) and a.shape == ():  # a constant sub-result: broadcast
+                elems.append(a[()] if a.dtype == obj else a.astype(obj)[()])
             else:
                 return fn(*args)
         if not seen_array:
-            return fn(*args)  # 0-d results take another branch in wrap_ufunc
-        res = empty((1, 1), obj)
-        res[0, 0] = safe_eval(*elems)
+            for i, raw in numpy_at:
+                elems[i] = raw
+        res = empty((1, 1) if seen_array else (), obj)
+        res[(0, 0) if seen_array else ()] = safe_eval(*elems)
         return return_func(res.view(otype), *parsed)
 
     path = simple if plain_args else single

@@ -1,0 +1,410 @@
+"""Code generation for the fast formulas plan: one formula cell's inner dispatcher as Python lines.
+
+formulas compiles each cell's formula into a small dispatcher (a node per sub-expression). The
+plan replaces it with straight-line code calling the same function objects in dependency order
+(:class:`CellInliner`), with two savings that do not change any value:
+
+* **Constant folding.** A sub-expression whose inputs are all constants of the formula
+  (``1-0.9``, ``"是"&"否"``) is computed once, when the plan is built, by formulas' own
+  element-wise function (those are pure: ``wrap_ufunc``).
+* **Lazy IF.** formulas evaluates both branches of every IF; Excel evaluates one. In a rubric's
+  explanation texts the branch not taken is most of the work. IF's value depends on the branch
+  not taken only through its shape (broadcasting), so when the condition is one cell and the
+  other branch is known when the plan is built to be one value (a constant, one cell, or an
+  element-wise function of such), only the chosen branch is computed and the other is passed
+  as ``""``. Which branch IF takes is asked of IF itself (with two marker texts), so formulas'
+  own rules for text, blank and error conditions decide it.
+"""
+
+from __future__ import annotations
+
+import collections
+import functools
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from .formulas_scalar import faster_filter, scalar_shortcut
+
+__all__ = ["UNSET", "CellInliner", "Source", "Unsupported", "join_args", "topo"]
+
+UNSET = object()
+_PLAIN_FUNC_KEYS = frozenset({"type", "inputs", "outputs", "function", "wait_inputs", "index", "solve_cycle"})
+_PLAIN_DATA_KEYS = frozenset({"type", "wait_inputs", "index", "filters"})
+# Functions whose value is one value whatever their arguments, and element-wise ones beyond the
+# wrap_ufunc family (the IS functions; parentheses compile to schedula's bypass).
+_REDUCTIONS = frozenset({"AND", "OR", "SUM", "MAX", "MIN", "COUNT", "COUNTA", "AVERAGE", "PRODUCT"})
+_ELEMENTWISE = frozenset({"ISNUMBER", "ISTEXT", "ISBLANK", "ISERROR", "ISERR", "ISLOGICAL", "NOT"})
+# IF's answer to these two texts says which branch it takes
+_TAKE_X, _TAKE_Y = "\x00xlcalc-if-true", "\x00xlcalc-if-false"
+
+
+class Unsupported(Exception):
+    """The model uses something the fast plan does not handle; use formulas' dispatcher."""
+
+
+def topo(
+    nodes: Mapping[Any, dict[str, Any]],
+    succ: Mapping[Any, Any],
+    sources: set[Any],
+    functions: list[Any],
+) -> tuple[list[Any], list[Any]]:
+    """Order the function nodes that fire from ``sources``; also return the shadowed ones.
+
+    A function fires once all its inputs are set; a function whose outputs are all set already
+    (an inverse node: range → cells, defined name → cell) is shadowed and never called.
+    """
+    pending = {f: len(set(nodes[f]["inputs"])) for f in functions}
+    ready = collections.deque(f for f in functions if pending[f] == 0)
+    done: set[Any] = set(sources)
+    for s in sources:
+        for f in succ.get(s, ()):
+            if f in pending:
+                pending[f] -= 1
+                if pending[f] == 0:
+                    ready.append(f)
+    order: list[Any] = []
+    shadowed: list[Any] = []
+    while ready:
+        f = ready.popleft()
+        outs = nodes[f]["outputs"]
+        new = [o for o in outs if o not in done]
+        if not new:
+            shadowed.append(f)
+            continue
+        if len(new) != len(outs):
+            raise Unsupported(f"function {f!r} would set only part of its outputs")
+        order.append(f)
+        for o in outs:
+            done.add(o)
+            for g in succ.get(o, ()):
+                if g in pending:
+                    pending[g] -= 1
+                    if pending[g] == 0:
+                        ready.append(g)
+    return order, shadowed
+
+
+class Source:
+    """Accumulates generated source lines and the constants they refer to (``K[i]``)."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.consts: list[Any] = []
+        self._ids: dict[int, int] = {}
+        self._faster: dict[int, Any] = {}
+        self._names = 0
+
+    def const(self, obj: Any) -> str:
+        key = id(obj)
+        if key not in self._ids:
+            self._ids[key] = len(self.consts)
+            self.consts.append(obj)
+        return f"K[{self._ids[key]}]"
+
+    def filtered(self, expr: str, filters: Any) -> str:
+        for f in filters or ():
+            if id(f) not in self._faster:
+                self._faster[id(f)] = faster_filter(f)
+            expr = f"{self.const(self._faster[id(f)])}({expr})"
+        return expr
+
+    def name(self) -> str:
+        """A fresh local variable name."""
+        self._names += 1
+        return f"t{self._names}"
+
+
+def join_args(template: Any, values: tuple[Any, ...]) -> Any:
+    """``formulas.cell.Cell._args`` for one inner input fed by several outer nodes."""
+    from formulas.ranges import Ranges
+
+    out = Ranges(template.ranges)
+    for v in values:
+        try:
+            out.values.update(v.values)
+        except AttributeError:  # a reference value, not a range
+            out = v
+    return out
+
+
+def _branch_taken(if_fn: Callable[..., Any]) -> Callable[[Any], int]:
+    """``decide(condition)``: 1 when IF takes its second argument, 2 its third, 3 neither (the
+    condition is an error or text: IF's value is that error), 0 when unknown (not one cell)."""
+    ndarray = np.ndarray
+    # xif takes ``x if condition else y`` for these, after formulas' checks find nothing to say
+    truthy = (bool, int, float, np.bool_, np.float64, np.int64)
+
+    def decide(cond: Any) -> int:
+        value = getattr(cond, "value", cond) if not isinstance(cond, ndarray) else cond
+        if not (isinstance(value, ndarray) and value.shape == (1, 1)):
+            return 0
+        e = value[0, 0]
+        if type(e) in truthy:
+            return 1 if e else 2
+        res = if_fn(cond, _TAKE_X, _TAKE_Y)  # text, blank, error: IF's own rules
+        if not (isinstance(res, ndarray) and res.shape == (1, 1)):
+            return 0
+        e = res[0, 0]
+        return 1 if e == _TAKE_X else 2 if e == _TAKE_Y else 3
+
+    return decide
+
+
+class CellInliner:
+    """Generates the lines computing ``x`` (a cell's value) from its inner dispatcher.
+
+    Args:
+        src: The plan's source being generated.
+        ref: Outer node → expression reading its value.
+        outer_filters: Outer node → its data-node filters.
+        fast: formulas function object → the object to call (a shortcut or itself).
+    """
+
+    def __init__(
+        self,
+        src: Source,
+        ref: Callable[[Any], str],
+        outer_filters: Mapping[Any, tuple[Any, ...]],
+        fast: Callable[[Any], Any],
+    ):
+        from formulas.functions.logic import FUNCTIONS
+
+        self.src = src
+        self.ref = ref
+        self.outer_filters = outer_filters
+        self.fast = fast
+        self.if_fn = FUNCTIONS["IF"]["function"]
+        self.decide = _branch_taken(fast(self.if_fn))
+        self.lazy_ifs = 0
+        self.lazy = True  # False: both branches, as formulas does (to measure what laziness saves)
+
+    def lines(self, wrapper: Any, attr: dict[str, Any]) -> list[str] | None:
+        """The cell's lines, or None when the cell must be called through its own wrapper."""
+        import schedula as sh
+
+        cell = getattr(getattr(wrapper, "parse_args", None), "__self__", None)
+        pipe = wrapper.func
+        inner = getattr(pipe, "dsp", None)
+        if cell is None or inner is None or list(attr["inputs"]) != list(cell.inputs):
+            return None
+        inodes = inner.nodes
+        idefaults = inner.default_values
+        for n in inodes.values():
+            keys = _PLAIN_FUNC_KEYS if n["type"] == "function" else _PLAIN_DATA_KEYS
+            # extra inputs (INDEX's "compiling" flag) are plain when they are constants of the cell
+            extra = n.get("extra_inputs") or {}
+            if n["type"] not in ("data", "function") or not set(n) - {"extra_inputs"} <= keys:
+                return None
+            if any(k not in idefaults for k in extra):
+                return None
+        if any(k is sh.SELF or not isinstance(k, str) for k in pipe.inputs) or len(pipe.outputs) != 1:
+            return None
+        cell_lines = self._inputs(cell, pipe, inodes)
+        if cell_lines is None:
+            return None
+        lines, local, single = cell_lines
+        known: dict[Any, Any] = {}  # inner nodes whose value is a constant of the formula
+        for k, d in idefaults.items():
+            if k in local:
+                continue
+            value = d["value"]
+            for filt in inodes[k].get("filters", ()) or ():
+                value = filt(value)
+            local[k] = self.src.const(value)
+            known[k] = value
+            single[k] = _one_value(value)
+        ifuncs = [k for k, n in inodes.items() if n["type"] == "function"]
+        try:
+            order, shadowed = topo(inodes, inner.dmap.succ, set(local), ifuncs)
+        except Unsupported:
+            return None
+        if shadowed:
+            return None
+        producer: dict[Any, Any] = {}
+        for f in order:
+            n = inodes[f]
+            if len(n["outputs"]) != 1:
+                return None
+            (o,) = n["outputs"]
+            producer[o] = f
+            folded = _fold(
+                n["function"], [known[i] for i in n["inputs"] if i in known], n["inputs"], inodes[o]
+            )
+            if folded is not UNSET:
+                known[o] = folded
+                local[o] = self.src.const(folded)
+            single[o] = single.get(o, False) or self._one_value_out(f, n, single)
+        final = pipe.outputs[0]
+        if final not in local and final not in producer:
+            return None
+        name = self._emit(final, inodes, producer, local, single, lines, "")
+        lines.append(f"x = {name}")
+        return lines
+
+    # ------------------------------------------------------------------ inputs and shapes
+    def _inputs(
+        self, cell: Any, pipe: Any, inodes: Mapping[Any, dict[str, Any]]
+    ) -> tuple[list[str], dict[Any, str], dict[Any, bool]] | None:
+        """Lines reading the cell's inputs (``a0``, ``a1``...), their names, and which are one cell."""
+        import schedula as sh
+
+        # Inner inputs: Cell._args joins the outer values linked to each inner input.
+        links: dict[Any, list[Any]] = collections.defaultdict(list)
+        for outer, keys in cell.inputs.items():
+            for k in keys:
+                links[k].append(outer)
+        local: dict[Any, str] = {}
+        single: dict[Any, bool] = {}
+        lines: list[str] = []
+        for j, (k, template) in enumerate(pipe.inputs.items()):
+            name = f"a{j}"
+            outers = links.get(k, [])
+            if template is sh.NONE or template is None:
+                return None
+            if not hasattr(template, "ranges"):
+                if len(outers) != 1:
+                    return None
+                expr = self.ref(outers[0])
+            elif len(outers) == 1 and same_range(template, outers[0], self.outer_filters.get(outers[0], ())):
+                expr = self.ref(outers[0])
+            else:
+                joined = "".join(self.ref(o) + ", " for o in outers)
+                expr = f"{self.src.const(join_args)}({self.src.const(template)}, ({joined}))"
+            lines.append(f"{name} = {self.src.filtered(expr, inodes[k].get('filters'))}")
+            local[k] = name
+            single[k] = _one_cell(template)
+        return lines, local, single
+
+    def _one_value_out(self, key: Any, n: dict[str, Any], single: Mapping[Any, bool]) -> bool:
+        """Known at build time to be one value: a reduction (``SUM(B4:B13)``), or an element-wise
+        function of one-value inputs. formulas names an inner function node after its function
+        (``AND``, ``AND<1>``, ``ISNUMBER<0>``)."""
+        import schedula as sh
+
+        name = str(key).split("<")[0]
+        if name in _REDUCTIONS:
+            return True
+        fn = n["function"]
+        elementwise = name in _ELEMENTWISE or fn is sh.bypass or scalar_shortcut(fn) is not None
+        return elementwise and all(single.get(i, False) for i in n["inputs"])
+
+    # ------------------------------------------------------------------ emission
+    def _emit(
+        self,
+        node: Any,
+        inodes: Mapping[Any, dict[str, Any]],
+        producer: Mapping[Any, Any],
+        local: dict[Any, str],
+        single: Mapping[Any, bool],
+        lines: list[str],
+        indent: str,
+    ) -> str:
+        """Emit (into ``lines``, at ``indent``) what computes ``node``; return its expression.
+
+        ``local`` holds what is computed in this scope and the enclosing ones; a branch of a lazy
+        IF gets a copy, so what it computes is not visible after the IF (computed again if needed).
+        """
+        if node in local:
+            return local[node]
+        f = producer[node]
+        n = inodes[f]
+        inputs = n["inputs"]
+        call_fn = self.src.const(self.fast(n["function"]))
+        if n["function"] is self.if_fn and len(inputs) == 3:
+            cond = self._emit(inputs[0], inodes, producer, local, single, lines, indent)
+            x_node, y_node = inputs[1], inputs[2]
+            pending = x_node not in local or y_node not in local
+            if self.lazy and pending and single.get(x_node, False) and single.get(y_node, False):
+                return self._lazy_if(
+                    node, cond, x_node, y_node, call_fn, inodes, producer, local, single, lines, indent
+                )
+        args = ", ".join(self._emit(i, inodes, producer, local, single, lines, indent) for i in inputs)
+        name = self.src.name()
+        call = self.src.filtered(f"{call_fn}({args})", inodes[node].get("filters"))
+        lines.append(f"{indent}{name} = {call}")
+        local[node] = name
+        return name
+
+    def _lazy_if(
+        self,
+        node: Any,
+        cond: str,
+        x_node: Any,
+        y_node: Any,
+        call_fn: str,
+        inodes: Mapping[Any, dict[str, Any]],
+        producer: Mapping[Any, Any],
+        local: dict[Any, str],
+        single: Mapping[Any, bool],
+        lines: list[str],
+        indent: str,
+    ) -> str:
+        self.lazy_ifs += 1
+        taken = self.src.name()
+        lines.append(f"{indent}{taken} = {self.src.const(self.decide)}({cond})")
+        branch_values = []
+        for which, branch in ((1, x_node), (2, y_node)):
+            var = self.src.name()
+            lines.append(f"{indent}if {taken} == {which} or {taken} == 0:")
+            scope = dict(local)
+            value = self._emit(branch, inodes, producer, scope, single, lines, indent + "    ")
+            lines.append(f"{indent}    {var} = {value}")
+            lines.append(f"{indent}else:")
+            lines.append(f'{indent}    {var} = ""')
+            branch_values.append(var)
+        name = self.src.name()
+        call = f"{call_fn}({cond}, {branch_values[0]}, {branch_values[1]})"
+        lines.append(f"{indent}{name} = {self.src.filtered(call, inodes[node].get('filters'))}")
+        local[node] = name
+        return name
+
+
+def _one_cell(template: Any) -> bool:
+    ranges = getattr(template, "ranges", None)
+    if not ranges or len(ranges) != 1:
+        return False
+    r = ranges[0]
+    return str(r.get("r1")) == str(r.get("r2")) and r.get("n1") == r.get("n2") and r.get("n1") is not None
+
+
+def _one_value(value: Any) -> bool:
+    if isinstance(value, np.ndarray):
+        return value.size == 1 and value.ndim in (0, 2)
+    return isinstance(value, (bool, int, float, str, np.bool_, np.float64, np.int64))
+
+
+def same_range(template: Any, outer: Any, outer_filters: tuple[Any, ...]) -> bool:
+    """True when the inner input is exactly the one cell/range the outer node holds.
+
+    The outer value is then a ``Ranges`` with the same single range, so it can be passed as it
+    is instead of being copied into a new ``Ranges`` (what ``Cell._args`` does).
+    """
+    from formulas.cell import format_output
+
+    if len(template.ranges) != 1 or len(outer_filters) != 1:
+        return False
+    filt = outer_filters[0]
+    if not (isinstance(filt, functools.partial) and filt.func is format_output):
+        return False
+    return template.ranges[0].get("name") == filt.args[0].get("name") == outer
+
+
+def _fold(fn: Any, values: list[Any], inputs: list[Any], out_node: dict[str, Any]) -> Any:
+    """The value of an inner node all of whose inputs are constants of the formula (``"是"&"否"``,
+    ``1-0.9``), computed once when the plan is built, or ``UNSET``.
+
+    Only element-wise functions (``wrap_ufunc``: pure by construction) are folded; impure ones
+    (NOW, RAND, INDEX's references) and anything that raises are left to run every time.
+    """
+    if len(values) != len(inputs) or scalar_shortcut(fn) is None:
+        return UNSET
+    try:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = fn(*values)
+            for filt in out_node.get("filters", ()) or ():
+                value = filt(value)
+    except Exception:  # noqa: BLE001 - evaluated every time instead, where formulas decides
+        return UNSET
+    return value
