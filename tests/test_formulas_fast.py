@@ -111,6 +111,37 @@ def test_sample_workbook_equals_formulas(tmp_path: Path) -> None:
         ({"A1": 2, "B1": '=INDIRECT("A1")*2', "C1": "=SUM(A1:A3)/COUNT(A1:A3)"}, None, True),
         ({"A1": 2, "B1": "=P*3", "C1": '=IF(B1>5,"高","低")&TEXT(B1,"0.0")'}, {"P": "S!$A$1"}, True),
         ({"A1": 2, "D1": "=E1+A1", "E1": "=D1+1"}, None, False),  # circular: formulas' scheduler
+        # lazy IF: conditions of every kind (number, text, blank, error, TRUE), a branch that errs,
+        # a branch over a range (not one value: both computed), nested IFs, constants folded
+        (
+            {
+                "A1": 2,
+                "B1": '=IF(A1>1,"大"&ROUND(A1/3,2),"小"&(1-0.9))',
+                "C1": '=IF(A1,1/0,"否")',
+                "D1": "=IF(A1>0,SUM(A1:A3),A2:A3)",
+                "E1": '=IF(ISNUMBER(A1),IF(A1>5,"高",IF(A1<0,"负","中")),"待填："&A1)',
+                "F1": '=IF(1/A1>0,"正","非")',
+                "G1": '=IF(A1="",0,A1*2)&"分"',
+                "A2": 3,
+                "A3": 4,
+            },
+            None,
+            True,
+        ),
+        # INDEX over one reference: in range, out of range, blank and text indexes, one-index form
+        (
+            {
+                "A1": 2,
+                "B1": "=INDEX(C1:E3,A1,2)",
+                "B2": "=INDEX(C1:C3,A1)",
+                "B3": '=IF(ISNUMBER(A1),INDEX(C1:E3,A1,A1+1),"")',
+                "C1": 1,
+                "D2": "x",
+                "E3": 9,
+            },
+            None,
+            True,
+        ),
     ],
 )
 def test_small_books(
@@ -119,7 +150,7 @@ def test_small_books(
     book = FormulasEngine().open(_workbook(tmp_path / "b.xlsx", cells, names))
     assert (book.plan is not None) is has_plan
     if has_plan:
-        for value in (2, 7, "x", None, True):
+        for value in (2, 7, "x", None, True, 0, -1, 3.5, "#N/A"):
             book.write("S", "A1", [[value]])
             assert not differences(book)
     book.close()
