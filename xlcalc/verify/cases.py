@@ -9,6 +9,7 @@ picks a denominator that makes the numerator a whole number when it must be one)
 
 from __future__ import annotations
 
+import copy
 import math
 import random
 from collections.abc import Iterator
@@ -19,9 +20,11 @@ from xlcalc import ir
 from xlcalc.errors import InputError
 from xlcalc.lowering import lower
 from xlcalc.rules.base import Probe, clean_number
-from xlcalc.scorer import UnitInputs, normalize_value, resolve_params
+from xlcalc.scorer import normalize_value
 from xlcalc.spec.applicability import accepted_values
 from xlcalc.spec.model import DerivedDef, InputDef, Spec
+
+from .boundary import boundary_cohorts
 
 
 @dataclass
@@ -171,8 +174,19 @@ class CaseGenerator:
     def __init__(self, spec: Spec, n_units: int, seed: int = 0) -> None:
         self.spec = spec
         self.n = n_units
+        self.seed = seed
         self.rng = random.Random(seed)
         self.probes = rule_probes(spec)
+        self._sibling: CaseGenerator | None = None
+
+    @property
+    def sibling(self) -> CaseGenerator:
+        """The same generator with its own random stream (for searches that must not shift this
+        generator's cases)."""
+        if self._sibling is None:
+            self._sibling = copy.copy(self)
+            self._sibling.rng = random.Random(f"sibling-{self.seed}")
+        return self._sibling
 
     def random_value(self, inp: InputDef, blank_rate: float = 0.03) -> Any:
         rng = self.rng
@@ -274,31 +288,6 @@ class CaseGenerator:
                 unit[inp.id] = [] if inp.is_list else None
         return unit
 
-    def boundary_totals(self, scorer: Any, tries: int = 3000) -> list[dict[str, Any]]:
-        """Units whose total lands exactly on a grade boundary (found by seeded random search)."""
-        wanted = {g.min for g in self.spec.meta.grades if g.min > 0}
-        if not wanted:
-            return []
-
-        params = resolve_params(self.spec)
-        found: dict[float, dict[str, Any]] = {}
-        probes = [p for _, p in self.probes]
-        for _ in range(tries // 100):
-            batch = []
-            for _ in range(100):
-                unit = self.random_unit()
-                for p in self.rng.sample(probes, k=min(len(probes), self.rng.randint(0, 12))):
-                    unit.update(p)
-                batch.append(self.valid(unit))
-            rows = [scorer.normalize(UnitInputs("", u)) for u in batch]
-            for unit, cells in zip(batch, scorer.evaluate(rows, params), strict=True):
-                total = cells[self.spec.root.id]
-                if total in wanted and total not in found:
-                    found[total] = unit
-            if len(found) == len(wanted):
-                break
-        return list(found.values())
-
     def extreme_unit(self) -> dict[str, Any]:
         """Every numeric input at an end of its range (penalties at their largest, rates at 0):
         the units that drive raw scores below zero and exercise every floor."""
@@ -360,7 +349,12 @@ class CaseGenerator:
         made += 1
         pending = self.tasks()
         variants = self.param_variants()
-        specials = self.boundary_totals(scorer) if scorer is not None else []
+        if scorer is not None:  # grade boundaries early, so that short runs reach them too
+            for label, units in boundary_cohorts(self, scorer):
+                if made >= count:
+                    return
+                yield Case(units, {}, label)
+                made += 1
         while made < count:
             if pending:
                 params = pending[0][1]
@@ -376,8 +370,6 @@ class CaseGenerator:
                     base = self.random_unit()
                     base.update(batch[u][0])
                     units.append(self.valid(base))
-                elif specials and u == self.n - 1 and made % 3 == 0:
-                    units.append(specials[made % len(specials)])
                 elif self.rng.random() < 0.25:
                     units.append(self.valid(self.extreme_unit()))
                 elif self.rng.random() < 0.2:

@@ -1,0 +1,91 @@
+"""Grade-boundary cohorts: each one really puts its unit's total where its description says, the
+search is deterministic, and it leaves the generator's other cases as they were."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import ROOT
+
+from xlcalc.scorer import Scorer, UnitInputs, resolve_params
+from xlcalc.spec.loader import load_spec
+from xlcalc.verify.boundary import boundary_cohorts, goals
+from xlcalc.verify.cases import CaseGenerator
+
+EZHOU = sorted((ROOT / "rubric_specs").glob("ezhou_*.yaml"))
+
+
+def _totals(scorer: Scorer, units: list[dict]) -> list[float]:
+    rows = [scorer.normalize(UnitInputs(str(k), u), keep_invalid=True) for k, u in enumerate(units)]
+    return [cells[scorer.spec.root.id] for cells in scorer.evaluate(rows, resolve_params(scorer.spec))]
+
+
+@pytest.mark.parametrize(
+    ("thresholds", "expected"),
+    [
+        (
+            [80.0],
+            [[("总分恰为80", 80.0, 80.0), ("总分略高于80", 80.0, 81.0)], [("总分略低于80", 79.0, 80.0)]],
+        ),
+        (
+            [60.0, 90.0],
+            [
+                ["总分恰为90", "总分略高于90"],
+                ["总分略低于90"],
+                ["总分恰为60", "总分略高于60"],
+                ["总分略低于60"],
+            ],
+        ),
+        ([], []),
+    ],
+)
+def test_goals_per_threshold(thresholds: list[float], expected: list) -> None:
+    got = [
+        [g if isinstance(e, tuple) else g[0] for g, e in zip(choice, exp, strict=True)]
+        for choice, exp in zip(goals(thresholds), expected, strict=True)
+    ]
+    assert got == expected
+
+
+@pytest.mark.parametrize("spec_path", EZHOU, ids=lambda p: p.stem)
+def test_every_boundary_of_a_form_is_reached(spec_path) -> None:
+    spec = load_spec(spec_path)
+    scorer = Scorer(spec)
+    found = boundary_cohorts(CaseGenerator(spec, 1, seed=1), scorer)
+    assert [label for label, _ in found] == [
+        "总分恰为90", "总分略低于90", "总分恰为80", "总分略低于80", "总分恰为60", "总分略低于60",
+    ]  # fmt: skip
+    for label, units in found:
+        (total,) = _totals(scorer, units)
+        t = float(label[-2:])
+        assert (total == t) if "恰为" in label else (t - 1 <= total < t), (label, total)
+
+
+def test_cohort_boundaries_hold_in_the_cohort(anqing) -> None:
+    """On 安庆 the unit's total depends on the other nine (ranking items): checked in its cohort."""
+    found = boundary_cohorts(CaseGenerator(anqing.spec, 10, seed=1), anqing)
+    labels = [label for label, _ in found]
+    assert "总分恰为80" in labels or "总分略高于80" in labels  # the 良 boundary, 80 -> 81 killed
+    for number, (label, units) in enumerate(found):
+        totals = _totals(anqing, units)
+        t = float(label[-2:])
+        hit = [
+            x
+            for x in totals
+            if (x == t if "恰为" in label else (t <= x < t + 1 if "高于" in label else t - 1 <= x < t))
+        ]
+        assert hit, (number, label, totals)
+
+
+def test_search_is_deterministic_and_leaves_other_cases_alone(anqing) -> None:
+    spec = anqing.spec
+    a = [c.units for c in CaseGenerator(spec, 10, seed=3).cases(40, anqing)]
+    b = [c.units for c in CaseGenerator(spec, 10, seed=3).cases(40, anqing)]
+    assert a == b
+    without = [
+        c.units
+        for c in CaseGenerator(spec, 10, seed=3).cases(
+            40 - len(boundary_cohorts(CaseGenerator(spec, 10, seed=3), anqing))
+        )
+    ]
+    found = len(a) - len(without)
+    assert found > 0 and a[0] == without[0] and a[1 + found :] == without[1:]
