@@ -168,6 +168,10 @@ def limit_probes(spec: Spec, probes: list[tuple[str, Probe]]) -> list[tuple[str,
     return out
 
 
+# Probe cases before the grade-boundary cohorts (鄂州's probes fill ~280 cases, 安庆's ~130).
+BOUNDARIES_AFTER = 10
+
+
 class CaseGenerator:
     """Deterministic (seeded) stream of cases for one spec and cohort size."""
 
@@ -343,19 +347,24 @@ class CaseGenerator:
     def cases(self, count: int, scorer: Any = None) -> Iterator[Case]:
         """The empty case; then every boundary probe under every parameter value its rule reads
         (units of one case share the case's parameters), with extreme and sparse units beside
-        them; grade-boundary totals; then random cases: ``count`` in all, deterministic."""
+        them, with cohorts on and just below each grade boundary (given ``scorer``) after the
+        first ``BOUNDARIES_AFTER`` probe cases, so that short runs reach both; then random
+        cases: ``count`` in all, deterministic."""
         made = 0
         yield Case([{} for _ in range(self.n)], {}, "全部为空")
         made += 1
         pending = self.tasks()
         variants = self.param_variants()
-        if scorer is not None:  # grade boundaries early, so that short runs reach them too
-            for label, units in boundary_cohorts(self, scorer):
-                if made >= count:
-                    return
-                yield Case(units, {}, label)
-                made += 1
+        boundaries_due = scorer is not None  # computed only by runs long enough to reach them
         while made < count:
+            if boundaries_due and (not pending or made > BOUNDARIES_AFTER):  # the grade boundaries
+                boundaries_due = False
+                for label, units in boundary_cohorts(self, scorer):
+                    if made >= count:
+                        return
+                    yield Case(units, {}, label)
+                    made += 1
+                continue
             if pending:
                 params = pending[0][1]
                 batch = [t for t in pending if t[1] == params][: max(1, self.n - 1 if self.n > 1 else 1)]

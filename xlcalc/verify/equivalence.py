@@ -19,6 +19,7 @@ combination; the report says "equivalent (checked on N evaluations)".
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ from xlcalc.verify.runner import Runner
 from xlcalc.verify.target import Target
 from xlcalc.workbook.layout import FIRST_ROW, FORM_VALUE_COL, SHEET_NAMES, UNIT_COL
 
-__all__ = ["Equivalence", "check_equivalence"]
+__all__ = ["Equivalence", "Reference", "check_equivalence"]
 
 
 @dataclass
@@ -50,10 +51,14 @@ def _snapshot(book: FormulasBook) -> dict[str, Any]:
     return {node: _node_values(sol.get(node)) for node in book._formula_cells}
 
 
+def _number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
 def _differs(a: Any, b: Any) -> bool:
     for ra, rb in zip(a or [], b or [], strict=False):
         for x, y in zip(ra, rb, strict=False):
-            if isinstance(x, float) and isinstance(y, float):
+            if _number(x) and _number(y):  # formulas keeps 5 from a constant, 5.0 from arithmetic
                 if not math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9):
                     return True
             elif type(x) is not type(y) or x != y:
@@ -74,6 +79,37 @@ def _spread(values: list[Any], limit: int) -> list[Any]:
     return [None, *distinct]
 
 
+class Reference:
+    """The original workbook's side of every equivalence check of one mutation run.
+
+    Each evaluation writes a whole case (and perhaps one input) before recalculating, so the
+    original's values at evaluation ``k`` do not depend on what came before: they are computed
+    once, with the original parsed once, and reused for every survivor (on 安庆 that halves a
+    check and saves a 17 s parse per survivor).
+    """
+
+    def __init__(self, target: Target):
+        self.target = target
+        self._book: FormulasBook | None = None
+        self._runner: Runner | None = None
+        self._snapshots: dict[int, dict[str, Any]] = {}
+
+    def values(self, k: int, write: Callable[[Runner], None]) -> dict[str, Any]:
+        """The original's formula values at evaluation ``k`` (``write`` sets its inputs)."""
+        if k not in self._snapshots:
+            if self._runner is None:
+                self._book = FormulasEngine().open(self.target.path)
+                self._runner = Runner(self.target, self._book, "formulas", Path("."))
+            write(self._runner)
+            self._snapshots[k] = _snapshot(self._runner.book)
+        return self._snapshots[k]
+
+    def close(self) -> None:
+        if self._book is not None:
+            self._book.close()
+            self._book = self._runner = None
+
+
 def check_equivalence(
     target: Target,
     mutant_path: Path,
@@ -81,22 +117,38 @@ def check_equivalence(
     max_values: int = 6,
     bases: int = 2,
     max_evaluations: int = 300,
+    reference: Reference | None = None,
 ) -> Equivalence:
-    """Compare the original workbook and a mutant on the cases and an input sweep (see module doc)."""
-    engine = FormulasEngine()
-    original = engine.open(target.path)
-    mutant = engine.open(mutant_path)
-    runners = [Runner(target, b, "formulas", Path(".")) for b in (original, mutant)]
+    """Compare the original workbook and a mutant on the cases and an input sweep (see module doc).
+
+    Pass the same ``reference`` to every check of one run with the same ``cases``.
+    """
+    own = reference is None
+    ref = reference if reference is not None else Reference(target)
+    mutant = FormulasEngine().open(mutant_path)
+    runner = Runner(target, mutant, "formulas", Path("."))
     evaluations = 0
 
-    def compare(label: str) -> str:
+    def compare(label: str, write: Callable[[Runner], None]) -> str:
         nonlocal evaluations
+        a = ref.values(evaluations, write)
         evaluations += 1
-        a, b = _snapshot(original), _snapshot(mutant)
+        write(runner)
+        b = _snapshot(mutant)
         for node, va in a.items():
             if _differs(va, b.get(node)):
                 return f"{node}：原工作簿 {va!r}，变异 {b.get(node)!r}（{label}）"
         return ""
+
+    def case_writer(
+        rows: list[Any], params: Any, addr: str = "", value: Any = None
+    ) -> Callable[[Runner], None]:
+        def write(r: Runner) -> None:
+            r.write_case(rows, params)
+            if addr:
+                r.book.write(SHEET_NAMES[Role.INPUT], addr, [[value]])
+
+        return write
 
     try:
         for k, case in enumerate(cases):
@@ -105,9 +157,7 @@ def check_equivalence(
                 for n, u in zip(target.units, case.units, strict=True)
             ]
             params = resolve_params(target.spec, case.params)
-            for r in runners:
-                r.write_case(rows, params)
-            if found := compare(f"第{k}例"):
+            if found := compare(f"第{k}例", case_writer(rows, params)):
                 return Equivalence(False, evaluations, found)
         inputs = target.layout.role_cells[Role.INPUT]
         observed: dict[str, list[Any]] = {c.id: [] for c in inputs}
@@ -119,7 +169,6 @@ def check_equivalence(
                         observed[c.id].append(v)
         filled = [c for c in cases if any(c.units[0].values())][:bases]
         lay = target.layout
-        sheet = SHEET_NAMES[Role.INPUT]
         for b, base in enumerate(filled):
             rows = [
                 target.scorer.normalize(UnitInputs(n, u), keep_invalid=True)
@@ -137,12 +186,11 @@ def check_equivalence(
                     for value in _spread(observed[c.id], max_values):
                         if evaluations >= max_evaluations:
                             return Equivalence(True, evaluations, "（输入扫描达到上限）")
-                        for r in runners:
-                            r.write_case(rows, params)
-                            r.book.write(sheet, addr, [[value]])
-                        if found := compare(f"基准例{b}，{c.id}[{u}]={value!r}"):
+                        write = case_writer(rows, params, addr, value)
+                        if found := compare(f"基准例{b}，{c.id}[{u}]={value!r}", write):
                             return Equivalence(False, evaluations, found)
         return Equivalence(True, evaluations)
     finally:
-        original.close()
         mutant.close()
+        if own:
+            ref.close()

@@ -22,8 +22,8 @@ from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
 from xlcalc.engines import Book
 from xlcalc.scorer import UnitInputs, resolve_params
-from xlcalc.verify.cases import CaseGenerator
-from xlcalc.verify.equivalence import check_equivalence
+from xlcalc.verify.cases import Case, CaseGenerator
+from xlcalc.verify.equivalence import Reference, check_equivalence
 from xlcalc.verify.runner import EngineRun, Runner
 from xlcalc.verify.target import Target
 from xlcalc.workbook.layout import FIRST_ROW, FORMULA_SHEET
@@ -232,6 +232,39 @@ def run_mutants(
     report.mutants = sample(candidate_mutants(target, expected_first), limit, seed)
     workdir.mkdir(parents=True, exist_ok=True)
     ordered = [probe_case] + [c for c in case_list if c is not probe_case]
+    reference = Reference(target)  # the original's values, computed once for every survivor
+    try:
+        _run_each(
+            target,
+            open_book,
+            engine,
+            workdir,
+            ordered,
+            report,
+            reference,
+            progress,
+            equivalence,
+            equivalence_evaluations,
+        )
+    finally:
+        reference.close()
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def _run_each(
+    target: Target,
+    open_book: Callable[[Path], Book],
+    engine: str,
+    workdir: Path,
+    ordered: list[Case],
+    report: MutationReport,
+    reference: Reference,
+    progress: Callable[[int], None] | None,
+    equivalence: bool,
+    equivalence_evaluations: int,
+) -> None:
+    """Verify each mutant until the first mismatch; check survivors for equivalence."""
     for k, m in enumerate(report.mutants):
         path = workdir / f"{target.name}-mutant{k}{target.path.suffix}"
         write_mutant(target.path, m, path)
@@ -250,7 +283,9 @@ def run_mutants(
         elif not equivalence:
             report.survived.append((m, ""))
         else:
-            verdict = check_equivalence(target, path, ordered, max_evaluations=equivalence_evaluations)
+            verdict = check_equivalence(
+                target, path, ordered, max_evaluations=equivalence_evaluations, reference=reference
+            )
             if verdict.equivalent:
                 report.equivalent.append((m, verdict.evaluations))
             else:
@@ -258,5 +293,3 @@ def run_mutants(
         path.unlink(missing_ok=True)
         if progress is not None:
             progress(1)
-    report.seconds = time.perf_counter() - start
-    return report
