@@ -21,6 +21,7 @@ from __future__ import annotations
 import collections
 import functools
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -152,6 +153,16 @@ def _branch_taken(if_fn: Callable[..., Any]) -> Callable[[Any], int]:
     return decide
 
 
+@dataclass
+class _Cell:
+    """One formula's inner graph while its code is generated."""
+
+    inodes: Mapping[Any, dict[str, Any]]
+    producer: Mapping[Any, Any]  # inner data node -> the function node computing it
+    single: Mapping[Any, bool]  # inner data node -> known to be one value
+    lines: list[str]
+
+
 class CellInliner:
     """Generates the lines computing ``x`` (a cell's value) from its inner dispatcher.
 
@@ -239,7 +250,7 @@ class CellInliner:
         final = pipe.outputs[0]
         if final not in local and final not in producer:
             return None
-        name = self._emit(final, inodes, producer, local, single, lines, "")
+        name = self._emit(final, _Cell(inodes, producer, single, lines), local, "")
         lines.append(f"x = {name}")
         return lines
 
@@ -291,16 +302,7 @@ class CellInliner:
         return elementwise and all(single.get(i, False) for i in n["inputs"])
 
     # ------------------------------------------------------------------ emission
-    def _emit(
-        self,
-        node: Any,
-        inodes: Mapping[Any, dict[str, Any]],
-        producer: Mapping[Any, Any],
-        local: dict[Any, str],
-        single: Mapping[Any, bool],
-        lines: list[str],
-        indent: str,
-    ) -> str:
+    def _emit(self, node: Any, cell: _Cell, local: dict[Any, str], indent: str) -> str:
         """Emit (into ``lines``, at ``indent``) what computes ``node``; return its expression.
 
         ``local`` holds what is computed in this scope and the enclosing ones; a branch of a lazy
@@ -308,39 +310,34 @@ class CellInliner:
         """
         if node in local:
             return local[node]
-        f = producer[node]
-        n = inodes[f]
+        n = cell.inodes[cell.producer[node]]
         inputs = n["inputs"]
         call_fn = self.src.const(self.fast(n["function"]))
         if n["function"] is self.if_fn and len(inputs) == 3:
-            cond = self._emit(inputs[0], inodes, producer, local, single, lines, indent)
+            cond = self._emit(inputs[0], cell, local, indent)
             x_node, y_node = inputs[1], inputs[2]
             pending = x_node not in local or y_node not in local
-            if self.lazy and pending and single.get(x_node, False) and single.get(y_node, False):
-                return self._lazy_if(
-                    node, cond, x_node, y_node, call_fn, inodes, producer, local, single, lines, indent
-                )
-        args = ", ".join(self._emit(i, inodes, producer, local, single, lines, indent) for i in inputs)
+            if self.lazy and pending and cell.single.get(x_node, False) and cell.single.get(y_node, False):
+                return self._lazy_if(node, (cond, x_node, y_node), call_fn, cell, local, indent)
+        args = ", ".join(self._emit(i, cell, local, indent) for i in inputs)
         name = self.src.name()
-        call = self.src.filtered(f"{call_fn}({args})", inodes[node].get("filters"))
-        lines.append(f"{indent}{name} = {call}")
+        call = self.src.filtered(f"{call_fn}({args})", cell.inodes[node].get("filters"))
+        cell.lines.append(f"{indent}{name} = {call}")
         local[node] = name
         return name
 
     def _lazy_if(
         self,
         node: Any,
-        cond: str,
-        x_node: Any,
-        y_node: Any,
+        args: tuple[str, Any, Any],
         call_fn: str,
-        inodes: Mapping[Any, dict[str, Any]],
-        producer: Mapping[Any, Any],
+        cell: _Cell,
         local: dict[Any, str],
-        single: Mapping[Any, bool],
-        lines: list[str],
         indent: str,
     ) -> str:
+        """IF computing only the branch its condition takes (see the module doc)."""
+        cond, x_node, y_node = args
+        lines = cell.lines
         self.lazy_ifs += 1
         taken = self.src.name()
         lines.append(f"{indent}{taken} = {self.src.const(self.decide)}({cond})")
@@ -349,14 +346,14 @@ class CellInliner:
             var = self.src.name()
             lines.append(f"{indent}if {taken} == {which} or {taken} == 0:")
             scope = dict(local)
-            value = self._emit(branch, inodes, producer, scope, single, lines, indent + "    ")
+            value = self._emit(branch, cell, scope, indent + "    ")
             lines.append(f"{indent}    {var} = {value}")
             lines.append(f"{indent}else:")
             lines.append(f'{indent}    {var} = ""')
             branch_values.append(var)
         name = self.src.name()
         call = f"{call_fn}({cond}, {branch_values[0]}, {branch_values[1]})"
-        lines.append(f"{indent}{name} = {self.src.filtered(call, inodes[node].get('filters'))}")
+        lines.append(f"{indent}{name} = {self.src.filtered(call, cell.inodes[node].get('filters'))}")
         local[node] = name
         return name
 
