@@ -133,3 +133,36 @@ def test_scalar_shortcut_equals_the_function(name: str, args: tuple[Any, ...]) -
             args = (args[0], *args, "否")[:3]
         with np.errstate(divide="ignore", invalid="ignore"):
             assert _shape(fast(*args)) == _shape(fn(*args))
+
+
+def _ranges_state(r: Ranges) -> Any:
+    return (
+        [dict(x) for x in r.ranges],
+        {k: (dict(rng), type(v).__name__, v.shape, v.ravel().tolist()) for k, (rng, v) in r.values.items()},
+        _shape(r.value),
+    )
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        _cell(2.5).view(Array),
+        np.asarray([["是"]], object).view(Array),
+        _cell(True),  # a plain ndarray: formulas' own path
+        3.0,
+        "待填",
+        _zero_d(1.0),
+    ],
+    ids=["Array", "text Array", "ndarray", "number", "text", "0-d"],
+)
+def test_one_cell_output_equals_format_output(value: Any) -> None:
+    """The cell-output filter builds the same Ranges as formulas' format_output."""
+    import functools
+
+    from formulas.cell import format_output
+
+    rng = Ranges().push("'[book.xlsx]评分'!B4").ranges[0]
+    filt = functools.partial(format_output, rng)
+    fast = faster_filter(filt)
+    assert fast is not filt
+    assert _ranges_state(fast(value)) == _ranges_state(filt(value))

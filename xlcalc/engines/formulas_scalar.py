@@ -254,8 +254,18 @@ def faster_filter(filt: Any) -> Any:
         if not canonical:
             return filt
         name = rng["name"]
+        from formulas.functions import Array
+        from formulas.ranges import Ranges
 
         def one_cell(value: Any) -> Any:
+            if isinstance(value, Array) and value.shape == (1, 1):
+                # set_value's own steps for a 1×1 Array into a one-cell range, without its
+                # keyword unpacking and shape arithmetic
+                out = Ranges((rng,))
+                stored = np.reshape(value, (1, 1))
+                out.values[name] = (rng, stored)
+                out._value = stored
+                return out
             out = format_output(rng, value)
             stored = out.values.get(name)
             if (
