@@ -52,6 +52,7 @@ class FormulasBook(Book):
         self.fast = fast
         self.fallbacks = 0  # recalculations the fast plan handed to formulas' scheduler
         self._cover: dict[tuple[str, int, int], tuple[str, ...]] = {}  # unknown cell -> range nodes
+        self._names: dict[tuple[str, int, int], str] = {}  # cell -> model node name
         self._tmp = Path(tempfile.mkdtemp(prefix="xlcalc-formulas-"))
         suffix = path.suffix.lower() if path.suffix.lower() in (".xlsx", ".xlsm") else ".xlsx"
         self._fname = "book" + suffix
@@ -305,7 +306,12 @@ class FormulasBook(Book):
         return title
 
     def _node(self, title: str, r: int, c: int) -> str:
-        return f"'[{self._fname}]{title.upper()}'!{cell_name(r, c)}"
+        """The model's name of a cell (cached: every case writes and reads the same cells)."""
+        key = (title, r, c)
+        name = self._names.get(key)
+        if name is None:
+            name = self._names[key] = f"'[{self._fname}]{title.upper()}'!{cell_name(r, c)}"
+        return name
 
     def _covering(self, title: str, r: int, c: int) -> tuple[str, ...]:
         """Range nodes containing a cell the model does not know (cached: writes repeat cells)."""
