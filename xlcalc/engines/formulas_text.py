@@ -14,9 +14,16 @@ from xlcalc.xlruntime import excel_round, number_text
 
 from .formulas_patches import Patches
 
+_REAL_TYPES = frozenset({int, float, np.float64, np.int64})
+_NOT_REAL_TYPES = frozenset({bool, np.bool_, str})
+
 
 def _is_real_number(v: Any) -> bool:
-
+    t = type(v)  # the common types answered by one set lookup (ISNUMBER and compare call this a lot)
+    if t in _REAL_TYPES:
+        return True
+    if t in _NOT_REAL_TYPES:
+        return False
     return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
 
 
