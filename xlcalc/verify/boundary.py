@@ -60,18 +60,27 @@ def boundary_cohorts(gen: CaseGenerator, scorer: Any, budget: int = 160) -> list
         return [cells[root] for cells in scorer.evaluate(rows, params)]
 
     sib = gen.sibling
-    found: list[tuple[str, list[Unit]]] = []
     move = lambda: _move(gen, rng, values)  # noqa: E731
-    for number, choices in enumerate(goals(thresholds)):
-        who = number % n
-        for label, low, high in choices:
-            cohort = [sib.valid(sib.random_unit()) for _ in range(n)]
-            starts = [sib.valid(sib.extreme_unit()) for _ in range(4)]
-            starts += [sib.valid(sib.random_unit()) for _ in range(2)]
-            reached = _search(cohort, who, starts, (low, high), totals, move, sib.valid, budget)
-            if reached is not None:
-                found.append((label, reached))
-                break
+    # One cohort for every goal, the last unit searched; each search may start from the units
+    # earlier searches ended with (a unit near 90 is a good start for 80).
+    # A second round gives the goals missed in the first the units later searches ended with.
+    others = [sib.valid(sib.random_unit()) for _ in range(n - 1)]
+    ended: list[Unit] = []
+    reached_by_goal: dict[int, tuple[str, list[Unit]]] = {}
+    for _round in range(2):
+        for number, choices in enumerate(goals(thresholds)):
+            if number in reached_by_goal:
+                continue
+            for label, low, high in choices:
+                starts = [sib.valid(sib.extreme_unit()) for _ in range(4)]
+                starts += [sib.valid(sib.random_unit()) for _ in range(2)] + ended
+                cohort = [*(dict(u) for u in others), starts[0]]
+                reached, last = _search(cohort, n - 1, starts, (low, high), totals, move, sib.valid, budget)
+                ended.append(last)
+                if reached is not None:
+                    reached_by_goal[number] = (label, reached)
+                    break
+    found = [reached_by_goal[k] for k in sorted(reached_by_goal)]
     _FOUND[key] = found
     return [(label, [dict(u) for u in units]) for label, units in found]
 
@@ -96,8 +105,9 @@ def _search(
     move: Callable[[], Unit],
     valid: Callable[[Unit], Unit],
     budget: int,
-) -> list[Unit] | None:
-    """Local search on unit ``who`` of ``cohort``; the cohort reaching the goal, or None."""
+) -> tuple[list[Unit] | None, Unit]:
+    """Local search on unit ``who`` of ``cohort``: the cohort reaching the goal (or None), and
+    the unit the search ended with."""
     low, high = goal
     best, best_d = dict(cohort[who]), float("inf")
     spent = 0
@@ -127,7 +137,7 @@ def _search(
             best_total = totals(cohort)[who]
             spent += 1
     cohort[who] = best
-    return [dict(u) for u in cohort] if best_d <= 1e-9 else None
+    return ([dict(u) for u in cohort] if best_d <= 1e-9 else None), best
 
 
 def _probe_values(gen: CaseGenerator) -> list[Unit]:
