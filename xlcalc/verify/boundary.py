@@ -17,8 +17,10 @@ from __future__ import annotations
 import hashlib
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from xlcalc.lowering_context import PENDING_COUNT
 from xlcalc.scorer import UnitInputs, resolve_params
 
 if TYPE_CHECKING:
@@ -56,15 +58,21 @@ def boundary_cohorts(gen: CaseGenerator, scorer: Any, budget: int = 160) -> list
     n = gen.n
 
     def totals(units: list[Unit]) -> list[Any]:
+        """Each unit's total, or its :class:`Pending` count (no grade is given while an item is
+        pending, so the search first fills what is pending)."""
         rows = [scorer.normalize(UnitInputs(str(k), u), keep_invalid=True) for k, u in enumerate(units)]
-        return [cells[root] for cells in scorer.evaluate(rows, params)]
+        out: list[Any] = []
+        for cells in scorer.evaluate(rows, params):
+            pending = cells.get(PENDING_COUNT)
+            out.append(Pending(pending) if pending else cells[root])
+        return out
 
     sib = gen.sibling
     move = lambda: _move(gen, rng, values)  # noqa: E731
     # One cohort for every goal, the last unit searched; each search may start from the units
     # earlier searches ended with (a unit near 90 is a good start for 80).
     # A second round gives the goals missed in the first the units later searches ended with.
-    others = [sib.valid(sib.random_unit()) for _ in range(n - 1)]
+    others = [_filled(sib, sib.random_unit()) for _ in range(n - 1)]
     ended: list[Unit] = []
     reached_by_goal: dict[int, tuple[str, list[Unit]]] = {}
     for _round in range(2):
@@ -72,8 +80,8 @@ def boundary_cohorts(gen: CaseGenerator, scorer: Any, budget: int = 160) -> list
             if number in reached_by_goal:
                 continue
             for label, low, high in choices:
-                starts = [sib.valid(sib.extreme_unit()) for _ in range(4)]
-                starts += [sib.valid(sib.random_unit()) for _ in range(2)] + ended
+                starts = [_filled(sib, sib.extreme_unit()) for _ in range(4)]
+                starts += [_filled(sib, sib.random_unit()) for _ in range(2)] + ended
                 cohort = [*(dict(u) for u in others), starts[0]]
                 reached, last = _search(cohort, n - 1, starts, (low, high), totals, move, sib.valid, budget)
                 ended.append(last)
@@ -85,7 +93,16 @@ def boundary_cohorts(gen: CaseGenerator, scorer: Any, budget: int = 160) -> list
     return [(label, [dict(u) for u in units]) for label, units in found]
 
 
+@dataclass(frozen=True)
+class Pending:
+    """A unit's pending-item count, in place of a total that gives no grade."""
+
+    count: Any
+
+
 def _distance(total: Any, low: float, high: float) -> float:
+    if isinstance(total, Pending) and isinstance(total.count, (int, float)):
+        return 1e6 + total.count  # farther than any total; fewer pending items is nearer
     if not isinstance(total, (int, float)):
         return float("inf")
     if low == high:
@@ -204,3 +221,11 @@ def _bisect(
         else:
             hi_v = mid
     return best_unit, best_total, used
+
+
+def _filled(sib: CaseGenerator, unit: Unit) -> Unit:
+    """``unit`` with every blank input given a value (a grade needs every item scored)."""
+    for inp in sib.spec.inputs:
+        if unit.get(inp.id) in (None, "", []):
+            unit[inp.id] = sib.random_value(inp, blank_rate=0)
+    return sib.valid(unit)
