@@ -6,7 +6,9 @@ by side in the formulas engine (fast plan) and compares the value of every formu
 every sheet (not only the sheets the verifier reads) on:
 
 1. every case the verifier ran; then
-2. a sweep of the inputs: starting from each filled case of a few, every input cell of every
+2. values at and around each number written in the mutated formula (``E6>0`` → ``E6>1``: 0,
+   0.5, 0.99, 1, 1.01, 1.5, 2…), each input in turn within its declared range; then
+3. a sweep of the inputs: starting from each filled case of a few, every input cell of every
    unit is set, one at a time, to each value that input took anywhere in the cases (blank
    included), up to ``max_values`` distinct values per input, spread over their range.
 
@@ -19,6 +21,7 @@ combination; the report says "equivalent (checked on N evaluations)".
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +38,7 @@ from xlcalc.verify.runner import Runner
 from xlcalc.verify.target import Target
 from xlcalc.workbook.layout import FIRST_ROW, FORM_VALUE_COL, SHEET_NAMES, UNIT_COL
 
-__all__ = ["Equivalence", "Reference", "check_equivalence"]
+__all__ = ["Equivalence", "Reference", "check_equivalence", "formula_numbers"]
 
 
 @dataclass
@@ -83,19 +86,20 @@ class Reference:
     """The original workbook's side of every equivalence check of one mutation run.
 
     Each evaluation writes a whole case (and perhaps one input) before recalculating, so the
-    original's values at evaluation ``k`` do not depend on what came before: they are computed
-    once, with the original parsed once, and reused for every survivor (on 安庆 that halves a
-    check and saves a 17 s parse per survivor).
+    original's values for an evaluation depend only on what it writes, which its label names
+    (``第3例``, ``基准例0，staff[0]=5.0``): they are computed once, with the original parsed
+    once, and reused for every survivor (on 安庆 that halves a check and saves a 17 s parse per
+    survivor).
     """
 
     def __init__(self, target: Target):
         self.target = target
         self._book: FormulasBook | None = None
         self._runner: Runner | None = None
-        self._snapshots: dict[int, dict[str, Any]] = {}
+        self._snapshots: dict[str, dict[str, Any]] = {}
 
-    def values(self, k: int, write: Callable[[Runner], None]) -> dict[str, Any]:
-        """The original's formula values at evaluation ``k`` (``write`` sets its inputs)."""
+    def values(self, k: str, write: Callable[[Runner], None]) -> dict[str, Any]:
+        """The original's formula values for the evaluation labelled ``k`` (``write`` sets its inputs)."""
         if k not in self._snapshots:
             if self._runner is None:
                 self._book = FormulasEngine().open(self.target.path)
@@ -110,6 +114,36 @@ class Reference:
             self._book = self._runner = None
 
 
+def _around(near: tuple[float, ...], spec: Any, input_id: str) -> list[float]:
+    """Values at and just around each number in ``near``, within the input's declared range."""
+    inp = next((i for i in spec.inputs if i.id == input_id), None)
+    if inp is None or not near or inp.is_bool or inp.is_text or inp.is_list:
+        return []
+    lo = inp.lo if inp.lo is not None else -math.inf
+    hi = inp.hi if inp.hi is not None else math.inf
+    whole = inp.type == "integer"
+    out: list[float] = []
+    for c in near:
+        for v in (c - 1, c - 0.5, c - 0.01, c, c + 0.01, c + 0.5, c + 1):
+            if lo <= v <= hi and (not whole or float(v).is_integer()) and v not in out:
+                out.append(float(v))
+    return out
+
+
+def formula_numbers(*formulas: object) -> tuple[float, ...]:
+    """The numeric constants written in formulas (not the row numbers of references)."""
+    found: list[float] = []
+    for f in formulas:
+        for m in _NUMBER.finditer(str(f)):
+            v = float(m.group(0))
+            if v not in found:
+                found.append(v)
+    return tuple(found)
+
+
+_NUMBER = re.compile(r"(?<![A-Za-z$\d.!:_])\d+(?:\.\d+)?(?![\d(])")
+
+
 def check_equivalence(
     target: Target,
     mutant_path: Path,
@@ -118,10 +152,13 @@ def check_equivalence(
     bases: int = 2,
     max_evaluations: int = 300,
     reference: Reference | None = None,
+    near: tuple[float, ...] = (),
 ) -> Equivalence:
     """Compare the original workbook and a mutant on the cases and an input sweep (see module doc).
 
-    Pass the same ``reference`` to every check of one run with the same ``cases``.
+    Pass the same ``reference`` to every check of one run with the same ``cases``. ``near``: the
+    numbers in the mutated formula (both versions); each numeric input is also set to values at
+    and around each of them, where a flipped comparison or a changed constant shows.
     """
     own = reference is None
     ref = reference if reference is not None else Reference(target)
@@ -131,7 +168,7 @@ def check_equivalence(
 
     def compare(label: str, write: Callable[[Runner], None]) -> str:
         nonlocal evaluations
-        a = ref.values(evaluations, write)
+        a = ref.values(label, write)
         evaluations += 1
         write(runner)
         b = _snapshot(mutant)
@@ -169,6 +206,9 @@ def check_equivalence(
                         observed[c.id].append(v)
         filled = [c for c in cases if any(c.units[0].values())][:bases]
         lay = target.layout
+        # Values around the mutated formula's numbers first (all inputs), then the observed ones.
+        sweep = [(k, c, v) for k, c in enumerate(inputs) for v in _around(near, target.spec, c.id)]
+        sweep += [(k, c, v) for k, c in enumerate(inputs) for v in _spread(observed[c.id], max_values)]
         for b, base in enumerate(filled):
             rows = [
                 target.scorer.normalize(UnitInputs(n, u), keep_invalid=True)
@@ -176,19 +216,18 @@ def check_equivalence(
             ]
             params = resolve_params(target.spec, base.params)
             units = sorted({0, lay.n_units - 1})  # first and last unit (ranks see the others)
-            for k, c in enumerate(inputs):
+            for k, c, value in sweep:
                 for u in units:
                     addr = (
                         f"{get_column_letter(UNIT_COL + 1 + k)}{FIRST_ROW + u}"
                         if lay.ranked
                         else f"{get_column_letter(FORM_VALUE_COL)}{FIRST_ROW + k}"
                     )
-                    for value in _spread(observed[c.id], max_values):
-                        if evaluations >= max_evaluations:
-                            return Equivalence(True, evaluations, "（输入扫描达到上限）")
-                        write = case_writer(rows, params, addr, value)
-                        if found := compare(f"基准例{b}，{c.id}[{u}]={value!r}", write):
-                            return Equivalence(False, evaluations, found)
+                    if evaluations >= max_evaluations:
+                        return Equivalence(True, evaluations, "（输入扫描达到上限）")
+                    write = case_writer(rows, params, addr, value)
+                    if found := compare(f"基准例{b}，{c.id}[{u}]={value!r}", write):
+                        return Equivalence(False, evaluations, found)
         return Equivalence(True, evaluations)
     finally:
         mutant.close()

@@ -23,7 +23,7 @@ from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from xlcalc.engines import Book
 from xlcalc.scorer import UnitInputs, resolve_params
 from xlcalc.verify.cases import Case, CaseGenerator
-from xlcalc.verify.equivalence import Reference, check_equivalence
+from xlcalc.verify.equivalence import Reference, check_equivalence, formula_numbers
 from xlcalc.verify.runner import EngineRun, Runner
 from xlcalc.verify.target import Target
 from xlcalc.workbook.layout import FIRST_ROW, FORMULA_SHEET
@@ -284,7 +284,12 @@ def _run_each(
             report.survived.append((m, ""))
         else:
             verdict = check_equivalence(
-                target, path, ordered, max_evaluations=equivalence_evaluations, reference=reference
+                target,
+                path,
+                ordered,
+                max_evaluations=equivalence_evaluations,
+                reference=reference,
+                near=formula_numbers(m.original, m.mutated),
             )
             if verdict.equivalent:
                 report.equivalent.append((m, verdict.evaluations))
