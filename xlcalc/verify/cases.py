@@ -204,7 +204,8 @@ class CaseGenerator:
 
     def tasks(self) -> list[tuple[Probe, dict[str, Any]]]:
         """Every probe under the default parameters and under each other value of each parameter
-        its rule reads, interleaved so that a short run still covers every parameter value."""
+        its rule reads, and every number at 0, interleaved so that a short run still covers every
+        parameter value."""
         related = self.related_params()
         groups: dict[tuple, list[tuple[Probe, dict[str, Any]]]] = {}
         for node, probe in self.probes:
@@ -213,6 +214,14 @@ class CaseGenerator:
                 ((name, _),) = variant.items()
                 if name in related.get(node, set()):
                     groups.setdefault(tuple(variant.items()), []).append((probe, variant))
+        # Each number that can be 0 at 0, alone: the guards against dividing by it (a form's
+        # 执行率 shows "" for a budget of 0) are read by no rule's own probes.
+        groups[("zero",)] = [
+            ({inp.id: 0.0}, {})
+            for inp in self.spec.inputs
+            if not (inp.is_list or inp.is_bool or inp.is_text)
+            and (inp.lo or 0) <= 0 <= (inp.hi if inp.hi is not None else 1)
+        ]
         out: list[tuple[Probe, dict[str, Any]]] = []
         queues = list(groups.values())
         while any(queues):

@@ -27,8 +27,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-
 from xlcalc.cells import Role
 from xlcalc.engines.formulas_book import _node_values
 from xlcalc.engines.formulas_engine import FormulasBook, FormulasEngine
@@ -36,7 +34,6 @@ from xlcalc.scorer import UnitInputs, resolve_params
 from xlcalc.verify.cases import Case
 from xlcalc.verify.runner import Runner
 from xlcalc.verify.target import Target
-from xlcalc.workbook.layout import FIRST_ROW, FORM_VALUE_COL, SHEET_NAMES, UNIT_COL
 
 __all__ = ["Equivalence", "Reference", "check_equivalence", "formula_numbers"]
 
@@ -177,13 +174,9 @@ def check_equivalence(
                 return f"{node}：原工作簿 {va!r}，变异 {b.get(node)!r}（{label}）"
         return ""
 
-    def case_writer(
-        rows: list[Any], params: Any, addr: str = "", value: Any = None
-    ) -> Callable[[Runner], None]:
+    def case_writer(rows: list[Any], params: Any) -> Callable[[Runner], None]:
         def write(r: Runner) -> None:
             r.write_case(rows, params)
-            if addr:
-                r.book.write(SHEET_NAMES[Role.INPUT], addr, [[value]])
 
         return write
 
@@ -210,23 +203,21 @@ def check_equivalence(
         sweep = [(k, c, v) for k, c in enumerate(inputs) for v in _around(near, target.spec, c.id)]
         sweep += [(k, c, v) for k, c in enumerate(inputs) for v in _spread(observed[c.id], max_values)]
         for b, base in enumerate(filled):
-            rows = [
-                target.scorer.normalize(UnitInputs(n, u), keep_invalid=True)
-                for n, u in zip(target.units, base.units, strict=True)
-            ]
             params = resolve_params(target.spec, base.params)
             units = sorted({0, lay.n_units - 1})  # first and last unit (ranks see the others)
-            for k, c, value in sweep:
+            for _, c, value in sweep:
                 for u in units:
-                    addr = (
-                        f"{get_column_letter(UNIT_COL + 1 + k)}{FIRST_ROW + u}"
-                        if lay.ranked
-                        else f"{get_column_letter(FORM_VALUE_COL)}{FIRST_ROW + k}"
-                    )
                     if evaluations >= max_evaluations:
                         return Equivalence(True, evaluations, "（输入扫描达到上限）")
-                    write = case_writer(rows, params, addr, value)
-                    if found := compare(f"基准例{b}，{c.id}[{u}]={value!r}", write):
+                    # the unit's inputs with this one changed, written as a whole case (the
+                    # runner knows where each input sits, in every layout)
+                    swept = [dict(x) for x in base.units]
+                    swept[u][c.id] = value
+                    rows = [
+                        target.scorer.normalize(UnitInputs(n, x), keep_invalid=True)
+                        for n, x in zip(target.units, swept, strict=True)
+                    ]
+                    if found := compare(f"基准例{b}，{c.id}[{u}]={value!r}", case_writer(rows, params)):
                         return Equivalence(False, evaluations, found)
         return Equivalence(True, evaluations)
     finally:
