@@ -288,3 +288,19 @@ def test_display_expressions_evaluate_like_the_cells_they_show():
     values = {r.cell: float(k) for k, r in enumerate(refs)}
     out = compile_expressions(refs)(values, {})
     assert out == [values[r.cell] for r in refs]
+
+
+def test_every_number_that_can_be_zero_is_probed_at_zero():
+    spec = load_spec(ROOT / "rubric_specs" / "ezhou_2021_enforcement.yaml")
+    probes = [p for p, params in CaseGenerator(spec, 1, 1).tasks() if len(p) == 1 and not params]
+    zeros = {k for p in probes for k, v in p.items() if v == 0.0}
+    numbers = {i.id for i in spec.inputs if not (i.is_list or i.is_bool or i.is_text) and (i.lo or 0) <= 0}
+    assert "budget_year" in zeros and zeros >= numbers
+
+
+def test_one_blank_units_blank_each_input_in_turn():
+    spec = load_spec(ANQING)
+    gen = CaseGenerator(spec, 10, seed=2)
+    units = [gen.one_blank_unit() for _ in spec.inputs]
+    blanked = [[k for k, v in u.items() if v in (None, [])] for u in units]
+    assert blanked == [[i.id] for i in spec.inputs]
