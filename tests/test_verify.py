@@ -304,3 +304,12 @@ def test_one_blank_units_blank_each_input_in_turn():
     units = [gen.one_blank_unit() for _ in spec.inputs]
     blanked = [[k for k, v in u.items() if v in (None, [])] for u in units]
     assert blanked == [[i.id] for i in spec.inputs]
+
+
+def test_self_scores_are_probed_at_full_marks_with_and_without_a_reason():
+    spec = load_spec(ROOT / "rubric_specs" / "ezhou_2021_enforcement.yaml")
+    probes = CaseGenerator(spec, 1, 1).audit_probes()
+    exams = next(n for n in spec.nodes() if n.self_score == "self_exams")
+    assert {(p["self_exams"], p.get(exams.reason)) for p in probes if "self_exams" in p} == {
+        (exams.points + d, text) for d in (0, -0.5, 0.5) for text in ("", "原因说明")
+    }

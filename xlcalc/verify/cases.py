@@ -222,12 +222,30 @@ class CaseGenerator:
             if not (inp.is_list or inp.is_bool or inp.is_text)
             and (inp.lo or 0) <= 0 <= (inp.hi if inp.hi is not None else 1)
         ]
+        groups[("audit",)] = [(p, {}) for p in self.audit_probes()]
         out: list[tuple[Probe, dict[str, Any]]] = []
         queues = list(groups.values())
         while any(queues):
             for q in queues:
                 if q:
                     out.append(q.pop(0))
+        return out
+
+    def audit_probes(self) -> list[Probe]:
+        """Each self-assigned score at the item's full marks and half a point either side, with its
+        偏差原因 blank and filled: where the audit's "below full marks without a reason" and
+        "above the maximum" tests turn."""
+        out: list[Probe] = []
+        for node in self.spec.nodes():
+            if not node.self_score:
+                continue
+            reason = node.reason
+            for score in (node.points, node.points - 0.5, node.points + 0.5):
+                for text in ("", "原因说明") if reason else (None,):
+                    probe: Probe = {node.self_score: score}
+                    if reason:
+                        probe[reason] = text
+                    out.append(probe)
         return out
 
     def cases(self, count: int, scorer: Any = None) -> Iterator[Case]:
