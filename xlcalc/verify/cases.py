@@ -223,6 +223,9 @@ class CaseGenerator:
             and (inp.lo or 0) <= 0 <= (inp.hi if inp.hi is not None else 1)
         ]
         groups[("audit",)] = [(p, {}) for p in self.audit_probes()]
+        # Each input blank alone: its 待填 text names it alone, and display cells that guard
+        # against a blank (执行率 without an 执行数) turn.
+        groups[("blank",)] = [({inp.id: [] if inp.is_list else None}, {}) for inp in self.spec.inputs]
         out: list[tuple[Probe, dict[str, Any]]] = []
         queues = list(groups.values())
         while any(queues):
