@@ -313,3 +313,12 @@ def test_self_scores_are_probed_at_full_marks_with_and_without_a_reason():
     assert {(p["self_exams"], p.get(exams.reason)) for p in probes if "self_exams" in p} == {
         (exams.points + d, text) for d in (0, -0.5, 0.5) for text in ("", "原因说明")
     }
+
+
+def test_numbers_are_probed_one_step_past_their_range_unvalidated():
+    spec = load_spec(ANQING)
+    gen = CaseGenerator(spec, 10, seed=1)
+    cases = list(gen.cases(200))
+    reviewed = {u.get("h2_reviewed") for c in cases for u in c.units}
+    inp = next(i for i in spec.inputs if i.id == "h2_reviewed")
+    assert {inp.lo - 1, inp.hi + 1} <= reviewed  # kept as typed, not replaced by a valid value

@@ -47,6 +47,7 @@ class CaseGenerator:
         self.probes = rule_probes(spec)
         self._sibling: CaseGenerator | None = None
         self._blanked = 0  # inputs blanked so far by one_blank_unit
+        self._past_validation: set[int] = set()  # probes (by id) to lay over a unit unvalidated
 
     @property
     def sibling(self) -> CaseGenerator:
@@ -225,6 +226,20 @@ class CaseGenerator:
         groups[("audit",)] = [(p, {}) for p in self.audit_probes()]
         # Each input blank alone: its 待填 text names it alone, and display cells that guard
         # against a blank (执行率 without an 执行数) turn.
+        # Each number one step past each end of its range, as typed past the cell's validation:
+        # where the validity test's bounds turn (a bound 10000 written 10001 shows only here).
+        past = [
+            {inp.id: bound}
+            for inp in self.spec.inputs
+            if not (inp.is_list or inp.is_bool or inp.is_text)
+            for bound in (
+                inp.lo - 1 if inp.lo is not None else None,
+                inp.hi + 1 if inp.hi is not None else None,
+            )
+            if bound is not None
+        ]
+        self._past_validation = {id(p) for p in past}
+        groups[("past",)] = [(p, {}) for p in past]
         groups[("blank",)] = [({inp.id: [] if inp.is_list else None}, {}) for inp in self.spec.inputs]
         out: list[tuple[Probe, dict[str, Any]]] = []
         queues = list(groups.values())
@@ -283,9 +298,9 @@ class CaseGenerator:
             units = []
             for u in range(self.n):
                 if u < len(batch):
-                    base = self.random_unit()
-                    base.update(batch[u][0])
-                    units.append(self.valid(base))
+                    base = self.valid(self.random_unit())
+                    base.update(batch[u][0])  # a probe past validation stays past it
+                    units.append(base if id(batch[u][0]) in self._past_validation else self.valid(base))
                 elif self.rng.random() < 0.25:
                     units.append(self.valid(self.extreme_unit()))
                 elif self.rng.random() < 0.2:
