@@ -4,6 +4,7 @@ Each mutant breaks one formula cell; the verifier runs on it (LibreOffice by def
 first mismatch; survivors are checked for equivalence in the formulas engine (see
 xlcalc/verify/equivalence.py). The full set is the default; CI runs a sampled subset.
 Usage: python bench/mutation_table.py [--mutants N] [--cases N] [--engine libreoffice|formulas] [--only NAME]
+       [--evaluations N]
 """
 
 from __future__ import annotations
@@ -25,6 +26,12 @@ def main() -> None:
     ap.add_argument("--cases", type=int, default=200)
     ap.add_argument("--engine", default="libreoffice")
     ap.add_argument("--only", default="")
+    ap.add_argument(
+        "--evaluations",
+        type=int,
+        default=300,
+        help="equivalence check: cases replayed + input sweep, at most",
+    )
     args = ap.parse_args()
     engine = get_engine(args.engine)
     ok, why = engine.available()
@@ -38,7 +45,14 @@ def main() -> None:
                 continue
             target = load_target(path)
             report = run_mutants(
-                target, engine.open, args.engine, args.mutants, args.cases, 1, tmp / path.stem
+                target,
+                engine.open,
+                args.engine,
+                args.mutants,
+                args.cases,
+                1,
+                tmp / path.stem,
+                equivalence_evaluations=args.evaluations,
             )
             print(
                 f"{target.name:28} {len(report.mutants):>7} {len(report.killed):>6} "
@@ -48,7 +62,8 @@ def main() -> None:
             for m, evidence in report.survived:
                 print(f"    survived: {m.describe()}\n      {evidence}")
             for m, n in report.equivalent:
-                print(f"    equivalent ({n} evaluations): {m.describe()}")
+                cut = ", the sweep cut at the cap" if n >= args.evaluations else ", the sweep complete"
+                print(f"    equivalent ({n} evaluations{cut}): {m.describe()}")
     finally:
         engine.close()
 
