@@ -67,7 +67,7 @@ def test_fast_plan_equals_formulas_on_template(template: Path, tmp_path: Path) -
         gen = CaseGenerator(target.spec, target.layout.n_units, seed=11)
         for case in gen.cases(CASES_BY_TEMPLATE.get(template.stem, CASES), target.scorer):
             rows = [
-                target.scorer.normalize(UnitInputs(name, values))
+                target.scorer.normalize(UnitInputs(name, values), keep_invalid=True)
                 for name, values in zip(target.units, case.units, strict=True)
             ]
             runner.write_case(rows, resolve_params(target.spec, case.params))
