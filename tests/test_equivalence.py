@@ -42,6 +42,6 @@ def test_formula_numbers(formulas: list[Any], numbers: tuple[float, ...]) -> Non
 def test_values_around_a_number_stay_in_the_inputs_range(anqing_spec) -> None:
     staff = next(i for i in anqing_spec.inputs if i.id == "staff")  # a whole number of people
     around = _around((0.0, 10.0), anqing_spec, "staff")
-    # one step past each end first (typed past validation), then whole numbers in range
-    assert around == [staff.lo - 1, staff.hi + 1, 0.0, 1.0, 9.0, 10.0, 11.0]
+    # one step past each end and a text first (typed past validation), then whole numbers in range
+    assert around == [staff.lo - 1, staff.hi + 1, "无", 0.0, 1.0, 9.0, 10.0, 11.0]
     assert _around((1.0,), anqing_spec, "in_budget") == []  # 是/否: nothing around a number

@@ -321,4 +321,4 @@ def test_numbers_are_probed_one_step_past_their_range_unvalidated():
     cases = list(gen.cases(200))
     reviewed = {u.get("h2_reviewed") for c in cases for u in c.units}
     inp = next(i for i in spec.inputs if i.id == "h2_reviewed")
-    assert {inp.lo - 1, inp.hi + 1} <= reviewed  # kept as typed, not replaced by a valid value
+    assert {inp.lo - 1, inp.hi + 1, "无"} <= reviewed  # kept as typed, not replaced by a valid value

@@ -226,8 +226,9 @@ class CaseGenerator:
         groups[("audit",)] = [(p, {}) for p in self.audit_probes()]
         # Each input blank alone: its 待填 text names it alone, and display cells that guard
         # against a blank (执行率 without an 执行数) turn.
-        # Each number one step past each end of its range, as typed past the cell's validation:
-        # where the validity test's bounds turn (a bound 10000 written 10001 shows only here).
+        # Each number one step past each end of its range, and as text, as typed past the cell's
+        # validation: where the validity test's bounds turn (a bound 10000 written 10001 shows
+        # only here), and where Excel's text > number meets a guard reading the wrong cell.
         past = [
             {inp.id: bound}
             for inp in self.spec.inputs
@@ -235,6 +236,7 @@ class CaseGenerator:
             for bound in (
                 inp.lo - 1 if inp.lo is not None else None,
                 inp.hi + 1 if inp.hi is not None else None,
+                "无",
             )
             if bound is not None
         ]

@@ -111,19 +111,18 @@ class Reference:
             self._book = self._runner = None
 
 
-def _around(near: tuple[float, ...], spec: Any, input_id: str) -> list[float]:
-    """Values at and just around each number in ``near``, within the input's declared range."""
+def _around(near: tuple[float, ...], spec: Any, input_id: str) -> list[Any]:
+    """One step past each end of the input's range and a text (a user can type past a cell's
+    validation), then values at and around each number in ``near`` within the range."""
     inp = next((i for i in spec.inputs if i.id == input_id), None)
     if inp is None or inp.is_bool or inp.is_text or inp.is_list:
         return []
     lo = inp.lo if inp.lo is not None else -math.inf
     hi = inp.hi if inp.hi is not None else math.inf
     whole = inp.type == "integer"
-    out: list[float] = [
-        v
-        for v in (inp.lo - 1 if inp.lo is not None else None, inp.hi + 1 if inp.hi is not None else None)
-        if v is not None
-    ]  # typed past validation
+    # typed past validation: one step past each end, and text
+    past = (inp.lo - 1 if inp.lo is not None else None, inp.hi + 1 if inp.hi is not None else None, "无")
+    out: list[Any] = [v for v in past if v is not None]
     for c in near:
         for v in (c - 1, c - 0.5, c - 0.01, c, c + 0.01, c + 0.5, c + 1):
             if lo <= v <= hi and (not whole or float(v).is_integer()) and v not in out:
