@@ -41,8 +41,6 @@ __all__ = ["Fallback", "FastPlan", "Unsupported"]
 
 log = logging.getLogger(__name__)
 
-_UNSET = UNSET
-
 
 class Fallback(Exception):
     """This recalculation must be done by formulas' dispatcher (the message says why)."""
@@ -57,13 +55,13 @@ class _Solution(Mapping[str, Any]):
 
     def __getitem__(self, key: str) -> Any:
         v = self._values[self._slots[key]]
-        if v is _UNSET:
+        if v is UNSET:
             raise KeyError(key)
         return v
 
     def __contains__(self, key: object) -> bool:
         i = self._slots.get(key)  # type: ignore[call-overload]
-        return i is not None and self._values[i] is not _UNSET
+        return i is not None and self._values[i] is not UNSET
 
     def __iter__(self) -> Iterator[str]:
         import schedula as sh
@@ -71,7 +69,7 @@ class _Solution(Mapping[str, Any]):
         return (
             k
             for k, i in self._slots.items()
-            if self._values[i] is not _UNSET and isinstance(k, str) and not isinstance(k, sh.Token)
+            if self._values[i] is not UNSET and isinstance(k, str) and not isinstance(k, sh.Token)
         )
 
     def __len__(self) -> int:
@@ -127,7 +125,7 @@ class FastPlan:
         for f in order:
             for o in nodes[f]["outputs"]:
                 self.producer[o] = f
-        self._init = [_UNSET] * len(data)
+        self._init = [UNSET] * len(data)
         for k, d in defaults.items():
             value = d["value"]
             if k is sh.SELF:

@@ -189,7 +189,6 @@ class CellInliner:
         self.if_fn = FUNCTIONS["IF"]["function"]
         self.decide = _branch_taken(fast(self.if_fn))
         self.lazy_ifs = 0
-        self.lazy = True  # False: both branches, as formulas does (to measure what laziness saves)
 
     def lines(self, wrapper: Any, attr: dict[str, Any]) -> list[str] | None:
         """The cell's lines, or None when the cell must be called through its own wrapper."""
@@ -240,9 +239,9 @@ class CellInliner:
                 return None
             (o,) = n["outputs"]
             producer[o] = f
-            folded = _fold(
-                n["function"], [known[i] for i in n["inputs"] if i in known], n["inputs"], inodes[o]
-            )
+            folded = UNSET
+            if all(i in known for i in n["inputs"]):
+                folded = _fold(n["function"], [known[i] for i in n["inputs"]], inodes[o])
             if folded is not UNSET:
                 known[o] = folded
                 local[o] = self.src.const(folded)
@@ -317,7 +316,7 @@ class CellInliner:
             cond = self._emit(inputs[0], cell, local, indent)
             x_node, y_node = inputs[1], inputs[2]
             pending = x_node not in local or y_node not in local
-            if self.lazy and pending and cell.single.get(x_node, False) and cell.single.get(y_node, False):
+            if pending and cell.single.get(x_node, False) and cell.single.get(y_node, False):
                 return self._lazy_if(node, (cond, x_node, y_node), call_fn, cell, local, indent)
         args = ", ".join(self._emit(i, cell, local, indent) for i in inputs)
         name = self.src.name()
@@ -388,14 +387,14 @@ def same_range(template: Any, outer: Any, outer_filters: tuple[Any, ...]) -> boo
     return template.ranges[0].get("name") == filt.args[0].get("name") == outer
 
 
-def _fold(fn: Any, values: list[Any], inputs: list[Any], out_node: dict[str, Any]) -> Any:
+def _fold(fn: Any, values: list[Any], out_node: dict[str, Any]) -> Any:
     """The value of an inner node all of whose inputs are constants of the formula (``"是"&"否"``,
     ``1-0.9``), computed once when the plan is built, or ``UNSET``.
 
     Only element-wise functions (``wrap_ufunc``: pure by construction) are folded; impure ones
     (NOW, RAND, INDEX's references) and anything that raises are left to run every time.
     """
-    if len(values) != len(inputs) or scalar_shortcut(fn) is None:
+    if scalar_shortcut(fn) is None:
         return UNSET
     try:
         with np.errstate(divide="ignore", invalid="ignore"):

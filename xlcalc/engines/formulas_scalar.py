@@ -147,6 +147,16 @@ def scalar_shortcut(fn: Any) -> Callable[..., Any] | None:
     plain_args = args_parser is default_parse and return_func is default_return
     EMPTY = sh.EMPTY
 
+    def evaluated(elems: list[Any], seen_array: bool, numpy_at: list[tuple[int, Any]]) -> Any:
+        """``safe_eval`` on the elements, shaped as np.vectorize shapes it: 1×1 when an argument
+        is 1×1, else (scalars, 0-d arrays) 0-d, numpy scalars then kept as they are."""
+        if not seen_array:
+            for i, raw in numpy_at:
+                elems[i] = raw
+        res = empty((1, 1) if seen_array else (), obj)
+        res[(0, 0) if seen_array else ()] = safe_eval(*elems)
+        return res
+
     def simple(args: tuple[Any, ...]) -> Any:
         # default args_parser (replace_empty: EMPTY -> 0) and return_func (identity), element-wise
         elems = []
@@ -171,13 +181,7 @@ def scalar_shortcut(fn: Any) -> Callable[..., Any] | None:
                 return fn(*args)
         if len(elems) >= 32:
             return fn(*args)
-        if not seen_array:  # without a 1×1 argument np.vectorize keeps numpy scalars as they are
-            for i, raw in numpy_at:
-                elems[i] = raw
-        # np.vectorize gives 1×1 when an argument is 1×1, else (scalars, 0-d arrays) 0-d
-        res = empty((1, 1) if seen_array else (), obj)
-        res[(0, 0) if seen_array else ()] = safe_eval(*elems)
-        return res.view(otype)
+        return evaluated(elems, seen_array, numpy_at).view(otype)
 
     def single(args: tuple[Any, ...]) -> Any:
         plain = tuple(v.value if isinstance(v, Ranges) else v for v in args)
@@ -200,12 +204,7 @@ def scalar_shortcut(fn: Any) -> Callable[..., Any] | None:
                 elems.append(a[()] if a.dtype == obj else a.astype(obj)[()])
             else:
                 return fn(*args)
-        if not seen_array:
-            for i, raw in numpy_at:
-                elems[i] = raw
-        res = empty((1, 1) if seen_array else (), obj)
-        res[(0, 0) if seen_array else ()] = safe_eval(*elems)
-        return return_func(res.view(otype), *parsed)
+        return return_func(evaluated(elems, seen_array, numpy_at).view(otype), *parsed)
 
     path = simple if plain_args else single
 
