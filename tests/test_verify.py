@@ -294,7 +294,7 @@ def test_every_number_that_can_be_zero_is_probed_at_zero():
     spec = load_spec(ROOT / "rubric_specs" / "ezhou_2021_enforcement.yaml")
     probes = [p for p, params in CaseGenerator(spec, 1, 1).tasks() if len(p) == 1 and not params]
     zeros = {k for p in probes for k, v in p.items() if v == 0.0}
-    numbers = {i.id for i in spec.inputs if not (i.is_list or i.is_bool or i.is_text) and (i.lo or 0) <= 0}
+    numbers = {i.id for i in spec.inputs if i.is_number and (i.lo or 0) <= 0}
     assert "budget_year" in zeros and zeros >= numbers
 
 

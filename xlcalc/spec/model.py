@@ -124,6 +124,11 @@ class InputDef:
     def is_percent(self) -> bool:
         return self.type == "percent"
 
+    @property
+    def is_number(self) -> bool:
+        """One number: integer, number or percent (not a list, 是/否 or text)."""
+        return self.type in ("integer", "number", "percent")
+
 
 @dataclass(frozen=True)
 class DerivedDef:

@@ -6,7 +6,7 @@ units almost never land there: on 安庆 their totals cluster around 30-55, and 
 depends on the other units through the ranking items, so a single unit cannot be searched alone.
 
 :func:`boundary_cohorts` searches whole cohorts with the reference scorer: it starts the unit
-from the candidate whose total is nearest above the goal, then moves one input at a time (to a
+from the candidate whose total is nearest the goal, then moves one input at a time (to a
 value a rule's probe uses, or a random one) and keeps a move when the total gets closer. The
 search is seeded and bounded (``budget`` cohort evaluations per goal); a goal it cannot reach is
 left out, and the verifier's other cases still run.
@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from xlcalc.lowering_context import PENDING_COUNT
 from xlcalc.scorer import UnitInputs, resolve_params
+from xlcalc.xlruntime import isnumber
 
 if TYPE_CHECKING:
     from .cases import CaseGenerator
@@ -126,15 +127,14 @@ def _search(
     """Local search on unit ``who`` of ``cohort``: the cohort reaching the goal (or None), and
     the unit the search ended with."""
     low, high = goal
-    best, best_d = dict(cohort[who]), float("inf")
+    best, best_total, best_d = dict(cohort[who]), None, float("inf")
     spent = 0
     for start in starts:  # begin at the candidate nearest the goal
         cohort[who] = start
-        d = _distance(totals(cohort)[who], low, high)
+        total = totals(cohort)[who]
         spent += 1
-        if d < best_d:
-            best, best_d = start, d
-    best_total = None
+        if (d := _distance(total, low, high)) < best_d:
+            best, best_total, best_d = start, total, d
     while spent < budget and best_d > 1e-9:
         step = move()
         trial = valid({**best, **step})
@@ -144,15 +144,12 @@ def _search(
         (key,) = step if len(step) == 1 else (None,)
         if key is not None and _straddles(best_total, total, low) and _numeric(best.get(key), trial.get(key)):
             # the goal lies between two values of one input: bisect on it
-            trial, total, used = _bisect(cohort, who, best, key, trial[key], low, totals, budget - spent)
+            trial, total, used = _bisect(
+                cohort, who, (best, best_total), key, trial[key], low, totals, budget - spent
+            )
             spent += used
-        d = _distance(total, low, high)
-        if d < best_d:
-            best, best_d, best_total = trial, d, total
-        if best_total is None:
-            cohort[who] = best
-            best_total = totals(cohort)[who]
-            spent += 1
+        if (d := _distance(total, low, high)) < best_d:
+            best, best_total, best_d = trial, total, d
     cohort[who] = best
     return ([dict(u) for u in cohort] if best_d <= 1e-9 else None), best
 
@@ -175,32 +172,32 @@ def _move(gen: CaseGenerator, rng: random.Random, probes: list[Unit]) -> Unit:
 
 
 def _straddles(a: Any, b: Any, goal: float) -> bool:
-    return isinstance(a, (int, float)) and isinstance(b, (int, float)) and (a - goal) * (b - goal) < 0
+    return isnumber(a) and isnumber(b) and (a - goal) * (b - goal) < 0
 
 
 def _numeric(a: Any, b: Any) -> bool:
-    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (a, b))
+    return isnumber(a) and isnumber(b)
 
 
 def _bisect(
     cohort: list[Unit],
     who: int,
-    base: Unit,
+    base_and_total: tuple[Unit, Any],
     key: str,
     other: float,
     goal: float,
     totals: Callable[[list[Unit]], list[Any]],
     budget: int,
 ) -> tuple[Unit, Any, int]:
-    """Bisect input ``key`` between ``base[key]`` and ``other`` for a total equal to ``goal``
-    (whole numbers stay whole); the nearest unit found, its total and the evaluations used."""
+    """Bisect input ``key`` between ``base[key]`` (whose total is known) and ``other`` for a
+    total equal to ``goal`` (whole numbers stay whole); the nearest unit found, its total and the
+    evaluations used."""
+    base, lo_t = base_and_total
     lo_v, hi_v = float(base[key]), float(other)
     whole = lo_v.is_integer() and hi_v.is_integer()
-    cohort[who] = base
-    lo_t = totals(cohort)[who]
-    used = 1
+    used = 0
     best_unit, best_total = {**base, key: other}, None
-    while used < min(budget, 24):
+    while used < min(budget, 23):
         mid = (lo_v + hi_v) / 2
         if whole:
             mid = float(round(mid))

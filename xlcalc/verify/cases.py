@@ -32,6 +32,16 @@ class Case:
     label: str = ""
 
 
+def past_validation(inp: InputDef) -> list[Any]:
+    """What a user can type into a number's cell past its validation and the verifier tries: one
+    step past each end of its range (where a validity bound written 10001 for 10000 shows) and
+    a text (Excel compares text above any number, where a guard reading the wrong cell shows)."""
+    if not inp.is_number:
+        return []
+    ends = (inp.lo - 1 if inp.lo is not None else None, inp.hi + 1 if inp.hi is not None else None)
+    return [v for v in ends if v is not None] + ["无"]
+
+
 # Probe cases before the grade-boundary cohorts (鄂州's probes fill ~280 cases, 安庆's ~130).
 BOUNDARIES_AFTER = 10
 
@@ -205,8 +215,8 @@ class CaseGenerator:
 
     def tasks(self) -> list[tuple[Probe, dict[str, Any]]]:
         """Every probe under the default parameters and under each other value of each parameter
-        its rule reads, and every number at 0, interleaved so that a short run still covers every
-        parameter value."""
+        its rule reads, then the probes of every input (at 0, past validation, blank) and of every
+        self-score, interleaved so that a short run still covers every parameter value and kind."""
         related = self.related_params()
         groups: dict[tuple, list[tuple[Probe, dict[str, Any]]]] = {}
         for node, probe in self.probes:
@@ -220,28 +230,15 @@ class CaseGenerator:
         groups[("zero",)] = [
             ({inp.id: 0.0}, {})
             for inp in self.spec.inputs
-            if not (inp.is_list or inp.is_bool or inp.is_text)
-            and (inp.lo or 0) <= 0 <= (inp.hi if inp.hi is not None else 1)
+            if inp.is_number and (inp.lo or 0) <= 0 <= (inp.hi if inp.hi is not None else 1)
         ]
         groups[("audit",)] = [(p, {}) for p in self.audit_probes()]
-        # Each input blank alone: its 待填 text names it alone, and display cells that guard
-        # against a blank (执行率 without an 执行数) turn.
-        # Each number one step past each end of its range, and as text, as typed past the cell's
-        # validation: where the validity test's bounds turn (a bound 10000 written 10001 shows
-        # only here), and where Excel's text > number meets a guard reading the wrong cell.
-        past = [
-            {inp.id: bound}
-            for inp in self.spec.inputs
-            if not (inp.is_list or inp.is_bool or inp.is_text)
-            for bound in (
-                inp.lo - 1 if inp.lo is not None else None,
-                inp.hi + 1 if inp.hi is not None else None,
-                "无",
-            )
-            if bound is not None
-        ]
+        # Each number as typed past the cell's validation (laid over a unit unrepaired, see cases).
+        past = [{inp.id: v} for inp in self.spec.inputs for v in past_validation(inp)]
         self._past_validation = {id(p) for p in past}
         groups[("past",)] = [(p, {}) for p in past]
+        # Each input blank alone: its 待填 text names it alone, and display cells that guard
+        # against a blank (执行率 without an 执行数) turn.
         groups[("blank",)] = [({inp.id: [] if inp.is_list else None}, {}) for inp in self.spec.inputs]
         out: list[tuple[Probe, dict[str, Any]]] = []
         queues = list(groups.values())
@@ -300,9 +297,11 @@ class CaseGenerator:
             units = []
             for u in range(self.n):
                 if u < len(batch):
-                    base = self.valid(self.random_unit())
-                    base.update(batch[u][0])  # a probe past validation stays past it
-                    units.append(base if id(batch[u][0]) in self._past_validation else self.valid(base))
+                    probe = batch[u][0]
+                    if id(probe) in self._past_validation:  # repaired first, so the probe stays
+                        units.append({**self.valid(self.random_unit()), **probe})
+                    else:
+                        units.append(self.valid({**self.random_unit(), **probe}))
                 elif self.rng.random() < 0.25:
                     units.append(self.valid(self.extreme_unit()))
                 elif self.rng.random() < 0.2:

@@ -31,7 +31,7 @@ from xlcalc.cells import Role
 from xlcalc.engines.formulas_book import _node_values
 from xlcalc.engines.formulas_engine import FormulasBook, FormulasEngine
 from xlcalc.scorer import UnitInputs, resolve_params
-from xlcalc.verify.cases import Case
+from xlcalc.verify.cases import Case, past_validation
 from xlcalc.verify.runner import Runner
 from xlcalc.verify.target import Target
 
@@ -115,14 +115,12 @@ def _around(near: tuple[float, ...], spec: Any, input_id: str) -> list[Any]:
     """One step past each end of the input's range and a text (a user can type past a cell's
     validation), then values at and around each number in ``near`` within the range."""
     inp = next((i for i in spec.inputs if i.id == input_id), None)
-    if inp is None or inp.is_bool or inp.is_text or inp.is_list:
+    if inp is None or not inp.is_number:
         return []
     lo = inp.lo if inp.lo is not None else -math.inf
     hi = inp.hi if inp.hi is not None else math.inf
     whole = inp.type == "integer"
-    # typed past validation: one step past each end, and text
-    past = (inp.lo - 1 if inp.lo is not None else None, inp.hi + 1 if inp.hi is not None else None, "无")
-    out: list[Any] = [v for v in past if v is not None]
+    out = past_validation(inp)
     for c in near:
         for v in (c - 1, c - 0.5, c - 0.01, c, c + 0.01, c + 0.5, c + 1):
             if lo <= v <= hi and (not whole or float(v).is_integer()) and v not in out:
