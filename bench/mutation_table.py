@@ -30,7 +30,7 @@ def main() -> None:
         "--evaluations",
         type=int,
         default=300,
-        help="equivalence check: cases replayed + input sweep, at most",
+        help="equivalence check: evaluations of the input sweep, at most (the cases are replayed too)",
     )
     args = ap.parse_args()
     engine = get_engine(args.engine)
@@ -61,9 +61,11 @@ def main() -> None:
             )
             for m, evidence in report.survived:
                 print(f"    survived: {m.describe()}\n      {evidence}")
-            for m, n in report.equivalent:
-                cut = ", the sweep cut at the cap" if n >= args.evaluations else ", the sweep complete"
-                print(f"    equivalent ({n} evaluations{cut}): {m.describe()}")
+            for m, v in report.equivalent:
+                print(
+                    f"    equivalent ({v.evaluations} evaluations; sweep of the {v.inputs_read} inputs "
+                    f"the cell reads: {v.sweep}): {m.describe()}"
+                )
     finally:
         engine.close()
 

@@ -1,12 +1,16 @@
-"""The equivalence check's comparison: values equal in every engine are not differences."""
+"""The equivalence check: its comparison of values, the values it tries, and its verdicts on mutants."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from xlcalc.verify.equivalence import _around, _differs, formula_numbers
+from xlcalc.verify.cases import CaseGenerator
+from xlcalc.verify.equivalence import _around, _differs, check_equivalence, formula_numbers
+from xlcalc.verify.mutate import Mutant, write_mutant
+from xlcalc.verify.target import load_target
 
 
 @pytest.mark.parametrize(
@@ -45,3 +49,35 @@ def test_values_around_a_number_stay_in_the_inputs_range(anqing_spec) -> None:
     # one step past each end and a text first (typed past validation), then whole numbers in range
     assert around == [staff.lo - 1, staff.hi + 1, "无", 0.0, 1.0, 9.0, 10.0, 11.0]
     assert _around((1.0,), anqing_spec, "in_budget") == []  # 是/否: nothing around a number
+
+
+PUFA = Path(__file__).resolve().parent.parent / "templates" / "ezhou_2021_pufa.xlsx"
+RATIO = '=IF(AND(ISNUMBER(E6),ISNUMBER(F6)),IF(E6>0,F6/E6,""),"")'
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize(
+    ("mutated", "equivalent"),
+    [
+        ('=IF(AND(ISNUMBER(E6),ISNUMBER(F6)),IF(0<E6,F6/E6,""),"")', True),  # the same test written backwards
+        ('=IF(AND(ISNUMBER(E6),ISNUMBER(F6)),IF(E6>=0,F6/E6,""),"")', False),  # E6=0 now divides by zero
+        ('=IF(AND(ISNUMBER(E6),ISNUMBER(F6)),IF(E6>1,F6/E6,""),"")', False),  # 0 < E6 <= 1 now blank
+    ],
+)
+def test_the_mutated_cell_is_compared_over_the_inputs_it_reads(
+    tmp_path: Path, mutated: str, equivalent: bool
+) -> None:
+    target = load_target(PUFA)
+    assert target.formulas[("填报", "H6")] == RATIO
+    mutant = tmp_path / "mutant.xlsx"
+    write_mutant(PUFA, Mutant("comparison", "填报", "H6", RATIO, mutated), mutant)
+    cases = list(CaseGenerator(target.spec, 1, seed=3).cases(6, target.scorer))
+    verdict = check_equivalence(target, mutant, ("填报", "H6"), (RATIO, mutated), cases, max_evaluations=400)
+    assert verdict.inputs_read == 2  # 年度预算数 and 执行数
+    assert verdict.equivalent is equivalent, verdict.evidence
+    if equivalent:
+        # every combination of the chosen values of both inputs fitted under the cap
+        assert verdict.sweep == "exhaustive" and verdict.evaluations > 20
+        assert "全组合" in verdict.describe()
+    else:
+        assert verdict.evidence.startswith("填报!H6：原工作簿")

@@ -107,8 +107,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
                             + m.describe()
                             + (f"\n    与原工作簿不同：{evidence}" if evidence else "")
                         )
-                    for m, n in report.equivalent:
-                        print(f"  等价（{n}次计算中处处相同）：" + m.describe())
+                    for m, verdict in report.equivalent:
+                        print(f"  等价（{verdict.describe()}）：" + m.describe())
                     failed |= bool(report.survived)
                     continue
                 with progress_bar(label, args.cases * target.layout.n_units, enabled=enabled) as advance:

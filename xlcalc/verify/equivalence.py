@@ -2,36 +2,44 @@
 
 A mutant the verifier did not kill is either *equivalent* (it computes the same values as the
 original everywhere) or a gap in the verifier. The check runs the original and the mutant side
-by side in the formulas engine (fast plan) and compares the value of every formula cell of
-every sheet (not only the sheets the verifier reads) on:
+by side in the formulas engine (fast plan) and compares the mutated cell. That is enough: every
+other formula is the same in both, so where the mutated cell agrees every cell agrees. The cell
+is compared
 
-1. every case the verifier ran; then
-2. values at and around each number written in the mutated formula (``E6>0`` → ``E6>1``: 0,
-   0.5, 0.99, 1, 1.01, 1.5, 2…), each input in turn within its declared range; then
-3. a sweep of the inputs: starting from each filled case of a few, every input cell of every
-   unit is set, one at a time, to each value that input took anywhere in the cases (blank
-   included), up to ``max_values`` distinct values per input, spread over their range.
+1. on every case the verifier ran, once per distinct set of values of the inputs the cell reads
+   (:mod:`xlcalc.verify.reads`: the inputs reached through its references, of every unit); then
+2. on a sweep of those inputs, from a filled case per distinct parameter setting (at most
+   ``bases``). Each input's values are: one step past each end of its range and a text (typed
+   past validation), values at and around each number written in the mutated formula
+   (``E6>0`` → ``E6>1``: 0, 0.5, 0.99, 1, 1.01, 1.5, 2…), and up to ``max_values`` of the values
+   it took in the cases (blank included), spread over their range. When every combination of
+   those values fits in ``max_evaluations``, all are tried (``exhaustive``); otherwise each input
+   in turn (``one at a time``), and a sweep stopped by the cap says ``cut``.
 
-The mutant is called equivalent when no value differs anywhere; otherwise the first difference
-is returned as evidence. This is a bounded search, not a proof: the sweep covers each input's
-observed values (which include the generated boundary probes) one at a time, not every
-combination; the report says "equivalent (checked on N evaluations)".
+The mutant is called equivalent when the cell never differs; otherwise the first difference is
+returned as evidence. This is a bounded search, not a proof: it covers chosen values of each
+input, not every number; the report says how far the sweep went and how many evaluations it took.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
 from xlcalc.cells import Role
-from xlcalc.engines.formulas_book import _node_values
+from xlcalc.engines.formulas_book import _node_values, _to_python
 from xlcalc.engines.formulas_engine import FormulasBook, FormulasEngine
 from xlcalc.scorer import UnitInputs, resolve_params
 from xlcalc.verify.cases import Case, past_validation
+from xlcalc.verify.reads import InputCell, Reads
 from xlcalc.verify.runner import Runner
 from xlcalc.verify.target import Target
 
@@ -43,6 +51,19 @@ class Equivalence:
     equivalent: bool
     evaluations: int
     evidence: str = ""
+    # how far the input sweep went: "exhaustive" (every combination of the values chosen for
+    # the inputs the cell reads), "one at a time", or "cut" (at the evaluation cap)
+    sweep: str = ""
+    inputs_read: int = 0
+
+    def describe(self) -> str:
+        """How the verdict was reached, for the user (in Chinese)."""
+        how = {
+            "exhaustive": f"所读{self.inputs_read}个输入的取值全组合",
+            "one at a time": f"所读{self.inputs_read}个输入逐个取值",
+            "cut": "输入扫描达到上限，未扫完",
+        }.get(self.sweep, "")
+        return f"{how}，{self.evaluations}次计算中处处相同" if how else f"{self.evaluations}次计算中处处相同"
 
 
 def _snapshot(book: FormulasBook) -> dict[str, Any]:
@@ -94,6 +115,14 @@ class Reference:
         self._book: FormulasBook | None = None
         self._runner: Runner | None = None
         self._snapshots: dict[str, dict[str, Any]] = {}
+        self._reads: Reads | None = None
+
+    @property
+    def reads(self) -> Reads:
+        """Which inputs each formula cell reads (built once per run)."""
+        if self._reads is None:
+            self._reads = Reads(self.target)
+        return self._reads
 
     def values(self, k: str, write: Callable[[Runner], None]) -> dict[str, Any]:
         """The original's formula values for the evaluation labelled ``k`` (``write`` sets its inputs)."""
@@ -145,83 +174,119 @@ _NUMBER = re.compile(r"(?<![A-Za-z$\d.!:_])\d+(?:\.\d+)?(?![\d(])")
 def check_equivalence(
     target: Target,
     mutant_path: Path,
+    cell: tuple[str, str],
+    formulas: tuple[object, object],
     cases: list[Case],
     max_values: int = 6,
     bases: int = 2,
     max_evaluations: int = 300,
     reference: Reference | None = None,
-    near: tuple[float, ...] = (),
 ) -> Equivalence:
-    """Compare the original workbook and a mutant on the cases and an input sweep (see module doc).
+    """Compare the original workbook and a mutant at ``cell`` (sheet, A1), whose formula was
+    ``formulas[0]`` and is ``formulas[1]`` in the mutant, on the cases and a sweep of the inputs
+    the cell reads (see module doc). ``max_evaluations`` bounds the sweep, not the cases.
 
-    Pass the same ``reference`` to every check of one run with the same ``cases``. ``near``: the
-    numbers in the mutated formula (both versions); each numeric input is also set to values at
-    and around each of them, where a flipped comparison or a changed constant shows.
+    Pass the same ``reference`` to every check of one run with the same ``cases``.
     """
     own = reference is None
     ref = reference if reference is not None else Reference(target)
     mutant = FormulasEngine().open(mutant_path)
     runner = Runner(target, mutant, "formulas", Path("."))
+    sheet, addr = cell
+    r, c = _row_col(addr)
+    node = mutant._node(mutant._title(sheet), r, c)
+    read = ref.reads.of_formula(sheet, formulas[0]) | ref.reads.of_formula(sheet, formulas[1])
+    near = formula_numbers(*formulas)
+    lay = target.layout
     evaluations = 0
 
-    def compare(label: str, write: Callable[[Runner], None]) -> str:
+    def compare(label: str, units: list[dict[str, Any]], params: dict[str, Any]) -> str:
         nonlocal evaluations
-        a = ref.values(label, write)
+        rows = [
+            target.scorer.normalize(UnitInputs(n, u), keep_invalid=True)
+            for n, u in zip(target.units, units, strict=True)
+        ]
+        write = partial(Runner.write_case, rows=rows, params=params)
+        before = (ref.values(label, write).get(node) or [[None]])[0][0]
         evaluations += 1
         write(runner)
-        b = _snapshot(mutant)
-        for node, va in a.items():
-            if _differs(va, b.get(node)):
-                return f"{node}：原工作簿 {va!r}，变异 {b.get(node)!r}（{label}）"
+        after = mutant.read(sheet, addr)[0][0]
+        if _differs([[before]], [[after]]):
+            return f"{sheet}!{addr}：原工作簿 {_to_python(before)!r}，变异 {after!r}（{label}）"
         return ""
 
-    def case_writer(rows: list[Any], params: Any) -> Callable[[Runner], None]:
-        def write(r: Runner) -> None:
-            r.write_case(rows, params)
-
-        return write
+    def verdict(equivalent: bool, how: str, evidence: str = "") -> Equivalence:
+        return Equivalence(equivalent, evaluations, evidence, how, len(read))
 
     try:
+        # 1. the cases, once per distinct set of values of the inputs the cell reads
+        seen: set[str] = set()
         for k, case in enumerate(cases):
-            rows = [
-                target.scorer.normalize(UnitInputs(n, u), keep_invalid=True)
-                for n, u in zip(target.units, case.units, strict=True)
-            ]
+            key = repr([[case.units[u].get(i) for i, u in sorted(read)], sorted(case.params.items())])
+            if key in seen:
+                continue
+            seen.add(key)
             params = resolve_params(target.spec, case.params)
-            if found := compare(f"第{k}例", case_writer(rows, params)):
-                return Equivalence(False, evaluations, found)
-        inputs = target.layout.role_cells[Role.INPUT]
-        observed: dict[str, list[Any]] = {c.id: [] for c in inputs}
+            if found := compare(f"第{k}例", case.units, params):
+                return verdict(False, "", found)
+        # 2. the sweep of the (single-value) inputs the cell reads
+        scalar = {ci.id for ci in lay.role_cells[Role.INPUT]}
+        swept = sorted((i, u) for i, u in read if i in scalar)
+        observed: dict[str, list[Any]] = {i: [] for i, _ in swept}
         for case in cases:
             for unit in case.units:
-                for c in inputs:
-                    v = unit.get(c.id)
-                    if not isinstance(v, list):
-                        observed[c.id].append(v)
-        filled = [c for c in cases if any(c.units[0].values())][:bases]
-        lay = target.layout
-        # Values around the mutated formula's numbers first (all inputs), then the observed ones.
-        sweep = [(k, c, v) for k, c in enumerate(inputs) for v in _around(near, target.spec, c.id)]
-        sweep += [(k, c, v) for k, c in enumerate(inputs) for v in _spread(observed[c.id], max_values)]
+                for i in observed:
+                    observed[i].append(unit.get(i))
+        choices = {
+            (i, u): _unique(_around(near, target.spec, i) + _spread(observed[i], max_values))
+            for i, u in swept
+        }
+        by_params: dict[str, int] = {}
+        filled = [c for c in cases if any(c.units[0].values())]
         for b, base in enumerate(filled):
+            by_params.setdefault(repr(sorted(base.params.items())), b)
+        picked = list(by_params.values())[:bases]
+        combos = math.prod(len(v) for v in choices.values()) * len(picked)
+        exhaustive = combos <= max_evaluations
+        for b in picked:
+            base = filled[b]
             params = resolve_params(target.spec, base.params)
-            units = sorted({0, lay.n_units - 1})  # first and last unit (ranks see the others)
-            for _, c, value in sweep:
-                for u in units:
-                    if evaluations >= max_evaluations:
-                        return Equivalence(True, evaluations, "（输入扫描达到上限）")
-                    # the unit's inputs with this one changed, written as a whole case (the
-                    # runner knows where each input sits, in every layout)
-                    swept = [dict(x) for x in base.units]
-                    swept[u][c.id] = value
-                    rows = [
-                        target.scorer.normalize(UnitInputs(n, x), keep_invalid=True)
-                        for n, x in zip(target.units, swept, strict=True)
-                    ]
-                    if found := compare(f"基准例{b}，{c.id}[{u}]={value!r}", case_writer(rows, params)):
-                        return Equivalence(False, evaluations, found)
-        return Equivalence(True, evaluations)
+            for changes in _sweep(choices, exhaustive):
+                if evaluations >= max_evaluations + len(seen):
+                    return verdict(True, "cut")
+                units = [dict(x) for x in base.units]
+                for (i, u), value in changes:
+                    units[u][i] = value
+                label = f"基准例{b}，" + "，".join(f"{i}[{u}]={v!r}" for (i, u), v in changes)
+                if found := compare(label, units, params):
+                    return verdict(False, "", found)
+        return verdict(True, "exhaustive" if exhaustive else "one at a time")
     finally:
         mutant.close()
         if own:
             ref.close()
+
+
+def _sweep(choices: dict[InputCell, list[Any]], exhaustive: bool) -> Iterator[list[tuple[InputCell, Any]]]:
+    """Every combination of the choices, or each input's choices one at a time."""
+    cells = list(choices)
+    if exhaustive:
+        for values in itertools.product(*(choices[c] for c in cells)):
+            yield list(zip(cells, values, strict=True))
+    else:
+        for c in cells:
+            for v in choices[c]:
+                yield [(c, v)]
+
+
+def _unique(values: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for v in values:
+        if not any(type(v) is type(w) and v == w for w in out):
+            out.append(v)
+    return out
+
+
+def _row_col(addr: str) -> tuple[int, int]:
+    col, row = coordinate_from_string(addr)
+    return row, column_index_from_string(col)

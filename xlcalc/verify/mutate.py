@@ -23,7 +23,7 @@ from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from xlcalc.engines import Book
 from xlcalc.scorer import UnitInputs, resolve_params
 from xlcalc.verify.cases import Case, CaseGenerator
-from xlcalc.verify.equivalence import Reference, check_equivalence, formula_numbers
+from xlcalc.verify.equivalence import Equivalence, Reference, check_equivalence
 from xlcalc.verify.runner import EngineRun, Runner
 from xlcalc.verify.target import Target
 from xlcalc.workbook.layout import FIRST_ROW, FORMULA_SHEET
@@ -51,7 +51,7 @@ class MutationReport:
     engine: str
     mutants: list[Mutant] = field(default_factory=list)
     killed: list[Mutant] = field(default_factory=list)
-    equivalent: list[tuple[Mutant, int]] = field(default_factory=list)  # with the evaluations checked
+    equivalent: list[tuple[Mutant, Equivalence]] = field(default_factory=list)  # with how it was checked
     survived: list[tuple[Mutant, str]] = field(default_factory=list)  # with the evidence of a difference
     seconds: float = 0.0
 
@@ -286,13 +286,14 @@ def _run_each(
             verdict = check_equivalence(
                 target,
                 path,
+                (m.sheet, m.cell),
+                (m.original, m.mutated),
                 ordered,
                 max_evaluations=equivalence_evaluations,
                 reference=reference,
-                near=formula_numbers(m.original, m.mutated),
             )
             if verdict.equivalent:
-                report.equivalent.append((m, verdict.evaluations))
+                report.equivalent.append((m, verdict))
             else:
                 report.survived.append((m, verdict.evidence))
         path.unlink(missing_ok=True)
