@@ -39,6 +39,26 @@ def _blank(v: Any) -> bool:
     return v is sh.EMPTY
 
 
+def _not_whole_text(row: Any, col: Any) -> bool:
+    """A text ``int()`` refuses as one index, the other a whole number or a text like it:
+    formulas' ``_index`` raises ValueError on it, which its wrapper turns into #VALUE!."""
+    texts = 0
+    for v in (row, col):
+        if isinstance(v, np.ndarray):
+            if v.shape != (1, 1):
+                return False
+            v = v[0, 0]
+        if type(v) is str:  # (formulas' error values are a str subclass)
+            try:
+                int(v)
+            except ValueError:
+                texts += 1
+                continue
+        elif _whole(v) is None:
+            return False  # an error (reported first), a blank or a boolean: formulas decides
+    return texts > 0
+
+
 def index_shortcut(fn: Any) -> Callable[..., Any] | None:
     """The shortcut for ``fn`` when it is formulas' INDEX function object, else None."""
     from formulas.functions import Error, parse_ranges
@@ -68,6 +88,9 @@ def index_shortcut(fn: Any) -> Callable[..., Any] | None:
                 return None
         if a == 1 and (_blank(row) or _blank(col)):
             return np.asarray([[value_error]], object)  # xindex raises; formulas' wrapper says so
+        if a == 1 and _not_whole_text(row, col):
+            # the 单位评分表 view's row is "" until a unit is picked: int("") raises in _index
+            return np.asarray([[value_error]], object)
         r, c = _whole(row), _whole(col)
         if r is None or c is None or a != 1:
             return None
