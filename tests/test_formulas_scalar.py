@@ -105,8 +105,11 @@ SCALAR_ARGS: list[tuple[Any, ...]] = [
     (np.float64(0.1), np.int64(3)),
     (_cell(1.0), np.float64(0.5)),
     (np.bool_(False), _cell(2.0)),
+    (_cell("甲"), _cell(sh.EMPTY)),  # a blank beside a text: "" for & and the comparisons
+    (_cell(sh.EMPTY), _cell(sh.EMPTY)),
+    (_cell(sh.EMPTY), _zero_d(0.0)),
 ]
-SCALAR_FUNCTIONS = ["+", "-", "*", "/", "=", "<", ">=", "&", "ROUND", "INT", "ABS", "IF", "TEXT", "MOD"]
+SCALAR_FUNCTIONS = ["+", "-", "*", "/", "=", "<>", "<", ">=", "&", "ROUND", "INT", "ABS", "IF", "TEXT", "MOD"]
 
 
 def _operator_or_function(name: str) -> Any:
@@ -166,3 +169,11 @@ def test_one_cell_output_equals_format_output(value: Any) -> None:
     fast = faster_filter(filt)
     assert fast is not filt
     assert _ranges_state(fast(value)) == _ranges_state(filt(value))
+
+
+def test_the_blank_replacing_parsers_are_found_in_formulas() -> None:
+    """The default parser (blank → 0), the comparisons' (blank kept) and &'s (blank → ""): if a
+    formulas release renames them, the shortcut falls back to its slower general path."""
+    from xlcalc.engines.formulas_scalar import _blank_parsers
+
+    assert sorted(map(repr, _blank_parsers().values())) == sorted(map(repr, [0, sh.EMPTY, ""]))

@@ -56,6 +56,24 @@ def _ufunc_defaults() -> tuple[Any, Any]:
 
 
 @functools.cache
+def _blank_parsers() -> dict[Any, Any]:
+    """``args_parser`` objects that only replace blanks, element by element, with what each puts
+    in a blank's place (``sh.EMPTY``: kept): the default (0), the comparison operators' (none)
+    and ``&``'s (""). Known by identity, taken from formulas itself."""
+    import schedula as sh
+    from formulas.functions.operators import OPERATORS, logic_wrap
+
+    ranges_code, func_code, ufunc_code = _codes()
+    layer = OPERATORS["&"]
+    while getattr(layer, "__code__", None) in (ranges_code, func_code):
+        layer = _closure(layer)["func"]
+    parsers = {_ufunc_defaults()[0]: 0, logic_wrap.keywords["args_parser"]: sh.EMPTY}
+    if getattr(layer, "__code__", None) is ufunc_code:
+        parsers[_closure(layer)["args_parser"]] = ""
+    return parsers
+
+
+@functools.cache
 def _quiet_checks() -> tuple[Any, ...]:
     """``check_error`` functions known to find nothing when no argument is an error or an array.
 
@@ -143,9 +161,11 @@ def scalar_shortcut(fn: Any) -> Callable[..., Any] | None:
 
     ndarray, empty, obj = np.ndarray, np.empty, object
 
-    default_parse, default_return = _ufunc_defaults()
-    plain_args = args_parser is default_parse and return_func is default_return
+    _, default_return = _ufunc_defaults()
+    blanks = _blank_parsers()
+    plain_args = args_parser in blanks and return_func is default_return
     EMPTY = sh.EMPTY
+    blank = blanks.get(args_parser, EMPTY)  # what the parser puts in place of a blank element
 
     def evaluated(elems: list[Any], seen_array: bool, numpy_at: list[tuple[int, Any]]) -> Any:
         """``safe_eval`` on the elements, shaped as np.vectorize shapes it: 1×1 when an argument
@@ -158,7 +178,7 @@ def scalar_shortcut(fn: Any) -> Callable[..., Any] | None:
         return res
 
     def simple(args: tuple[Any, ...]) -> Any:
-        # default args_parser (replace_empty: EMPTY -> 0) and return_func (identity), element-wise
+        # an args_parser that only replaces blanks (by ``blank``) and the identity return_func
         elems = []
         seen_array = False
         numpy_at: list[tuple[int, Any]] = []
@@ -172,11 +192,11 @@ def scalar_shortcut(fn: Any) -> Callable[..., Any] | None:
                 numpy_at.append((len(elems) - 1, v))
             elif isinstance(v, ndarray) and v.shape == (1, 1):
                 e = v[0, 0] if v.dtype == obj else v.astype(obj)[0, 0]
-                elems.append(0 if e is EMPTY else e)
+                elems.append(blank if e is EMPTY else e)
                 seen_array = True
             elif isinstance(v, ndarray) and v.shape == ():  # a constant sub-result: broadcast
                 e = v[()] if v.dtype == obj else v.astype(obj)[()]
-                elems.append(0 if e is EMPTY else e)
+                elems.append(blank if e is EMPTY else e)
             else:
                 return fn(*args)
         if len(elems) >= 32:
