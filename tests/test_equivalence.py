@@ -81,3 +81,31 @@ def test_the_mutated_cell_is_compared_over_the_inputs_it_reads(
         assert "全组合" in verdict.describe()
     else:
         assert verdict.evidence.startswith("填报!H6：原工作簿")
+
+
+LEGISLATION = Path(__file__).resolve().parent.parent / "templates" / "ezhou_2021_legislation.xlsx"
+
+
+@pytest.mark.engine
+def test_random_combinations_find_what_one_at_a_time_cannot(tmp_path: Path) -> None:
+    """The validity test of a self-score reads the next row's self-score (a shifted reference):
+    the cell differs only when its 完成档次 is filled *and* a self-score is negative. Every base
+    case here leaves the 档次 blank, so no single change shows it; a random combination does."""
+    target = load_target(LEGISLATION)
+    original = target.formulas[("中间计算", "D14")]
+    mutated = original.replace("AND('填报'!H21>=0", "AND('填报'!H22>=0", 1)
+    assert mutated != original
+    mutant = tmp_path / "mutant.xlsx"
+    write_mutant(LEGISLATION, Mutant("shift_row", "中间计算", "D14", original, mutated), mutant)
+    cases = list(CaseGenerator(target.spec, 1, seed=1).cases(12, target.scorer))
+    for case in cases:
+        if case.units[0].get("tier_filing_time") not in (None, ""):
+            case.units[0]["tier_filing_time"] = ""  # the cases never fill the 档次...
+    cases[-1].units[0]["tier_filing_time"] = "达成"  # ...but one, so the sweep knows the value
+    cases[-1].units[0]["self_filing_time"] = 5.0
+    cases[-1].units[0]["self_consultation"] = 5.0
+    verdict = check_equivalence(
+        target, mutant, ("中间计算", "D14"), (original, mutated), cases, max_evaluations=400
+    )
+    assert not verdict.equivalent
+    assert verdict.evidence.count("=") >= 3, verdict.evidence  # found by a combination of all three inputs
