@@ -34,6 +34,8 @@ TYPED = [
     ("ezhou_2021_pufa", "why_campaigns", "受疫情影响，部分活动改为线上开展", True),
     ("ezhou_2021_pufa", "self_campaigns", "12", True),  # self-score: up to the row's points
     ("ezhou_2021_pufa", "self_campaigns", "13", False),
+    ("ezhou_2021_legislation", "tier_filing_time", "部分达成", True),  # 完成档次: the three bands
+    ("ezhou_2021_legislation", "tier_filing_time", "基本达成", False),
     ("anqing_2023", "in_budget", "是", True),  # bool: the list
     ("anqing_2023", "in_budget", "否", True),
     ("anqing_2023", "in_budget", "对", False),
@@ -72,8 +74,8 @@ def test_every_input_has_a_chinese_message_and_text_is_never_a_number(name: str)
         inp = inputs[cell.id]
         assert dv.showInputMessage and dv.prompt and len(dv.prompt) <= 255, cell.id
         assert cell.id not in dv.prompt and cell.id not in (dv.promptTitle or "")
-        if inp.is_text:
-            assert dv.type == "textLength", cell.id
+        if inp.is_text:  # a drop-down of its values, or any text (never a number)
+            assert dv.type == ("list" if inp.values else "textLength"), cell.id
         if inp.unit and inp.type in ("number", "integer"):
             assert inp.unit in dv.error and inp.unit in dv.prompt, cell.id
         if inp.is_percent:

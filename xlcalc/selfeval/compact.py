@@ -19,6 +19,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
+from xlcalc.rules.manual import QUALITATIVE_BANDS
 from xlcalc.selfeval.profiles import PROFILES, Profile
 from xlcalc.selfeval.standard import GRADES, GROUP_IDS, QUAL_TEXT, TEXTS, at, budget_line, standard_choices
 from xlcalc.selfeval.targets import Target, format_number, format_percent, parse_target
@@ -233,7 +234,14 @@ class _Expansion:
         if kind == "qualitative":
             tier = f"tier_{nid}"
             self.inputs.append(
-                at(line, id=tier, label=f"{label}：完成档次（达成/部分达成/未达成）", type="text")
+                # a drop-down of the three bands: the clerk picks one, the case generator draws one
+                at(
+                    line,
+                    id=tier,
+                    label=f"{label}：完成档次（达成/部分达成/未达成）",
+                    type="text",
+                    values=[name for name, _, _ in QUALITATIVE_BANDS],
+                )
             )
             node["text"] = QUAL_TEXT
             self.guess(

@@ -35,7 +35,10 @@ class Case:
 def past_validation(inp: InputDef) -> list[Any]:
     """What a user can type into a number's cell past its validation and the verifier tries: one
     step past each end of its range (where a validity bound written 10001 for 10000 shows) and
-    a text (Excel compares text above any number, where a guard reading the wrong cell shows)."""
+    a text (Excel compares text above any number, where a guard reading the wrong cell shows).
+    A text cell with a drop-down list gets a text not on it (pasted past the list)."""
+    if inp.is_text and inp.values:
+        return ["其他"]
     if not inp.is_number:
         return []
     ends = (inp.lo - 1 if inp.lo is not None else None, inp.hi + 1 if inp.hi is not None else None)
