@@ -372,7 +372,8 @@ def _one_value(value: Any) -> bool:
 
 
 def same_range(template: Any, outer: Any, outer_filters: tuple[Any, ...]) -> bool:
-    """True when the inner input is exactly the one cell/range the outer node holds.
+    """True when the inner input is exactly the one cell/range the outer node holds (the node
+    of that cell, or a defined name standing for it).
 
     The outer value is then a ``Ranges`` with the same single range, so it can be passed as it
     is instead of being copied into a new ``Ranges`` (what ``Cell._args`` does).
@@ -384,7 +385,11 @@ def same_range(template: Any, outer: Any, outer_filters: tuple[Any, ...]) -> boo
     filt = outer_filters[0]
     if not (isinstance(filt, functools.partial) and filt.func is format_output):
         return False
-    return template.ranges[0].get("name") == filt.args[0].get("name") == outer
+    inner, held = template.ranges[0], filt.args[0]
+    if inner.get("name") != held.get("name"):
+        return False
+    # a cell node is named after its range; a defined name (P_score_decimals) holds the very range
+    return outer == inner.get("name") or inner == held
 
 
 def _fold(fn: Any, values: list[Any], out_node: dict[str, Any]) -> Any:

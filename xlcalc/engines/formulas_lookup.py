@@ -96,7 +96,7 @@ def index_shortcut(fn: Any) -> Callable[..., Any] | None:
             return None
         if not (1 <= r <= rows and 1 <= c <= cols):
             return None
-        value = Ranges((rng,), array.values).value
+        value = array.value  # = Ranges((rng,), array.values).value, and cached for the next pick
         sheet_id = rng["sheet_id"]
         at_row, at_col = r1 + r - 1, n1 + c - 1
         letters = _index2col(at_col)
@@ -113,7 +113,10 @@ def index_shortcut(fn: Any) -> Callable[..., Any] | None:
             "name": f"{sheet_id}!{ref}" if sheet_id else ref,
             "sheet_id": sheet_id,
         }
-        return Ranges(values=dict(array.values)).set_value(cell, value[r - 1, c - 1])
+        out = Ranges(values=dict(array.values)).set_value(cell, value[r - 1, c - 1])
+        # its value is the cell's own entry: set now, not found later by splitting every entry
+        out._value = out.values[cell["name"]][1]
+        return out
 
     def index(compiling: Any, array: Any, row_num: Any, col_num: Any = None, area_num: Any = 1) -> Any:
         if not compiling:
