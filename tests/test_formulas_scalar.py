@@ -158,13 +158,17 @@ def _ranges_state(r: Ranges) -> Any:
     ],
     ids=["Array", "text Array", "ndarray", "number", "text", "0-d"],
 )
-def test_one_cell_output_equals_format_output(value: Any) -> None:
-    """The cell-output filter builds the same Ranges as formulas' format_output."""
+@pytest.mark.parametrize("rows", ["text", "int"], ids=["formula cell", "blank input cell"])
+def test_one_cell_output_equals_format_output(value: Any, rows: str) -> None:
+    """The cell-output filter builds the same Ranges as formulas' format_output, for a formula's
+    cell (row bounds as text) and a cell the template leaves blank (row bounds as numbers)."""
     import functools
 
     from formulas.cell import format_output
 
     rng = Ranges().push("'[book.xlsx]评分'!B4").ranges[0]
+    if rows == "int":
+        rng = {**rng, "r1": 4, "r2": 4}
     filt = functools.partial(format_output, rng)
     fast = faster_filter(filt)
     assert fast is not filt

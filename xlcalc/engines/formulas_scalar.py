@@ -265,8 +265,8 @@ def faster_filter(filt: Any) -> Any:
     if isinstance(filt, functools.partial) and filt.func is format_output and not filt.keywords:
         (rng,) = filt.args
         canonical = (
-            isinstance(rng.get("r1"), str)
-            and rng.get("r1") == rng.get("r2")
+            isinstance(rng.get("r1"), (str, int))  # str from a formula's range, int for a blank cell
+            and str(rng.get("r1")) == str(rng.get("r2"))
             and isinstance(rng.get("n1"), int)
             and rng.get("n1") == rng.get("n2")
         )
