@@ -56,6 +56,7 @@ from .formulas_text import (
     _n_value_trim,
     _number_text,
     _text_function,
+    memo_text2num,
 )
 
 #: Functions Excel writes to files with an ``_xlfn.`` prefix (``_xlfn._xlws.`` for FILTER/SORT).
@@ -303,8 +304,10 @@ def _criteria(p: Patches, e: Any) -> None:
     p.item(ffunc.__dict__, "__xfilter", xfilter_cond)
 
 
-def _fast_replace_empty(p: Patches, e: Any) -> None:
-    """Speed only (same answers): replace_empty without numpy's `in` test on single values."""
+def _speed_only(p: Patches, e: Any) -> None:
+    """Speed only (same answers): replace_empty without numpy's `in` test on single values; the
+    criteria's text → number conversion remembered (formulas_text.memo_text2num)."""
+    p.attr(e.ffunc, "text2num", memo_text2num(e.ffunc._text2num))
     replace_empty = e.replace_empty
 
     fast_replace_empty = faster_replace_empty(replace_empty)
@@ -401,7 +404,7 @@ CORRECTIONS: tuple[Correction, ...] = (
     Correction("N, VALUE, TRIM", _n_value_trim),
     Correction("SUM / MIN / MAX / AVERAGE / PRODUCT", _aggregates),
     Correction("criteria (COUNTIF & co)", _criteria),
-    Correction("speed only (same answers)", _fast_replace_empty),
+    Correction("speed only (same answers)", _speed_only),
     Correction("`--x`", _double_minus),
     Correction("_xlfn. prefixes", _xlfn_prefixes),
 )
