@@ -13,7 +13,8 @@ plan replaces it with straight-line code calling the same function objects in de
   other branch is known when the plan is built to be one value (a constant, one cell, or an
   element-wise function of such), only the chosen branch is computed and the other is passed
   as ``""``. Which branch IF takes is asked of IF itself (with two marker texts), so formulas'
-  own rules for text, blank and error conditions decide it.
+  own rules for text, blank and error conditions decide it; IF's value is then built from the
+  taken branch (:mod:`.formulas_if`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from .formulas_if import branch_taken, taken_value
 from .formulas_scalar import faster_filter, scalar_shortcut
 
 __all__ = ["UNSET", "CellInliner", "Source", "Unsupported", "join_args", "topo"]
@@ -37,8 +39,6 @@ _PLAIN_DATA_KEYS = frozenset({"type", "wait_inputs", "index", "filters"})
 # wrap_ufunc family (the IS functions; parentheses compile to schedula's bypass).
 _REDUCTIONS = frozenset({"AND", "OR", "SUM", "MAX", "MIN", "COUNT", "COUNTA", "AVERAGE", "PRODUCT"})
 _ELEMENTWISE = frozenset({"ISNUMBER", "ISTEXT", "ISBLANK", "ISERROR", "ISERR", "ISLOGICAL", "NOT"})
-# IF's answer to these two texts says which branch it takes
-_TAKE_X, _TAKE_Y = "\x00xlcalc-if-true", "\x00xlcalc-if-false"
 
 
 class Unsupported(Exception):
@@ -130,29 +130,6 @@ def join_args(template: Any, values: tuple[Any, ...]) -> Any:
     return out
 
 
-def _branch_taken(if_fn: Callable[..., Any]) -> Callable[[Any], int]:
-    """``decide(condition)``: 1 when IF takes its second argument, 2 its third, 3 neither (the
-    condition is an error or text: IF's value is that error), 0 when unknown (not one cell)."""
-    ndarray = np.ndarray
-    # xif takes ``x if condition else y`` for these, after formulas' checks find nothing to say
-    truthy = (bool, int, float, np.bool_, np.float64, np.int64)
-
-    def decide(cond: Any) -> int:
-        value = getattr(cond, "value", cond) if not isinstance(cond, ndarray) else cond
-        if not (isinstance(value, ndarray) and value.shape == (1, 1)):
-            return 0
-        e = value[0, 0]
-        if type(e) in truthy:
-            return 1 if e else 2
-        res = if_fn(cond, _TAKE_X, _TAKE_Y)  # text, blank, error: IF's own rules
-        if not (isinstance(res, ndarray) and res.shape == (1, 1)):
-            return 0
-        e = res[0, 0]
-        return 1 if e == _TAKE_X else 2 if e == _TAKE_Y else 3
-
-    return decide
-
-
 @dataclass
 class _Cell:
     """One formula's inner graph while its code is generated."""
@@ -187,7 +164,8 @@ class CellInliner:
         self.outer_filters = outer_filters
         self.fast = fast
         self.if_fn = FUNCTIONS["IF"]["function"]
-        self.decide = _branch_taken(fast(self.if_fn))
+        self.decide = branch_taken(fast(self.if_fn))
+        self.taken_value = taken_value(fast(self.if_fn))
         self.lazy_ifs = 0
 
     def lines(self, wrapper: Any, attr: dict[str, Any]) -> list[str] | None:
@@ -317,7 +295,7 @@ class CellInliner:
             x_node, y_node = inputs[1], inputs[2]
             pending = x_node not in local or y_node not in local
             if pending and cell.single.get(x_node, False) and cell.single.get(y_node, False):
-                return self._lazy_if(node, (cond, x_node, y_node), call_fn, cell, local, indent)
+                return self._lazy_if(node, (cond, x_node, y_node), cell, local, indent)
         args = ", ".join(self._emit(i, cell, local, indent) for i in inputs)
         name = self.src.name()
         call = self.src.filtered(f"{call_fn}({args})", cell.inodes[node].get("filters"))
@@ -329,7 +307,6 @@ class CellInliner:
         self,
         node: Any,
         args: tuple[str, Any, Any],
-        call_fn: str,
         cell: _Cell,
         local: dict[Any, str],
         indent: str,
@@ -351,7 +328,7 @@ class CellInliner:
             lines.append(f'{indent}    {var} = ""')
             branch_values.append(var)
         name = self.src.name()
-        call = f"{call_fn}({cond}, {branch_values[0]}, {branch_values[1]})"
+        call = f"{self.src.const(self.taken_value)}({taken}, {cond}, {branch_values[0]}, {branch_values[1]})"
         lines.append(f"{indent}{name} = {self.src.filtered(call, cell.inodes[node].get('filters'))}")
         local[node] = name
         return name

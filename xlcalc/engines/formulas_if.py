@@ -1,0 +1,84 @@
+"""IF in the fast plan: which branch a condition takes, and IF's value once that is known.
+
+formulas' IF is ``wrap_ufunc(xif)``: its value is the taken branch's element, with a blank made
+0, in a 1×1 array when the condition is a cell. The lazy IF of the inliner asks
+:func:`branch_taken` first and computes only that branch; :func:`taken_value` then builds IF's
+value from it directly (a third of the 安庆 explanation texts' function calls were these IFs),
+and calls IF itself for anything else: an error or text condition, a branch that is a range.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+__all__ = ["branch_taken", "taken_value"]
+
+# IF's answer to these two texts says which branch it takes
+_TAKE_X, _TAKE_Y = "\x00xlcalc-if-true", "\x00xlcalc-if-false"
+_TRUTHY = (bool, int, float, np.bool_, np.float64, np.int64)
+_PLAIN = frozenset({float, int, bool, str})
+_NUMPY_SCALARS = frozenset({np.bool_, np.float64, np.int64})
+
+
+def branch_taken(if_fn: Callable[..., Any]) -> Callable[[Any], int]:
+    """``decide(condition)``: 1 when IF takes its second argument, 2 its third, 3 neither (the
+    condition is an error or text: IF's value is that error), 0 when unknown (not one cell)."""
+    ndarray = np.ndarray
+
+    def decide(cond: Any) -> int:
+        value = getattr(cond, "value", cond) if not isinstance(cond, ndarray) else cond
+        if not (isinstance(value, ndarray) and value.shape == (1, 1)):
+            return 0
+        e = value[0, 0]
+        if type(e) in _TRUTHY:  # xif takes ``x if condition else y`` after its checks find nothing
+            return 1 if e else 2
+        res = if_fn(cond, _TAKE_X, _TAKE_Y)  # text, blank, error: IF's own rules
+        if not (isinstance(res, ndarray) and res.shape == (1, 1)):
+            return 0
+        e = res[0, 0]
+        return 1 if e == _TAKE_X else 2 if e == _TAKE_Y else 3
+
+    return decide
+
+
+def taken_value(if_fn: Callable[..., Any]) -> Callable[[int, Any, Any, Any], Any]:
+    """``value(taken, cond, x, y)``: IF(cond, x, y) given ``taken`` from :func:`branch_taken`.
+
+    For a branch that is one value, IF's value is a 1×1 ``Array`` (the condition is a cell)
+    holding that value as ``np.vectorize`` hands it to ``xif`` (a blank made 0, a numpy scalar as
+    its Python value), which ``xif`` returns unchanged. Anything else is left to ``if_fn``.
+    """
+    import schedula as sh
+    from formulas.functions import Array
+    from formulas.ranges import Ranges
+
+    EMPTY, ndarray, obj = sh.EMPTY, np.ndarray, object
+
+    def element(v: Any) -> Any:
+        if isinstance(v, Ranges):
+            v = v.value
+        t = type(v)
+        if t in _PLAIN:
+            return v
+        if t in _NUMPY_SCALARS:
+            return v.item()
+        if isinstance(v, ndarray) and v.shape in ((1, 1), ()):
+            e = (v if v.dtype == obj else v.astype(obj))[(0, 0) if v.shape else ()]
+            if e is EMPTY:
+                return 0
+            return None if isinstance(e, ndarray) else e  # (an array in a cell: IF decides)
+        return None
+
+    def value(taken: int, cond: Any, x: Any, y: Any) -> Any:
+        if taken == 1 or taken == 2:
+            e = element(x if taken == 1 else y)
+            if e is not None:
+                out = Array((1, 1), obj)
+                out[0, 0] = e
+                return out
+        return if_fn(cond, x, y)
+
+    return value
