@@ -128,6 +128,21 @@ def test_sample_workbook_equals_formulas(tmp_path: Path) -> None:
             None,
             True,
         ),
+        # chains of &: left and right nested, an operand read twice (not fused into the chain),
+        # an operand that is a range (the chain of & calls itself), errors and blanks among them
+        (
+            {
+                "A1": 2,
+                "B1": '="得"&A1&"分，"&IF(A1>1,"高","低")&(A1/3)&A2',
+                "C1": '="甲"&(A1&("乙"&A3))&"丙"',
+                "D1": '=IF(A1>0,"x"&A1&"y","z"&A1)&"w"',
+                "E1": '="r"&A1:A3&"s"',
+                "F1": '=A1&1/0&"t"',
+                "A2": 3,
+            },
+            None,
+            True,
+        ),
         # INDEX over one reference: in range, out of range, blank and text indexes, one-index form
         (
             {

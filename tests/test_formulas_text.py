@@ -81,3 +81,54 @@ def test_memo_text2num_forgets_on_a_new_day(monkeypatch: pytest.MonkeyPatch) -> 
     Day.today_is = datetime.date(2027, 1, 1)  # a partial date's year has changed
     memo(np.asarray([["3月5日"]], object))
     assert calls.count("3月5日") == 2
+
+
+def test_concat_shortcut_equals_a_chain_of_amp() -> None:
+    """``a & b & c`` in one call equals formulas' ``&`` applied left to right, for every mix of
+    cells, constants, blanks, errors, numpy scalars, references and ranges (3 operands, 15 kinds)."""
+    import functools
+    import itertools
+
+    from formulas.functions import Array
+    from formulas.functions.operators import OPERATORS
+    from formulas.ranges import Ranges
+
+    from xlcalc.engines.formulas_corrections import corrected_formulas
+    from xlcalc.engines.formulas_scalar import scalar_shortcut
+    from xlcalc.engines.formulas_text import concat_shortcut
+
+    def cell(v: Any) -> np.ndarray:
+        return np.asarray([[v]], object).view(Array)
+
+    def zero_d(v: Any) -> np.ndarray:
+        out = np.empty((), object)
+        out[()] = v
+        return out.view(Array)
+
+    def observed(v: Any) -> Any:
+        if isinstance(v, np.ndarray):
+            return type(v).__name__, v.shape, [(type(x).__name__, repr(x)) for x in v.ravel().tolist()]
+        return type(v).__name__, repr(v)
+
+    kinds = [
+        cell(2.63),
+        cell("甲"),
+        cell(sh.EMPTY),
+        cell(True),
+        cell(Error.errors["#N/A"]),
+        zero_d(0.1 + 0.2),
+        zero_d(sh.EMPTY),
+        "乙",
+        3,
+        np.float64(1.5),
+        np.bool_(False),
+        Error.errors["#VALUE!"],
+        Ranges().push("'[book.xlsx]A'!B4", cell(7.0)),
+        np.asarray([[1.0, 2.0]], object).view(Array),  # a range
+        np.asarray([[4.5]]),  # a float array
+    ]
+    with corrected_formulas():
+        amp = scalar_shortcut(OPERATORS["&"])
+        concat = concat_shortcut(amp)
+        for operands in itertools.product(kinds, repeat=3):
+            assert observed(concat(*operands)) == observed(functools.reduce(amp, operands)), operands

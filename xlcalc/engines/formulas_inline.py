@@ -29,6 +29,7 @@ import numpy as np
 
 from .formulas_if import branch_taken, taken_value
 from .formulas_scalar import faster_filter, scalar_shortcut
+from .formulas_text import concat_shortcut
 
 __all__ = ["UNSET", "CellInliner", "Source", "Unsupported", "join_args", "topo"]
 
@@ -138,6 +139,7 @@ class _Cell:
     producer: Mapping[Any, Any]  # inner data node -> the function node computing it
     single: Mapping[Any, bool]  # inner data node -> known to be one value
     lines: list[str]
+    uses: Mapping[Any, int]  # inner data node -> how many function inputs read it
 
 
 class CellInliner:
@@ -163,7 +165,11 @@ class CellInliner:
         self.ref = ref
         self.outer_filters = outer_filters
         self.fast = fast
+        from formulas.functions.operators import OPERATORS
+
         self.if_fn = FUNCTIONS["IF"]["function"]
+        self.amp = OPERATORS["&"]
+        self.concat = concat_shortcut(fast(self.amp))
         self.decide = branch_taken(fast(self.if_fn))
         self.taken_value = taken_value(fast(self.if_fn))
         self.lazy_ifs = 0
@@ -227,7 +233,9 @@ class CellInliner:
         final = pipe.outputs[0]
         if final not in local and final not in producer:
             return None
-        name = self._emit(final, _Cell(inodes, producer, single, lines), local, "")
+        uses = collections.Counter(i for f in order for i in inodes[f]["inputs"])
+        uses[final] += 1  # the cell reads it
+        name = self._emit(final, _Cell(inodes, producer, single, lines, uses), local, "")
         lines.append(f"x = {name}")
         return lines
 
@@ -296,12 +304,37 @@ class CellInliner:
             pending = x_node not in local or y_node not in local
             if pending and cell.single.get(x_node, False) and cell.single.get(y_node, False):
                 return self._lazy_if(node, (cond, x_node, y_node), cell, local, indent)
+        if n["function"] is self.amp:
+            inputs = self._joined(node, cell, local)
+            if len(inputs) > 2:
+                call_fn = self.src.const(self.concat)
         args = ", ".join(self._emit(i, cell, local, indent) for i in inputs)
         name = self.src.name()
         call = self.src.filtered(f"{call_fn}({args})", cell.inodes[node].get("filters"))
         cell.lines.append(f"{indent}{name} = {call}")
         local[node] = name
         return name
+
+    def _joined(self, node: Any, cell: _Cell, local: Mapping[Any, str]) -> list[Any]:
+        """The operands of a chain of ``&`` ending at ``node`` (``"得"&D19&"分"`` parses as
+        ``("得"&D19)&"分"``), through inner results read only by the next ``&``, unfiltered and
+        not computed yet; :func:`.formulas_text.concat_shortcut` joins them in one call."""
+        operands: list[Any] = []
+        stack = list(reversed(cell.inodes[cell.producer[node]]["inputs"]))
+        while stack:
+            x = stack.pop()
+            f = cell.producer.get(x)
+            if (
+                f is None
+                or x in local
+                or cell.inodes[f]["function"] is not self.amp
+                or cell.uses.get(x, 0) != 1
+                or cell.inodes[x].get("filters")
+            ):
+                operands.append(x)
+            else:
+                stack.extend(reversed(cell.inodes[f]["inputs"]))
+        return operands
 
     def _lazy_if(
         self,

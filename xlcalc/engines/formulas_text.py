@@ -219,3 +219,51 @@ def memo_text2num(text2num_one: Callable[[Any], Any]) -> Callable[..., Any]:
         return vectorized(*args, **kwargs)
 
     return text2num
+
+
+def concat_shortcut(amp: Callable[..., Any]) -> Callable[..., Any]:
+    """``a & b & c …`` in one call: what ``amp(amp(a, b), c)…`` (formulas' ``&``, left to right)
+    returns, for operands that are one value each.
+
+    Each ``&`` gives the first error among its two operands, else their texts joined (a blank is
+    ""), in a 1×1 array when an operand is 1×1, else 0-d; so the chain gives the first error
+    among all operands, else all their texts joined, 1×1 when any operand is. Anything else (a
+    range, an odd element, an exception) is left to the chain of ``amp`` calls itself.
+    """
+    import schedula as sh
+    from formulas.functions import Array, XlError
+    from formulas.functions import operators as fops
+    from formulas.ranges import Ranges
+
+    EMPTY, ndarray, obj = sh.EMPTY, np.ndarray, object
+    plain = frozenset({float, int, bool, str, np.float64, np.int64, np.bool_})
+
+    def chained(args: tuple[Any, ...]) -> Any:
+        return functools.reduce(amp, args)
+
+    def concat(*args: Any) -> Any:
+        elems = []
+        seen_array = False
+        for v in args:
+            if isinstance(v, Ranges):
+                v = v.value
+            if type(v) in plain:
+                elems.append(v)
+            elif isinstance(v, ndarray) and v.shape in ((1, 1), ()) and v.dtype == obj:
+                e = v[(0, 0) if v.shape else ()]
+                if type(e) not in plain and e is not EMPTY and not isinstance(e, XlError):
+                    return chained(args)
+                elems.append("" if e is EMPTY else e)
+                seen_array = seen_array or bool(v.shape)
+            else:
+                return chained(args)
+        try:
+            error = next((e for e in elems if isinstance(e, XlError)), None)
+            text = error if error is not None else "".join(fops._str(e) for e in elems)
+        except Exception:  # formulas' wrappers turn these into error values: let them
+            return chained(args)
+        out = Array((1, 1) if seen_array else (), obj)
+        out[(0, 0) if seen_array else ()] = text
+        return out
+
+    return functools.update_wrapper(concat, amp)
