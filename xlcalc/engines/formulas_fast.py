@@ -29,8 +29,9 @@ from typing import Any
 
 import numpy as np
 
-from .formulas_inline import UNSET, CellInliner, Source, Unsupported, topo
+from .formulas_inline import UNSET, CellInliner, Source
 from .formulas_lookup import index_shortcut
+from .formulas_order import Unsupported, topo
 from .formulas_scalar import faster_filter, ranges_shortcut, scalar_shortcut
 
 # The formulas release the corrections (formulas_engine.py) and the fast plan were written and tested

@@ -28,10 +28,11 @@ from typing import Any
 import numpy as np
 
 from .formulas_if import branch_taken, taken_value
+from .formulas_order import Unsupported, topo
 from .formulas_scalar import faster_filter, scalar_shortcut
 from .formulas_text import concat_shortcut
 
-__all__ = ["UNSET", "CellInliner", "Source", "Unsupported", "join_args", "topo"]
+__all__ = ["UNSET", "CellInliner", "Source", "join_args"]
 
 UNSET = object()
 _PLAIN_FUNC_KEYS = frozenset({"type", "inputs", "outputs", "function", "wait_inputs", "index", "solve_cycle"})
@@ -40,52 +41,6 @@ _PLAIN_DATA_KEYS = frozenset({"type", "wait_inputs", "index", "filters"})
 # wrap_ufunc family (the IS functions; parentheses compile to schedula's bypass).
 _REDUCTIONS = frozenset({"AND", "OR", "SUM", "MAX", "MIN", "COUNT", "COUNTA", "AVERAGE", "PRODUCT"})
 _ELEMENTWISE = frozenset({"ISNUMBER", "ISTEXT", "ISBLANK", "ISERROR", "ISERR", "ISLOGICAL", "NOT"})
-
-
-class Unsupported(Exception):
-    """The model uses something the fast plan does not handle; use formulas' dispatcher."""
-
-
-def topo(
-    nodes: Mapping[Any, dict[str, Any]],
-    succ: Mapping[Any, Any],
-    sources: set[Any],
-    functions: list[Any],
-) -> tuple[list[Any], list[Any]]:
-    """Order the function nodes that fire from ``sources``; also return the shadowed ones.
-
-    A function fires once all its inputs are set; a function whose outputs are all set already
-    (an inverse node: range → cells, defined name → cell) is shadowed and never called.
-    """
-    pending = {f: len(set(nodes[f]["inputs"])) for f in functions}
-    ready = collections.deque(f for f in functions if pending[f] == 0)
-    done: set[Any] = set(sources)
-    for s in sources:
-        for f in succ.get(s, ()):
-            if f in pending:
-                pending[f] -= 1
-                if pending[f] == 0:
-                    ready.append(f)
-    order: list[Any] = []
-    shadowed: list[Any] = []
-    while ready:
-        f = ready.popleft()
-        outs = nodes[f]["outputs"]
-        new = [o for o in outs if o not in done]
-        if not new:
-            shadowed.append(f)
-            continue
-        if len(new) != len(outs):
-            raise Unsupported(f"function {f!r} would set only part of its outputs")
-        order.append(f)
-        for o in outs:
-            done.add(o)
-            for g in succ.get(o, ()):
-                if g in pending:
-                    pending[g] -= 1
-                    if pending[g] == 0:
-                        ready.append(g)
-    return order, shadowed
 
 
 class Source:
