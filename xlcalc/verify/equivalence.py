@@ -8,9 +8,9 @@ is compared
 
 1. on every case the verifier ran, once per distinct set of values of the inputs the cell reads
    (:mod:`xlcalc.verify.reads`: the inputs reached through its references, of every unit); then
-2. on a sweep of those inputs, from a filled case per distinct parameter setting (at most
-   ``bases``). Each input's values are: one step past each end of its range and a text (typed
-   past validation), values at and around each number written in the mutated formula
+2. on a sweep of those inputs, from a filled case for each setting of the parameters the
+   mutated formula names, and per other parameter setting up to ``bases`` in all. Each input's
+   values are: one step past each end of its range and a text (typed past validation), values at and around each number written in the mutated formula
    (``E6>0`` → ``E6>1``: 0, 0.5, 0.99, 1, 1.01, 1.5, 2…), and up to ``max_values`` of the values
    it took in the cases (blank included), spread over their range. When every combination of
    those values fits in ``max_evaluations``, all are tried (``exhaustive``); otherwise each input
@@ -171,6 +171,7 @@ def formula_numbers(*formulas: object) -> tuple[float, ...]:
     return tuple(found)
 
 
+_PARAM = re.compile(r"\bP_(\w+)")  # a rubric parameter's defined name (layout.param_name)
 _NUMBER = re.compile(r"(?<![A-Za-z$\d.!:_])\d+(?:\.\d+)?(?![\d(])")
 
 
@@ -244,11 +245,18 @@ def check_equivalence(
             (i, u): _unique(_around(near, target.spec, i) + _spread(observed[i], max_values))
             for i, u in swept
         }
-        by_params: dict[str, int] = {}
+        # A filled case for each setting of the parameters the mutated formula names (a branch on
+        # P_period_mode is only swept under each mode), else for each setting at all.
+        named = sorted(set(_PARAM.findall(f"{formulas[0]} {formulas[1]}")))
         filled = [c for c in cases if any(c.units[0].values())]
+        by_named: dict[str, int] = {}
+        by_params: dict[str, int] = {}
         for b, base in enumerate(filled):
+            by_named.setdefault(repr([base.params.get(n) for n in named]), b)
             by_params.setdefault(repr(sorted(base.params.items())), b)
-        picked = list(by_params.values())[:bases]
+        picked = list(by_named.values()) if named else []
+        picked += [b for b in by_params.values() if b not in picked]
+        picked = picked[: max(bases, len(by_named) if named else 0)]
         combos = math.prod(len(v) for v in choices.values()) * len(picked)
         exhaustive = combos <= max_evaluations
         budget = max_evaluations + len(seen)
