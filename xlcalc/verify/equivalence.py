@@ -10,8 +10,9 @@ is compared
    (:mod:`xlcalc.verify.reads`: the inputs reached through its references, of every unit); then
 2. on a sweep of those inputs, from a filled case for each setting of the parameters the
    mutated formula names, and per other parameter setting up to ``bases`` in all. Each input's
-   values are: one step past each end of its range and a text (typed past validation), values at and around each number written in the mutated formula
-   (``E6>0`` → ``E6>1``: 0, 0.5, 0.99, 1, 1.01, 1.5, 2…), and up to ``max_values`` of the values
+   values are: one step past each end of its range and a text (typed past validation), values
+   at and around each number written in the mutated formula (``E6>0`` → ``E6>1``: 0, 0.5,
+   0.99, 1, 1.01, 1.5, 2…), and up to ``max_values`` of the values
    it took in the cases (blank included), spread over their range. When every combination of
    those values fits in ``max_evaluations``, all are tried (``exhaustive``); otherwise each input
    in turn, then random combinations of the same values up to the cap (``sampled``); a sweep
