@@ -3,65 +3,48 @@ own IF returns, for every kind of condition and branch."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+import formulas_values
 import numpy as np
 import pytest
 import schedula as sh
 from formulas.functions import Array, Error, get_functions
 from formulas.ranges import Ranges
+from formulas_values import observed, zero_d
 
 from xlcalc.engines.formulas_corrections import corrected_formulas
 from xlcalc.engines.formulas_if import branch_taken, taken_value
 from xlcalc.engines.formulas_scalar import scalar_shortcut
 
-
-def _cell(value: Any) -> np.ndarray:
-    return np.asarray([[value]], object).view(Array)
-
-
-def _zero_d(value: Any) -> np.ndarray:
-    out = np.empty((), object)
-    out[()] = value
-    return out.view(Array)
-
-
-def _shape(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        return (
-            type(value).__name__,
-            value.shape,
-            [(type(v).__name__, repr(v)) for v in value.ravel().tolist()],
-        )
-    return type(value).__name__, repr(value)
-
-
+cell = functools.partial(formulas_values.cell, array=True)  # a cell as a function result holds it
 NA = Error.errors["#N/A"]
 CONDITIONS = [
-    _cell(True),
-    _cell(False),
-    _cell(2.5),
-    _cell(0.0),
-    _cell(np.bool_(True)),
-    _cell(sh.EMPTY),  # a blank condition: false
-    _cell("是"),  # text: #VALUE!
-    _cell(NA),  # an error: that error
-    Ranges().push("'[book.xlsx]评分'!B4", _cell(1.0)),  # a cell reference
+    cell(True),
+    cell(False),
+    cell(2.5),
+    cell(0.0),
+    cell(np.bool_(True)),
+    cell(sh.EMPTY),  # a blank condition: false
+    cell("是"),  # text: #VALUE!
+    cell(NA),  # an error: that error
+    Ranges().push("'[book.xlsx]评分'!B4", cell(1.0)),  # a cell reference
 ]
 RANGE = np.asarray([[1.0, 2.0]], object).view(Array)  # a range: left to IF itself
 BRANCHES = [
-    _cell(3.5),
-    _cell("待填"),
-    _cell(True),
-    _cell(sh.EMPTY),  # a blank cell: 0
-    _cell(NA),
-    _zero_d(7.0),  # a constant sub-result
+    cell(3.5),
+    cell("待填"),
+    cell(True),
+    cell(sh.EMPTY),  # a blank cell: 0
+    cell(NA),
+    zero_d(7.0),  # a constant sub-result
     "",
     4,
     np.float64(0.25),
     np.bool_(False),
     np.asarray([[1.5]]),  # a float array
-    Ranges().push("'[book.xlsx]填报'!C6", _cell("甲")),
+    Ranges().push("'[book.xlsx]填报'!C6", cell("甲")),
     RANGE,
 ]
 
@@ -81,4 +64,4 @@ def test_taken_value_equals_formulas_if(cond: Any, branch: Any) -> None:
                 continue  # the lazy IF needs both branches to be one value: IF's shape is the range's
             # the lazy IF passes "" for the branch not taken
             lazy_x, lazy_y = (x, "") if taken == 1 else ("", y) if taken == 2 else (x, y)
-            assert _shape(value(taken, cond, lazy_x, lazy_y)) == _shape(if_fn(cond, x, y))
+            assert observed(value(taken, cond, lazy_x, lazy_y)) == observed(if_fn(cond, x, y))

@@ -11,13 +11,10 @@ import pytest
 import schedula as sh
 from formulas.functions import Array, Error, get_functions
 from formulas.ranges import Ranges
+from formulas_values import cell, observed, zero_d
 
 from xlcalc.engines.formulas_corrections import corrected_formulas
 from xlcalc.engines.formulas_scalar import faster_filter, ranges_shortcut, scalar_shortcut
-
-
-def _cell(value: Any) -> np.ndarray:
-    return np.asarray([[value]], object)
 
 
 def _function(name: str) -> Any:
@@ -25,29 +22,18 @@ def _function(name: str) -> Any:
     return fn["function"] if isinstance(fn, dict) else fn
 
 
-def _shape(value: Any) -> Any:
-    """What a caller can observe: the class, and each element's type and repr."""
-    if isinstance(value, np.ndarray):
-        return (
-            type(value).__name__,
-            value.shape,
-            [(type(v).__name__, repr(v)) for v in value.ravel().tolist()],
-        )
-    return type(value).__name__, repr(value)
-
-
 VALUE = Error.errors["#VALUE!"]
 ARGS: list[tuple[Any, ...]] = [
-    (_cell(1.0), _cell(True)),
-    (_cell(0.0), _cell(2)),
-    (_cell(True), _cell(False), _cell(True)),
-    (_cell(float("nan")),),
-    (_cell(np.float64(3.5)), _cell(np.bool_(True))),
-    (_cell("是"), _cell(True)),  # text: formulas' own rule
-    (_cell(sh.EMPTY), _cell(1.0)),  # a blank cell
-    (_cell(VALUE), _cell(1.0)),  # an error
+    (cell(1.0), cell(True)),
+    (cell(0.0), cell(2)),
+    (cell(True), cell(False), cell(True)),
+    (cell(float("nan")),),
+    (cell(np.float64(3.5)), cell(np.bool_(True))),
+    (cell("是"), cell(True)),  # text: formulas' own rule
+    (cell(sh.EMPTY), cell(1.0)),  # a blank cell
+    (cell(VALUE), cell(1.0)),  # an error
     (np.asarray([[1.0, 0.0]], object),),  # a range
-    (_cell(sh.EMPTY),),
+    (cell(sh.EMPTY),),
     (1.0, True),  # plain values (constants in a formula)
 ]
 
@@ -61,22 +47,22 @@ def test_ranges_shortcut_equals_the_function(name: str, args: tuple[Any, ...]) -
         pytest.skip(f"{name} is not a one-output ranges wrapper")
     if name.startswith("IS") and len(args) != 1:
         args = args[:1]
-    assert _shape(fast(*args)) == _shape(fn(*args))
+    assert observed(fast(*args)) == observed(fn(*args))
 
 
 def test_and_or_on_numbers_skip_formulas_path() -> None:
     fast = ranges_shortcut(_function("AND"))
     assert fast is not None
-    out = fast(_cell(1.0), _cell(0.0))
+    out = fast(cell(1.0), cell(0.0))
     assert type(out) is np.bool_ and not out
 
 
 def test_ranges_are_read_as_their_values(tmp_path: Any) -> None:
-    rng = Ranges().push("A1:A1", _cell(2.0))
+    rng = Ranges().push("A1:A1", cell(2.0))
     fn = _function("ISNUMBER")
     fast = ranges_shortcut(fn)
     assert fast is not None
-    assert _shape(fast(rng)) == _shape(fn(rng))
+    assert observed(fast(rng)) == observed(fn(rng))
 
 
 def test_other_functions_are_left_alone() -> None:
@@ -84,30 +70,24 @@ def test_other_functions_are_left_alone() -> None:
     assert faster_filter(len) is len
 
 
-def _zero_d(value: Any) -> np.ndarray:
-    out = np.empty((), object)
-    out[()] = value
-    return out.view(Array)
-
-
 # Arguments as the fast plan meets them: cells (1×1), constants of the formula (Python scalars),
 # results of functions on constants (0-d arrays, numpy scalars), mixed.
 SCALAR_ARGS: list[tuple[Any, ...]] = [
-    (_cell(2.5), _cell(1.0)),
+    (cell(2.5), cell(1.0)),
     (10, 8.0),  # both constants: formulas answers a 0-d array
-    (_zero_d(2.0), 3),
-    (_cell(7.0), _zero_d(2.0)),
-    (_zero_d(sh.EMPTY), _cell(1.0)),
+    (zero_d(2.0), 3),
+    (cell(7.0), zero_d(2.0)),
+    (zero_d(sh.EMPTY), cell(1.0)),
     (np.bool_(True), "是"),
-    (_cell(sh.EMPTY), 0.5),
-    (_cell("甲"), _zero_d("乙")),
-    (_cell(VALUE), 1),
+    (cell(sh.EMPTY), 0.5),
+    (cell("甲"), zero_d("乙")),
+    (cell(VALUE), 1),
     (np.float64(0.1), np.int64(3)),
-    (_cell(1.0), np.float64(0.5)),
-    (np.bool_(False), _cell(2.0)),
-    (_cell("甲"), _cell(sh.EMPTY)),  # a blank beside a text: "" for & and the comparisons
-    (_cell(sh.EMPTY), _cell(sh.EMPTY)),
-    (_cell(sh.EMPTY), _zero_d(0.0)),
+    (cell(1.0), np.float64(0.5)),
+    (np.bool_(False), cell(2.0)),
+    (cell("甲"), cell(sh.EMPTY)),  # a blank beside a text: "" for & and the comparisons
+    (cell(sh.EMPTY), cell(sh.EMPTY)),
+    (cell(sh.EMPTY), zero_d(0.0)),
 ]
 SCALAR_FUNCTIONS = ["+", "-", "*", "/", "=", "<>", "<", ">=", "&", "ROUND", "INT", "ABS", "IF", "TEXT", "MOD"]
 
@@ -135,26 +115,26 @@ def test_scalar_shortcut_equals_the_function(name: str, args: tuple[Any, ...]) -
         elif name == "IF":
             args = (args[0], *args, "否")[:3]
         with np.errstate(divide="ignore", invalid="ignore"):
-            assert _shape(fast(*args)) == _shape(fn(*args))
+            assert observed(fast(*args)) == observed(fn(*args))
 
 
 def _ranges_state(r: Ranges) -> Any:
     return (
         [dict(x) for x in r.ranges],
         {k: (dict(rng), type(v).__name__, v.shape, v.ravel().tolist()) for k, (rng, v) in r.values.items()},
-        _shape(r.value),
+        observed(r.value),
     )
 
 
 @pytest.mark.parametrize(
     "value",
     [
-        _cell(2.5).view(Array),
+        cell(2.5).view(Array),
         np.asarray([["是"]], object).view(Array),
-        _cell(True),  # a plain ndarray: formulas' own path
+        cell(True),  # a plain ndarray: formulas' own path
         3.0,
         "待填",
-        _zero_d(1.0),
+        zero_d(1.0),
     ],
     ids=["Array", "text Array", "ndarray", "number", "text", "0-d"],
 )

@@ -89,33 +89,25 @@ def test_concat_shortcut_equals_a_chain_of_amp() -> None:
     import functools
     import itertools
 
+    import formulas_values
     from formulas.functions import Array
     from formulas.functions.operators import OPERATORS
     from formulas.ranges import Ranges
+    from formulas_values import observed, zero_d
 
     from xlcalc.engines.formulas_corrections import corrected_formulas
     from xlcalc.engines.formulas_scalar import scalar_shortcut
     from xlcalc.engines.formulas_text import concat_shortcut
 
-    def cell(v: Any) -> np.ndarray:
-        return np.asarray([[v]], object).view(Array)
-
-    def zero_d(v: Any) -> np.ndarray:
-        out = np.empty((), object)
-        out[()] = v
-        return out.view(Array)
-
-    def observed(v: Any) -> Any:
-        if isinstance(v, np.ndarray):
-            return type(v).__name__, v.shape, [(type(x).__name__, repr(x)) for x in v.ravel().tolist()]
-        return type(v).__name__, repr(v)
+    def one(v: Any) -> np.ndarray:
+        return formulas_values.cell(v, array=True)
 
     kinds = [
-        cell(2.63),
-        cell("甲"),
-        cell(sh.EMPTY),
-        cell(True),
-        cell(Error.errors["#N/A"]),
+        one(2.63),
+        one("甲"),
+        one(sh.EMPTY),
+        one(True),
+        one(Error.errors["#N/A"]),
         zero_d(0.1 + 0.2),
         zero_d(sh.EMPTY),
         "乙",
@@ -123,7 +115,7 @@ def test_concat_shortcut_equals_a_chain_of_amp() -> None:
         np.float64(1.5),
         np.bool_(False),
         Error.errors["#VALUE!"],
-        Ranges().push("'[book.xlsx]A'!B4", cell(7.0)),
+        Ranges().push("'[book.xlsx]A'!B4", one(7.0)),
         np.asarray([[1.0, 2.0]], object).view(Array),  # a range
         np.asarray([[4.5]]),  # a float array
     ]
