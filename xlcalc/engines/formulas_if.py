@@ -14,13 +14,13 @@ from typing import Any
 
 import numpy as np
 
+from .formulas_scalar import NOT_ONE, element_reader
+
 __all__ = ["branch_taken", "taken_value"]
 
 # IF's answer to these two texts says which branch it takes
 _TAKE_X, _TAKE_Y = "\x00xlcalc-if-true", "\x00xlcalc-if-false"
 _TRUTHY = (bool, int, float, np.bool_, np.float64, np.int64)
-_PLAIN = frozenset({float, int, bool, str})
-_NUMPY_SCALARS = frozenset({np.bool_, np.float64, np.int64})
 
 
 def branch_taken(if_fn: Callable[..., Any]) -> Callable[[Any], int]:
@@ -53,31 +53,15 @@ def taken_value(if_fn: Callable[..., Any]) -> Callable[[int, Any, Any, Any], Any
     """
     import schedula as sh
     from formulas.functions import Array
-    from formulas.ranges import Ranges
 
-    EMPTY, ndarray, obj = sh.EMPTY, np.ndarray, object
-
-    def element(v: Any) -> Any:
-        if isinstance(v, Ranges):
-            v = v.value
-        t = type(v)
-        if t in _PLAIN:
-            return v
-        if t in _NUMPY_SCALARS:
-            return v.item()
-        if isinstance(v, ndarray) and v.shape in ((1, 1), ()):
-            e = (v if v.dtype == obj else v.astype(obj))[(0, 0) if v.shape else ()]
-            if e is EMPTY:
-                return 0
-            return None if isinstance(e, ndarray) else e  # (an array in a cell: IF decides)
-        return None
+    EMPTY, obj, element = sh.EMPTY, object, element_reader()
 
     def value(taken: int, cond: Any, x: Any, y: Any) -> Any:
         if taken == 1 or taken == 2:
-            e = element(x if taken == 1 else y)
-            if e is not None:
+            e, _ = element(x if taken == 1 else y)
+            if e is not NOT_ONE:
                 out = Array((1, 1), obj)
-                out[0, 0] = e
+                out[0, 0] = 0 if e is EMPTY else e
                 return out
         return if_fn(cond, x, y)
 

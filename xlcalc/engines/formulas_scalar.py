@@ -18,12 +18,47 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["faster_filter", "faster_replace_empty", "ranges_shortcut", "scalar_shortcut"]
+__all__ = [
+    "NOT_ONE",
+    "element_reader",
+    "faster_filter",
+    "faster_replace_empty",
+    "ranges_shortcut",
+    "scalar_shortcut",
+]
 
 _PLAIN = (float, int, bool, str)
 
 
 _NUMPY_SCALARS = frozenset({np.bool_, np.float64, np.int64})
+
+
+NOT_ONE = object()  # what element_reader gives for an argument that is not one value
+
+
+def element_reader() -> Callable[[Any], tuple[Any, bool]]:
+    """``element(v)``: the element a one-value argument holds, as ``np.vectorize`` hands it to a
+    function's body next to a 1×1 argument (a numpy scalar as its Python value, a blank as
+    ``sh.EMPTY``), and whether the argument was 1×1; ``NOT_ONE`` for a range or an array held
+    in a cell. For shortcuts that build a result from their arguments' elements (IF, ``&``)."""
+    from formulas.ranges import Ranges
+
+    ndarray, obj = np.ndarray, object
+
+    def element(v: Any) -> tuple[Any, bool]:
+        if isinstance(v, Ranges):
+            v = v.value
+        t = type(v)
+        if t in _PLAIN:
+            return v, False
+        if t in _NUMPY_SCALARS:
+            return v.item(), False
+        if isinstance(v, ndarray) and v.shape in ((1, 1), ()):
+            e = (v if v.dtype == obj else v.astype(obj))[(0, 0) if v.shape else ()]
+            return (NOT_ONE, False) if isinstance(e, ndarray) else (e, bool(v.shape))
+        return NOT_ONE, False
+
+    return element
 
 
 @functools.cache

@@ -16,6 +16,7 @@ import numpy as np
 from xlcalc.xlruntime import excel_round, number_text
 
 from .formulas_patches import Patches
+from .formulas_scalar import element_reader
 
 _REAL_TYPES = frozenset({int, float, np.float64, np.int64})
 _NOT_REAL_TYPES = frozenset({bool, np.bool_, str})
@@ -233,9 +234,8 @@ def concat_shortcut(amp: Callable[..., Any]) -> Callable[..., Any]:
     import schedula as sh
     from formulas.functions import Array, XlError
     from formulas.functions import operators as fops
-    from formulas.ranges import Ranges
 
-    EMPTY, ndarray, obj = sh.EMPTY, np.ndarray, object
+    EMPTY, obj, element = sh.EMPTY, object, element_reader()
     plain = frozenset({float, int, bool, str, np.float64, np.int64, np.bool_})
 
     def chained(args: tuple[Any, ...]) -> Any:
@@ -245,18 +245,11 @@ def concat_shortcut(amp: Callable[..., Any]) -> Callable[..., Any]:
         elems = []
         seen_array = False
         for v in args:
-            if isinstance(v, Ranges):
-                v = v.value
-            if type(v) in plain:
-                elems.append(v)
-            elif isinstance(v, ndarray) and v.shape in ((1, 1), ()) and v.dtype == obj:
-                e = v[(0, 0) if v.shape else ()]
-                if type(e) not in plain and e is not EMPTY and not isinstance(e, XlError):
-                    return chained(args)
-                elems.append("" if e is EMPTY else e)
-                seen_array = seen_array or bool(v.shape)
-            else:
-                return chained(args)
+            e, one_cell = element(v)
+            if type(e) not in plain and e is not EMPTY and not isinstance(e, XlError):
+                return chained(args)  # a range, or an odd element
+            elems.append("" if e is EMPTY else e)
+            seen_array = seen_array or one_cell
         try:
             error = next((e for e in elems if isinstance(e, XlError)), None)
             text = error if error is not None else "".join(fops._str(e) for e in elems)
