@@ -86,10 +86,9 @@ def index_shortcut(fn: Any) -> Callable[..., Any] | None:
                 row, col = 1, row
             else:
                 return None
-        if a == 1 and (_blank(row) or _blank(col)):
-            return np.asarray([[value_error]], object)  # xindex raises; formulas' wrapper says so
-        if a == 1 and _not_whole_text(row, col):
-            # the 单位评分表 view's row is "" until a unit is picked: int("") raises in _index
+        if a == 1 and (_blank(row) or _blank(col) or _not_whole_text(row, col)):
+            # xindex raises (a blank index; the 单位评分表 view's row is "" until a unit is
+            # picked and int("") fails); formulas' wrapper says #VALUE!
             return np.asarray([[value_error]], object)
         r, c = _whole(row), _whole(col)
         if r is None or c is None or a != 1:

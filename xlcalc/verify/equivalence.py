@@ -255,9 +255,8 @@ def check_equivalence(
         for b, base in enumerate(filled):
             by_named.setdefault(repr([base.params.get(n) for n in named]), b)
             by_params.setdefault(repr(sorted(base.params.items())), b)
-        picked = list(by_named.values()) if named else []
-        picked += [b for b in by_params.values() if b not in picked]
-        picked = picked[: max(bases, len(by_named) if named else 0)]
+        first = list(by_named.values()) if named else []
+        picked = (first + [b for b in by_params.values() if b not in first])[: max(bases, len(first))]
         combos = math.prod(len(v) for v in choices.values()) * len(picked)
         exhaustive = combos <= max_evaluations
         budget = max_evaluations + len(seen)
