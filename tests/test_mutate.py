@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from conftest import ANQING, ROOT
 
-from xlcalc.verify.mutate import Mutant, mutations, run_mutants, sample
+from xlcalc.verify.mutate import Mutant, block_rows, candidate_mutants, mutations, run_mutants, sample
 from xlcalc.verify.target import load_target
 
 MUTATION_CASES = [
@@ -33,6 +33,29 @@ def test_sample_spreads_over_operators():
     ms = [Mutant(op, "s", f"A{k}", "=1", "=2") for op in ("comparison", "constant") for k in range(10)]
     picked = sample(ms, 6, seed=1)
     assert sorted(m.operator for m in picked) == ["comparison"] * 3 + ["constant"] * 3
+
+
+def test_a_mutant_goes_down_its_block_translated_to_each_row():
+    m = Mutant(
+        "constant", "评分", "C4", "=IF(B4>=2,'填报'!D4,$E$4)", "=IF(B4>=3,'填报'!D4,$E$4)", ("C5", "C6")
+    )
+    assert m.edits() == [
+        ("C4", "=IF(B4>=3,'填报'!D4,$E$4)"),
+        ("C5", "=IF(B5>=3,'填报'!D5,$E$4)"),
+        ("C6", "=IF(B6>=3,'填报'!D6,$E$4)"),
+    ]
+    assert Mutant("overwrite", "评分", "C4", "=B4", 2.0, ("C5",)).edits() == [("C4", 2.0), ("C5", 2.0)]
+    assert "及以下2行同样" in m.describe()
+
+
+def test_block_rows_are_the_units_rows_holding_the_same_formula(tmp_path):
+    """安庆's ten units: each formula of the first unit's row is written down the other nine; a
+    one-unit form has no block below its cells."""
+    anqing = load_target(ANQING, tmp_path)
+    assert block_rows(anqing, "扣分说明", "AK4") == tuple(f"AK{r}" for r in range(5, 14))
+    assert {len(m.rows) for m in candidate_mutants(anqing, {})} == {9}
+    form = load_target(ROOT / "rubric_specs" / "ezhou_2021_pufa.yaml", tmp_path)
+    assert {m.rows for m in candidate_mutants(form, {})} == {()}
 
 
 @pytest.mark.engine

@@ -2,9 +2,9 @@
 
 A mutant the verifier did not kill is either *equivalent* (it computes the same values as the
 original everywhere) or a gap in the verifier. The check runs the original and the mutant side
-by side in the formulas engine (fast plan) and compares the mutated cell. That is enough: every
-other formula is the same in both, so where the mutated cell agrees every cell agrees. The cell
-is compared
+by side in the formulas engine (fast plan) and compares the mutated cells (the first and the
+rows of its block edited alike). That is enough: every other formula is the same in both, so
+where the mutated cells agree every cell agrees. They are compared
 
 1. on every case the verifier ran, once per distinct set of values of the inputs the cell reads
    (:mod:`xlcalc.verify.reads`: the inputs reached through its references, of every unit); then
@@ -186,10 +186,12 @@ def check_equivalence(
     bases: int = 2,
     max_evaluations: int = 300,
     reference: Reference | None = None,
+    rows: tuple[str, ...] = (),
 ) -> Equivalence:
     """Compare the original workbook and a mutant at ``cell`` (sheet, A1), whose formula was
-    ``formulas[0]`` and is ``formulas[1]`` in the mutant, on the cases and a sweep of the inputs
-    the cell reads (see module doc). ``max_evaluations`` bounds the sweep, not the cases.
+    ``formulas[0]`` and is ``formulas[1]`` in the mutant, and at ``rows`` (more A1 cells of the
+    sheet edited alike), on the cases and a sweep of the inputs the cell reads (see module doc).
+    ``max_evaluations`` bounds the sweep, not the cases.
 
     Pass the same ``reference`` to every check of one run with the same ``cases``.
     """
@@ -197,9 +199,8 @@ def check_equivalence(
     ref = reference if reference is not None else Reference(target)
     mutant = FormulasEngine().open(mutant_path)
     runner = Runner(target, mutant, "formulas", Path("."))
-    sheet, addr = cell
-    r, c = _row_col(addr)
-    node = mutant._node(mutant._title(sheet), r, c)
+    sheet, first = cell
+    nodes = {addr: mutant._node(mutant._title(sheet), *_row_col(addr)) for addr in (first, *rows)}
     read = ref.reads.of_formula(sheet, formulas[0]) | ref.reads.of_formula(sheet, formulas[1])
     near = formula_numbers(*formulas)
     lay = target.layout
@@ -207,17 +208,19 @@ def check_equivalence(
 
     def compare(label: str, units: list[dict[str, Any]], params: dict[str, Any]) -> str:
         nonlocal evaluations
-        rows = [
+        normalized = [
             target.scorer.normalize(UnitInputs(n, u), keep_invalid=True)
             for n, u in zip(target.units, units, strict=True)
         ]
-        write = partial(Runner.write_case, rows=rows, params=params)
-        before = (ref.values(label, write).get(node) or [[None]])[0][0]
+        write = partial(Runner.write_case, rows=normalized, params=params)
+        original = ref.values(label, write)
         evaluations += 1
         write(runner)
-        after = mutant.read(sheet, addr)[0][0]
-        if _differs([[before]], [[after]]):
-            return f"{sheet}!{addr}：原工作簿 {_to_python(before)!r}，变异 {after!r}（{label}）"
+        for addr, node in nodes.items():
+            before = (original.get(node) or [[None]])[0][0]
+            after = mutant.read(sheet, addr)[0][0]
+            if _differs([[before]], [[after]]):
+                return f"{sheet}!{addr}：原工作簿 {_to_python(before)!r}，变异 {after!r}（{label}）"
         return ""
 
     def verdict(equivalent: bool, how: str, evidence: str = "") -> Equivalence:

@@ -2,9 +2,12 @@
 
 Mutants are made the way people break spreadsheets: a comparison flipped, a constant changed, a
 reference shifted by a row or a column, a floor or cap removed, a formula overwritten by a number.
-Each mutant is one edited cell (the first unit's cell of a formula block), edited at token level
-with openpyxl's formula tokenizer. A mutant is killed when the verifier reports a mismatch; the
-ones that survive are listed so a person can judge whether they are equivalent (change nothing).
+Each mutant is one formula edited at token level with openpyxl's formula tokenizer. Where the
+formula is one row of a block written down every unit's row (the ranked layouts), the edit goes
+down the whole block, translated to each row as the compiler writes it: a drift of the compiler
+changes every row alike. (One row edited alone, as a clerk might, is what the returned-file check
+reports as a formula "被修改或覆盖" against the template.) A mutant is killed when the verifier
+reports a mismatch; the ones that survive are checked for equivalence (they change nothing).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 from openpyxl.formula.tokenizer import Token, Tokenizer
+from openpyxl.formula.translate import Translator
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
 
 from xlcalc.engines import Book
@@ -40,9 +44,22 @@ class Mutant:
     cell: str
     original: str
     mutated: str | float
+    # the other rows of the cell's block (same sheet), edited alike
+    rows: tuple[str, ...] = ()
 
     def describe(self) -> str:
-        return f"[{self.operator}] {self.sheet}!{self.cell}: {self.original}  →  {self.mutated}"
+        down = f"（及以下{len(self.rows)}行同样）" if self.rows else ""
+        return f"[{self.operator}] {self.sheet}!{self.cell}{down}: {self.original}  →  {self.mutated}"
+
+    def edits(self) -> list[tuple[str, str | float]]:
+        """(A1 address, new content) of every edited cell: the first, then each row of its block."""
+        out: list[tuple[str, str | float]] = [(self.cell, self.mutated)]
+        for addr in self.rows:
+            new = self.mutated
+            if isinstance(new, str):
+                new = Translator(new, origin=self.cell).translate_formula(addr)
+            out.append((addr, new))
+        return out
 
 
 @dataclass
@@ -140,17 +157,18 @@ def _drop_bound(items: list[Token], i: int) -> list[Token] | None:
 
 
 def candidate_mutants(target: Target, expected_first: dict[tuple[str, str], object]) -> list[Mutant]:
-    """All mutants of the first cell of every formula block."""
+    """All mutants of the first cell of every formula block, each edited down its block."""
     out: list[Mutant] = []
     for (sheet, addr), formula in sorted(target.formulas.items()):
         if sheet == FORMULA_SHEET or not _first_unit_cell(target, addr):
             continue
+        rows = block_rows(target, sheet, addr)
         for op, mutated in mutations(formula):
             if mutated != formula:
-                out.append(Mutant(op, sheet, addr, formula, mutated))
+                out.append(Mutant(op, sheet, addr, formula, mutated, rows))
         value = expected_first.get((sheet, addr))
         if value is not None:
-            out.append(Mutant("overwrite", sheet, addr, formula, value))  # type: ignore[arg-type]
+            out.append(Mutant("overwrite", sheet, addr, formula, value, rows))  # type: ignore[arg-type]
     return out
 
 
@@ -159,6 +177,22 @@ def _first_unit_cell(target: Target, addr: str) -> bool:
         return True
     _, row = coordinate_from_string(addr)
     return row == FIRST_ROW
+
+
+def block_rows(target: Target, sheet: str, addr: str) -> tuple[str, ...]:
+    """The cells below ``addr`` in the other units' rows that hold its formula translated to
+    their row (a ranked layout's block); none in a one-unit form."""
+    if not target.layout.ranked:
+        return ()
+    formula = target.formulas[(sheet, addr)]
+    col, first = coordinate_from_string(addr)
+    out = []
+    for unit in range(1, target.layout.n_units):
+        below = f"{col}{first + unit}"
+        text = target.formulas.get((sheet, below))
+        if text is not None and text == Translator(formula, origin=addr).translate_formula(below):
+            out.append(below)
+    return tuple(out)
 
 
 def sample(mutants: list[Mutant], limit: int, seed: int) -> list[Mutant]:
@@ -190,7 +224,8 @@ def sample(mutants: list[Mutant], limit: int, seed: int) -> list[Mutant]:
 
 def write_mutant(src: Path, mutant: Mutant, dst: Path) -> None:
     wb = load_workbook(src)
-    wb[mutant.sheet][mutant.cell].value = mutant.mutated
+    for addr, new in mutant.edits():
+        wb[mutant.sheet][addr].value = new
     wb.save(dst)
 
 
@@ -291,6 +326,7 @@ def _run_each(
                 ordered,
                 max_evaluations=equivalence_evaluations,
                 reference=reference,
+                rows=m.rows,
             )
             if verdict.equivalent:
                 report.equivalent.append((m, verdict))
