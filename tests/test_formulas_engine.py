@@ -205,6 +205,25 @@ def test_one_evaluation_per_write_batch(book: FormulasBook, monkeypatch: pytest.
     assert len(calls) == 2
 
 
+@pytest.mark.parametrize("enabled_before", [True, False])
+def test_the_cyclic_collector_is_paused_during_a_recalculation_only(
+    book: FormulasBook, monkeypatch: pytest.MonkeyPatch, enabled_before: bool
+) -> None:
+    import gc
+
+    during = []
+    owner, name = (book.plan, "run") if book.plan is not None else (book.model, "calculate")
+    real = getattr(owner, name)
+    monkeypatch.setattr(owner, name, lambda *a, **k: during.append(gc.isenabled()) or real(*a, **k))
+    (gc.enable if enabled_before else gc.disable)()
+    try:
+        book.write("填报", "B2", [[1]])
+        book.recalc()
+        assert during == [False] and gc.isenabled() is enabled_before
+    finally:
+        gc.enable()
+
+
 def test_write_outside_the_model_rebuilds(book: FormulasBook) -> None:
     book.write("填报", "B2", [[1]])
     assert book.read("评分", "H4") == [[1.0]]  # SUM(填报!B2:B50)
