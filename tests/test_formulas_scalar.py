@@ -88,6 +88,9 @@ SCALAR_ARGS: list[tuple[Any, ...]] = [
     (cell("甲"), cell(sh.EMPTY)),  # a blank beside a text: "" for & and the comparisons
     (cell(sh.EMPTY), cell(sh.EMPTY)),
     (cell(sh.EMPTY), zero_d(0.0)),
+    (cell(1e308), 1e308),  # a sum or product past the largest float: #NUM!, not inf
+    (cell(True), cell(False)),  # booleans: a comparison's result is checked as a number too
+    (cell(-1e308), cell(1e308)),
 ]
 SCALAR_FUNCTIONS = ["+", "-", "*", "/", "=", "<>", "<", ">=", "&", "ROUND", "INT", "ABS", "IF", "TEXT", "MOD"]
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -143,6 +144,10 @@ def _direct_eval(safe_eval: Any) -> Callable[..., Any]:
 
     value_error = Error.errors["#VALUE!"]
     quiet = _quiet_types()
+    # convert_nan is ``value if np.isfinite(value) else default``: on a Python float or bool
+    # (a comparison's result), math's isfinite gives the same answer in a tenth of the time
+    (not_finite,) = convert_nan.__defaults__ or (None,)
+    finite = math.isfinite
 
     def direct(*vals: Any) -> Any:
         for v in vals:
@@ -151,7 +156,10 @@ def _direct_eval(safe_eval: Any) -> Callable[..., Any]:
         try:
             r = convert_noshp(func(*input_parser(*vals)))
             if check_nan and not isinstance(r, (XlError, str)):
-                r = convert_nan(r)
+                if type(r) in (float, bool) and not_finite is not None:
+                    r = r if finite(r) else not_finite
+                else:
+                    r = convert_nan(r)
         except FoundError as ex:
             r = ex.err
         except (ValueError, TypeError):
