@@ -48,6 +48,7 @@ import numpy as np
 
 from xlcalc.xlruntime import excel_round
 
+from .formulas_criteria import single_condition
 from .formulas_patches import Correction, Patches, Switch
 from .formulas_scalar import faster_replace_empty
 from .formulas_text import (
@@ -306,8 +307,10 @@ def _criteria(p: Patches, e: Any) -> None:
 
 def _speed_only(p: Patches, e: Any) -> None:
     """Speed only (same answers): replace_empty without numpy's `in` test on single values; the
-    criteria's text → number conversion remembered (formulas_text.memo_text2num)."""
+    criteria's text → number conversion remembered (formulas_text.memo_text2num); the criteria
+    functions without a vectorizer around one condition (formulas_criteria)."""
     p.attr(e.ffunc, "text2num", memo_text2num(e.ffunc._text2num))
+    p.item(e.ffunc.__dict__, "_xfilter", single_condition(e.ffunc.__dict__["_xfilter"]))
     replace_empty = e.replace_empty
 
     fast_replace_empty = faster_replace_empty(replace_empty)
