@@ -1,10 +1,11 @@
 """The mutation table: per template, mutants killed / equivalent / survived (non-equivalent).
 
-Each mutant breaks one formula cell; the verifier runs on it (LibreOffice by default) until the
+Each mutant breaks one formula (down its block of unit rows in a ranked layout); the verifier runs on it (LibreOffice by default) until the
 first mismatch; survivors are checked for equivalence in the formulas engine (see
 xlcalc/verify/equivalence.py). The full set is the default; CI runs a sampled subset.
 Usage: python bench/mutation_table.py [--mutants N] [--cases N] [--engine libreoffice|formulas] [--only NAME]
-       [--evaluations N]
+       [--evaluations N] [--seed S]
+``--seed`` picks another sample of mutants (and of cases) when ``--mutants`` is below the full set.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ def main() -> None:
         default=300,
         help="equivalence check: evaluations of the input sweep, at most (the cases are replayed too)",
     )
+    ap.add_argument("--seed", type=int, default=1, help="the sample of mutants and the cases")
     args = ap.parse_args()
     engine = get_engine(args.engine)
     ok, why = engine.available()
@@ -50,7 +52,7 @@ def main() -> None:
                 args.engine,
                 args.mutants,
                 args.cases,
-                1,
+                args.seed,
                 tmp / path.stem,
                 equivalence_evaluations=args.evaluations,
             )
