@@ -324,3 +324,28 @@ def test_numbers_are_probed_one_step_past_their_range_unvalidated():
     reviewed = {u.get("h2_reviewed") for c in cases for u in c.units}
     inp = next(i for i in spec.inputs if i.id == "h2_reviewed")
     assert {inp.lo - 1, inp.hi + 1, "无"} <= reviewed  # kept as typed, not replaced by a valid value
+
+
+HUIDONG = ROOT / "rubric_specs" / "huidong_2020_2022.yaml"
+
+
+def test_numbers_are_probed_at_each_end_of_their_range_within_a_full_run():
+    """A validity bound flipped (惠东 closure_2020 <=5 → <5) shows only at the end itself."""
+    spec = load_spec(HUIDONG)
+    cases = list(CaseGenerator(spec, 1, seed=2).cases(1000))
+    seen = {(k, v) for c in cases if not c.params for u in c.units for k, v in u.items()}
+    ends = {(i.id, float(e)) for i in spec.inputs if i.is_number and not i.is_list for e in (i.lo, i.hi)}
+    assert ("closure_2020", 5.0) in ends and ends <= seen
+
+
+def test_values_past_validation_are_also_typed_into_an_otherwise_empty_row():
+    """Two inputs invalid at once: the "、" between their names in the 待填 text turns on both."""
+    spec = load_spec(HUIDONG)
+    units = [u for c in CaseGenerator(spec, 1, seed=2).cases(1000) for u in c.units]
+    alone = [
+        u
+        for u in units
+        if u.get("funds_arrived") == -1.0
+        and all(v is None for k, v in u.items() if k != "funds_arrived" and not isinstance(v, list))
+    ]
+    assert alone, "funds_arrived = -1 in a row otherwise blank"

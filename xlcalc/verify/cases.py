@@ -240,6 +240,22 @@ class CaseGenerator:
         past = [{inp.id: v} for inp in self.spec.inputs for v in past_validation(inp)]
         self._past_validation = {id(p) for p in past}
         groups[("past",)] = [(p, {}) for p in past]
+        # ... and in a row left otherwise empty: the 待填 text then names every input, and the
+        # "、" before or after the invalid one turns on its validity test (a bound there reading
+        # the next column showed only with two inputs invalid at once).
+        empty = {inp.id: [] if inp.is_list else None for inp in self.spec.inputs}
+        alone = [{**empty, **p} for p in past]
+        self._past_validation |= {id(p) for p in alone}
+        groups[("past_alone",)] = [(p, {}) for p in alone]
+        # Each number at each end of its range (valid): a validity bound flipped (<=5 → <5)
+        # shows there only.
+        groups[("ends",)] = [
+            ({inp.id: float(end)}, {})
+            for inp in self.spec.inputs
+            if inp.is_number and not inp.is_list
+            for end in (inp.lo, inp.hi)
+            if end is not None
+        ]
         # Each input blank alone: its 待填 text names it alone, and display cells that guard
         # against a blank (执行率 without an 执行数) turn.
         groups[("blank",)] = [({inp.id: [] if inp.is_list else None}, {}) for inp in self.spec.inputs]
@@ -324,7 +340,7 @@ class CaseGenerator:
             made += 1
 
 
-_OWN_GROUPS = ("zero", "audit", "past", "blank")
+_OWN_GROUPS = ("zero", "audit", "past", "past_alone", "ends", "blank")
 
 
 def _round_robin(queues: list[list[Any]]) -> list[Any]:
