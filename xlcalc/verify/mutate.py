@@ -5,7 +5,7 @@ reference shifted by a row or a column, a floor or cap removed, a formula overwr
 Each mutant is one formula edited at token level with openpyxl's formula tokenizer. Where the
 formula is one row of a block written down every unit's row (the ranked layouts), the edit goes
 down the whole block, translated to each row as the compiler writes it: a drift of the compiler
-changes every row alike. (One row edited alone, as a clerk might, is what the returned-file check
+changes every row alike. (One row edited alone, as a clerk might, is what `xlcalc check`
 reports as a formula "被修改或覆盖" against the template.) A mutant is killed when the verifier
 reports a mismatch; the ones that survive are checked for equivalence (they change nothing).
 """
