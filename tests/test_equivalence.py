@@ -109,3 +109,28 @@ def test_random_combinations_find_what_one_at_a_time_cannot(tmp_path: Path) -> N
     )
     assert not verdict.equivalent
     assert verdict.evidence.count("=") >= 3, verdict.evidence  # found by a combination of all three inputs
+
+
+ANQING = Path(__file__).resolve().parent.parent / "templates" / "anqing_2023.xlsx"
+
+
+@pytest.mark.engine
+def test_every_row_of_an_edited_block_is_compared(tmp_path: Path) -> None:
+    """A mutant of a ranked layout edits its block of unit rows; a difference in any row, not
+    only the first, makes it non-equivalent (here only the second unit's row is changed)."""
+    target = load_target(ANQING)
+    original = target.formulas[("扣分说明", "AK5")]
+    mutated = original.replace("<=10000", "<=10001")
+    assert mutated != original
+    mutant = tmp_path / "mutant.xlsx"
+    write_mutant(ANQING, Mutant("constant", "扣分说明", "AK5", original, mutated), mutant)
+    cases = list(CaseGenerator(target.spec, 10, seed=1).cases(3, target.scorer))
+    cases[-1].units[1]["h2_excellent"] = 10001.0  # 扣分说明!AK5 reads it (填报!Z5): past the bound
+    first = target.formulas[("扣分说明", "AK4")]
+    kwargs: dict[str, Any] = {"max_evaluations": 0}  # the cases alone: a sweep of 安庆 takes minutes
+    alone = check_equivalence(target, mutant, ("扣分说明", "AK4"), (first, first), cases, **kwargs)
+    assert alone.equivalent  # the first row is untouched
+    verdict = check_equivalence(
+        target, mutant, ("扣分说明", "AK4"), (first, first), cases, rows=("AK5",), **kwargs
+    )
+    assert not verdict.equivalent and verdict.evidence.startswith("扣分说明!AK5：原工作簿"), verdict.evidence
