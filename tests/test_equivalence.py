@@ -134,3 +134,26 @@ def test_every_row_of_an_edited_block_is_compared(tmp_path: Path) -> None:
         target, mutant, ("扣分说明", "AK4"), (first, first), cases, rows=("AK5",), **kwargs
     )
     assert not verdict.equivalent and verdict.evidence.startswith("扣分说明!AK5：原工作簿"), verdict.evidence
+
+
+HUIDONG = Path(__file__).resolve().parent.parent / "templates" / "huidong_2020_2022.xlsx"
+
+
+@pytest.mark.engine
+def test_each_setting_of_a_named_parameter_is_swept_even_if_no_case_used_it(tmp_path: Path) -> None:
+    """A constant changed in the branch of 惠东's pooled period mode differs only under that
+    mode; a short run whose cases all kept the default must not call it equivalent."""
+    target = load_target(HUIDONG)
+    original = target.formulas[("中间计算", "D74")]
+    mutated = original.replace('一次",10-D73', '一次",11-D73')
+    assert mutated != original
+    mutant = tmp_path / "mutant.xlsx"
+    write_mutant(HUIDONG, Mutant("constant", "中间计算", "D74", original, mutated), mutant)
+    cases = list(CaseGenerator(target.spec, 1, seed=1).cases(4, target.scorer))
+    for case in cases:
+        case.params = {}  # every case under the default (per-year) mode
+    verdict = check_equivalence(
+        target, mutant, ("中间计算", "D74"), (original, mutated), cases, max_evaluations=200
+    )
+    assert not verdict.equivalent
+    assert "period_mode=pooled" in verdict.evidence, verdict.evidence

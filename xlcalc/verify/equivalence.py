@@ -9,7 +9,8 @@ where the mutated cells agree every cell agrees. They are compared
 1. on every case the verifier ran, once per distinct set of values of the inputs the cell reads
    (:mod:`xlcalc.verify.reads`: the inputs reached through its references, of every unit); then
 2. on a sweep of those inputs, from a filled case for each setting of the parameters the
-   mutated formula names, and per other parameter setting up to ``bases`` in all. Each input's
+   mutated formula names (the first filled case under a setting no case used), and per other
+   parameter setting up to ``bases`` in all. Each input's
    values are: one step past each end of its range and a text (typed past validation), values
    at and around each number written in the mutated formula (``E6>0`` → ``E6>1``: 0, 0.5,
    0.99, 1, 1.01, 1.5, 2…), and up to ``max_values`` of the values
@@ -41,7 +42,7 @@ from xlcalc.cells import Role
 from xlcalc.engines.formulas_book import _node_values, _to_python
 from xlcalc.engines.formulas_engine import FormulasBook, FormulasEngine
 from xlcalc.scorer import UnitInputs, resolve_params
-from xlcalc.verify.cases import Case, past_validation
+from xlcalc.verify.cases import Case, CaseGenerator, past_validation
 from xlcalc.verify.reads import InputCell, Reads
 from xlcalc.verify.runner import Runner
 from xlcalc.verify.target import Target
@@ -253,6 +254,18 @@ def check_equivalence(
         # P_period_mode is only swept under each mode), else for each setting at all.
         named = sorted(set(_PARAM.findall(f"{formulas[0]} {formulas[1]}")))
         filled = [c for c in cases if any(c.units[0].values())]
+        labels = [f"基准例{b}" for b in range(len(filled))]
+        if filled:
+            # Each setting of a named parameter that no case used (a short run): the first
+            # filled case under it. (Labels name what is written: the original's values are
+            # cached by label across the checks of a run.)
+            used = {repr([c.params.get(n) for n in named]) for c in filled}
+            for variant in CaseGenerator(target.spec, lay.n_units).param_variants()[1:]:
+                key = repr([variant.get(n) for n in named])
+                if set(variant) <= set(named) and key not in used:
+                    used.add(key)
+                    filled.append(Case(filled[0].units, variant))
+                    labels.append("基准例0（" + "，".join(f"{k}={v}" for k, v in variant.items()) + "）")
         by_named: dict[str, int] = {}
         by_params: dict[str, int] = {}
         for b, base in enumerate(filled):
@@ -268,7 +281,7 @@ def check_equivalence(
             units = [dict(x) for x in filled[b].units]
             for (i, u), value in changes:
                 units[u][i] = value
-            label = f"基准例{b}，" + "，".join(f"{i}[{u}]={v!r}" for (i, u), v in changes)
+            label = f"{labels[b]}，" + "，".join(f"{i}[{u}]={v!r}" for (i, u), v in changes)
             return compare(label, units, resolve_params(target.spec, filled[b].params))
 
         for b in picked:
