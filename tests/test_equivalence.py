@@ -51,6 +51,19 @@ def test_values_around_a_number_stay_in_the_inputs_range(anqing_spec) -> None:
     assert _around((1.0,), anqing_spec, "in_budget") == []  # 是/否: nothing around a number
 
 
+def _mutant(
+    template: Path, operator: str, sheet: str, cell: str, old: str, new: str, tmp_path: Path
+) -> tuple[Any, str, str, Path]:
+    """(target, original formula, mutated formula, mutant file): ``old`` replaced by ``new`` once."""
+    target = load_target(template)
+    original = target.formulas[(sheet, cell)]
+    mutated = original.replace(old, new, 1)
+    assert mutated != original
+    mutant = tmp_path / "mutant.xlsx"
+    write_mutant(template, Mutant(operator, sheet, cell, original, mutated), mutant)
+    return target, original, mutated, mutant
+
+
 PUFA = Path(__file__).resolve().parent.parent / "templates" / "ezhou_2021_pufa.xlsx"
 RATIO = '=IF(AND(ISNUMBER(E6),ISNUMBER(F6)),IF(E6>0,F6/E6,""),"")'
 
@@ -91,12 +104,9 @@ def test_random_combinations_find_what_one_at_a_time_cannot(tmp_path: Path) -> N
     """The validity test of a self-score reads the next row's self-score (a shifted reference):
     the cell differs only when its 完成档次 is filled *and* a self-score is negative. Every base
     case here leaves the 档次 blank, so no single change shows it; a random combination does."""
-    target = load_target(LEGISLATION)
-    original = target.formulas[("中间计算", "D14")]
-    mutated = original.replace("AND('填报'!H21>=0", "AND('填报'!H22>=0", 1)
-    assert mutated != original
-    mutant = tmp_path / "mutant.xlsx"
-    write_mutant(LEGISLATION, Mutant("shift_row", "中间计算", "D14", original, mutated), mutant)
+    target, original, mutated, mutant = _mutant(
+        LEGISLATION, "shift_row", "中间计算", "D14", "AND('填报'!H21>=0", "AND('填报'!H22>=0", tmp_path
+    )
     cases = list(CaseGenerator(target.spec, 1, seed=1).cases(12, target.scorer))
     for case in cases:
         if case.units[0].get("tier_filing_time") not in (None, ""):
@@ -118,12 +128,7 @@ ANQING = Path(__file__).resolve().parent.parent / "templates" / "anqing_2023.xls
 def test_every_row_of_an_edited_block_is_compared(tmp_path: Path) -> None:
     """A mutant of a ranked layout edits its block of unit rows; a difference in any row, not
     only the first, makes it non-equivalent (here only the second unit's row is changed)."""
-    target = load_target(ANQING)
-    original = target.formulas[("扣分说明", "AK5")]
-    mutated = original.replace("<=10000", "<=10001")
-    assert mutated != original
-    mutant = tmp_path / "mutant.xlsx"
-    write_mutant(ANQING, Mutant("constant", "扣分说明", "AK5", original, mutated), mutant)
+    target, _, _, mutant = _mutant(ANQING, "constant", "扣分说明", "AK5", "<=10000", "<=10001", tmp_path)
     cases = list(CaseGenerator(target.spec, 10, seed=1).cases(3, target.scorer))
     cases[-1].units[1]["h2_excellent"] = 10001.0  # 扣分说明!AK5 reads it (填报!Z5): past the bound
     first = target.formulas[("扣分说明", "AK4")]
@@ -143,12 +148,9 @@ HUIDONG = Path(__file__).resolve().parent.parent / "templates" / "huidong_2020_2
 def test_each_setting_of_a_named_parameter_is_swept_even_if_no_case_used_it(tmp_path: Path) -> None:
     """A constant changed in the branch of 惠东's pooled period mode differs only under that
     mode; a short run whose cases all kept the default must not call it equivalent."""
-    target = load_target(HUIDONG)
-    original = target.formulas[("中间计算", "D74")]
-    mutated = original.replace('一次",10-D73', '一次",11-D73')
-    assert mutated != original
-    mutant = tmp_path / "mutant.xlsx"
-    write_mutant(HUIDONG, Mutant("constant", "中间计算", "D74", original, mutated), mutant)
+    target, original, mutated, mutant = _mutant(
+        HUIDONG, "constant", "中间计算", "D74", '一次",10-D73', '一次",11-D73', tmp_path
+    )
     cases = list(CaseGenerator(target.spec, 1, seed=1).cases(4, target.scorer))
     for case in cases:
         case.params = {}  # every case under the default (per-year) mode
