@@ -11,7 +11,7 @@ import re
 import shutil
 import tempfile
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -409,7 +409,7 @@ def _set_openpyxl(cell: Any, value: Any) -> None:
 
 
 @contextlib.contextmanager
-def _no_cyclic_collection() -> Any:
+def _no_cyclic_collection() -> Iterator[None]:
     """Python's cyclic garbage collector paused for one recalculation.
 
     A recalculation makes tens of thousands of short-lived arrays (freed by reference counting,
