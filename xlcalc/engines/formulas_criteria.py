@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["single_condition"]
+from .formulas_scalar import PLAIN_TYPES
 
-_PLAIN = frozenset({str, float, int, bool})
+__all__ = ["single_condition"]
 
 
 def single_condition(vectorized: Any) -> Callable[..., Any]:
@@ -37,7 +37,7 @@ def single_condition(vectorized: Any) -> Callable[..., Any]:
         elems = []
         one_cell = False
         for c in conditions:
-            if type(c) in _PLAIN:
+            if type(c) in PLAIN_TYPES:
                 elems.append(c)
             elif isinstance(c, ndarray) and c.shape == (1, 1) and c.dtype == obj:
                 elems.append(c[0, 0])

@@ -14,13 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from .formulas_scalar import NOT_ONE, element_reader
+from .formulas_scalar import NOT_ONE, QUIET_TYPES, element_reader
 
 __all__ = ["branch_taken", "taken_value"]
 
 # IF's answer to these two texts says which branch it takes
 _TAKE_X, _TAKE_Y = "\x00xlcalc-if-true", "\x00xlcalc-if-false"
-_TRUTHY = (bool, int, float, np.bool_, np.float64, np.int64)
+_TRUTHY = QUIET_TYPES - {str}  # numbers and booleans, Python's or numpy's
 
 
 def branch_taken(if_fn: Callable[..., Any]) -> Callable[[Any], int]:

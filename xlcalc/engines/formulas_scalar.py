@@ -21,6 +21,8 @@ import numpy as np
 
 __all__ = [
     "NOT_ONE",
+    "PLAIN_TYPES",
+    "QUIET_TYPES",
     "element_reader",
     "faster_filter",
     "faster_replace_empty",
@@ -28,10 +30,12 @@ __all__ = [
     "scalar_shortcut",
 ]
 
-_PLAIN = (float, int, bool, str)
+PLAIN_TYPES = frozenset({float, int, bool, str})  # a cell's value as Python holds it
 
 
 _NUMPY_SCALARS = frozenset({np.bool_, np.float64, np.int64})
+# Element types no error check can mistake for an error or an array.
+QUIET_TYPES = PLAIN_TYPES | _NUMPY_SCALARS
 
 
 NOT_ONE = object()  # what element_reader gives for an argument that is not one value
@@ -50,7 +54,7 @@ def element_reader() -> Callable[[Any], tuple[Any, bool]]:
         if isinstance(v, Ranges):
             v = v.value
         t = type(v)
-        if t in _PLAIN:
+        if t in PLAIN_TYPES:
             return v, False
         if t in _NUMPY_SCALARS:
             return v.item(), False
@@ -60,12 +64,6 @@ def element_reader() -> Callable[[Any], tuple[Any, bool]]:
         return NOT_ONE, False
 
     return element
-
-
-@functools.cache
-def _quiet_types() -> frozenset[type]:
-    """Element types no error check can mistake for an error or an array."""
-    return frozenset({*_PLAIN, *_NUMPY_SCALARS})
 
 
 @functools.cache
@@ -143,7 +141,7 @@ def _direct_eval(safe_eval: Any) -> Callable[..., Any]:
     from formulas.functions import Error, XlError, convert_nan, convert_noshp
 
     value_error = Error.errors["#VALUE!"]
-    quiet = _quiet_types()
+    quiet = QUIET_TYPES
     # convert_nan is ``value if np.isfinite(value) else default``: on a Python float or bool
     # (a comparison's result), math's isfinite gives the same answer in a tenth of the time
     (not_finite,) = convert_nan.__defaults__ or (None,)
@@ -228,7 +226,7 @@ def scalar_shortcut(fn: Any) -> Callable[..., Any] | None:
         for v in args:
             if isinstance(v, Ranges):
                 v = v.value
-            if type(v) in _PLAIN:
+            if type(v) in PLAIN_TYPES:
                 elems.append(v)
             elif type(v) in _NUMPY_SCALARS:
                 elems.append(v.item())  # what np.vectorize's object cast makes of it next to a 1×1
@@ -255,7 +253,7 @@ def scalar_shortcut(fn: Any) -> Callable[..., Any] | None:
         seen_array = False
         numpy_at: list[tuple[int, Any]] = []
         for a in parsed:
-            if type(a) in _PLAIN:
+            if type(a) in PLAIN_TYPES:
                 elems.append(a)
             elif type(a) in _NUMPY_SCALARS:
                 elems.append(a.item())
@@ -300,7 +298,12 @@ def faster_filter(filt: Any) -> Any:
     if filt is replace_empty:
 
         def keep_plain(x: Any) -> Any:
-            if isinstance(x, ndarray) and x.shape == (1, 1) and x.dtype == obj and type(x[0, 0]) in _PLAIN:
+            if (
+                isinstance(x, ndarray)
+                and x.shape == (1, 1)
+                and x.dtype == obj
+                and type(x[0, 0]) in PLAIN_TYPES
+            ):
                 return x
             return replace_empty(x)
 
@@ -346,7 +349,7 @@ def faster_filter(filt: Any) -> Any:
 def faster_replace_empty(replace_empty: Callable[..., Any]) -> Callable[..., Any]:
     """``replace_empty`` (EMPTY → ``empty``) that skips numpy's element-wise test on a 1×1 array
     holding a plain value (which it returns unchanged, as the original does)."""
-    ndarray, obj, quiet = np.ndarray, object, _quiet_types()
+    ndarray, obj, quiet = np.ndarray, object, QUIET_TYPES
 
     def fast(x: Any, empty: Any = 0) -> Any:
         if isinstance(x, ndarray) and x.shape == (1, 1) and x.dtype == obj and type(x[0, 0]) in quiet:

@@ -16,7 +16,7 @@ import numpy as np
 from xlcalc.xlruntime import excel_round, number_text
 
 from .formulas_patches import Patches
-from .formulas_scalar import element_reader
+from .formulas_scalar import QUIET_TYPES, element_reader
 
 _REAL_TYPES = frozenset({int, float, np.float64, np.int64})
 _NOT_REAL_TYPES = frozenset({bool, np.bool_, str})
@@ -236,7 +236,6 @@ def concat_shortcut(amp: Callable[..., Any]) -> Callable[..., Any]:
     from formulas.functions import operators as fops
 
     EMPTY, obj, element = sh.EMPTY, object, element_reader()
-    plain = frozenset({float, int, bool, str, np.float64, np.int64, np.bool_})
 
     def chained(args: tuple[Any, ...]) -> Any:
         return functools.reduce(amp, args)
@@ -246,7 +245,7 @@ def concat_shortcut(amp: Callable[..., Any]) -> Callable[..., Any]:
         seen_array = False
         for v in args:
             e, one_cell = element(v)
-            if type(e) not in plain and e is not EMPTY and not isinstance(e, XlError):
+            if type(e) not in QUIET_TYPES and e is not EMPTY and not isinstance(e, XlError):
                 return chained(args)  # a range, or an odd element
             elems.append("" if e is EMPTY else e)
             seen_array = seen_array or one_cell
