@@ -36,9 +36,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
-
 from xlcalc.cells import Role
+from xlcalc.engines.base import parse_cell
 from xlcalc.engines.formulas_book import _node_values, _to_python
 from xlcalc.engines.formulas_engine import FormulasBook, FormulasEngine
 from xlcalc.scorer import UnitInputs, resolve_params
@@ -201,7 +200,7 @@ def check_equivalence(
     mutant = FormulasEngine().open(mutant_path)
     runner = Runner(target, mutant, "formulas", Path("."))
     sheet, first = cell
-    nodes = {addr: mutant._node(mutant._title(sheet), *_row_col(addr)) for addr in (first, *rows)}
+    nodes = {addr: mutant._node(mutant._title(sheet), *parse_cell(addr)) for addr in (first, *rows)}
     read = ref.reads.of_formula(sheet, formulas[0]) | ref.reads.of_formula(sheet, formulas[1])
     near = formula_numbers(*formulas)
     lay = target.layout
@@ -327,8 +326,3 @@ def _unique(values: list[Any]) -> list[Any]:
         if not any(type(v) is type(w) and v == w for w in out):
             out.append(v)
     return out
-
-
-def _row_col(addr: str) -> tuple[int, int]:
-    col, row = coordinate_from_string(addr)
-    return row, column_index_from_string(col)

@@ -184,13 +184,13 @@ def block_rows(target: Target, sheet: str, addr: str) -> tuple[str, ...]:
     their row (a ranked layout's block); none in a one-unit form."""
     if not target.layout.ranked:
         return ()
-    formula = target.formulas[(sheet, addr)]
+    translator = Translator(target.formulas[(sheet, addr)], origin=addr)
     col, first = coordinate_from_string(addr)
     out = []
     for unit in range(1, target.layout.n_units):
         below = f"{col}{first + unit}"
         text = target.formulas.get((sheet, below))
-        if text is not None and text == Translator(formula, origin=addr).translate_formula(below):
+        if text is not None and text == translator.translate_formula(below):
             out.append(below)
     return tuple(out)
 
